@@ -1,0 +1,72 @@
+package dev.dpm.core.sampler;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** Every sampler the core offers, with its wire name (CLI and HTTP). */
+public enum SamplerKind {
+  /** DDPM ancestral sampling (Ho et al. 2020), variance posterior β̃ or forward β. */
+  DDPM("ddpm", false, false),
+  /** DDPM-type step with the Analytic-DPM optimal variance (Bao et al. 2022, Thm 1). */
+  ANALYTIC_DDPM("analytic-ddpm", true, false),
+  /** DDIM (Song et al. 2020a, eq. 12) with η. */
+  DDIM("ddim", false, false),
+  /** DDIM-type step with the Analytic-DPM variance. */
+  ANALYTIC_DDIM("analytic-ddim", true, false),
+  /** Reverse-SDE Euler–Maruyama (score_sde). */
+  SDE_EM("sde-em", false, true),
+  /** Predictor–corrector (score_sde Alg. 2/3). */
+  SDE_PC("sde-pc", false, true),
+  /** Probability-flow ODE, Euler. */
+  ODE_EULER("ode-euler", false, true),
+  /** Probability-flow ODE, Heun (2nd order). */
+  ODE_HEUN("ode-heun", false, true),
+  /** Probability-flow ODE, adaptive Dormand–Prince RK45. */
+  ODE_RK45("ode-rk45", false, true),
+  /** DPM-Solver++(2M) (Lu et al. 2022b). */
+  DPM_SOLVER_2M("dpm-solver-2m", false, true);
+
+  private final String wire;
+  private final boolean needsGamma;
+  private final boolean continuous;
+
+  SamplerKind(String wire, boolean needsGamma, boolean continuous) {
+    this.wire = wire;
+    this.needsGamma = needsGamma;
+    this.continuous = continuous;
+  }
+
+  /** @return the CLI/HTTP name */
+  public String wire() {
+    return wire;
+  }
+
+  /** @return true when the sampler needs the model's Γ moments */
+  public boolean needsGamma() {
+    return needsGamma;
+  }
+
+  /** @return true for the continuous-time SDE/ODE family */
+  public boolean continuous() {
+    return continuous;
+  }
+
+  /**
+   * @param s a wire name
+   * @return the kind
+   * @throws IllegalArgumentException naming the valid names
+   */
+  public static SamplerKind parse(String s) {
+    for (SamplerKind k : values()) {
+      if (k.wire.equals(s)) {
+        return k;
+      }
+    }
+    throw new IllegalArgumentException("unknown sampler '" + s + "' (one of " + names() + ")");
+  }
+
+  /** @return the wire names, comma separated */
+  public static String names() {
+    return Arrays.stream(values()).map(SamplerKind::wire).collect(Collectors.joining(", "));
+  }
+}

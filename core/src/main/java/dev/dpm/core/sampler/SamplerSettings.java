@@ -1,0 +1,220 @@
+package dev.dpm.core.sampler;
+
+import dev.dpm.core.trajectory.TrajectoryKind;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the user asked for: a sampler name and its parameters, named as the CLI flags are
+ * ({@code steps}, {@code trajectory}, {@code eta}, {@code variance}, {@code clip-sigma2},
+ * {@code snr}, {@code corrector-steps}, {@code predictor}, {@code rtol}, {@code atol}, {@code eps},
+ * {@code grid}, {@code denoise}). A null field means "use the sampler's default";
+ * {@link Sampler#settings()} returns the settings with every default filled in.
+ *
+ * @param kind the sampler
+ * @param steps K, the number of steps (null for rk45, which is adaptive)
+ * @param trajectory timestep selection (discrete samplers)
+ * @param timesteps explicit timesteps, ascending, when trajectory is EXPLICIT
+ * @param eta DDIM η ≥ 0
+ * @param variance fixed DDPM variance
+ * @param clipSigma2 y ∈ {0 (off), 1, 2}: clip of the step into x₁ (reference §2.6)
+ * @param snr Langevin corrector signal-to-noise ratio
+ * @param correctorSteps Langevin steps per predictor step
+ * @param predictor predictor of sde-pc
+ * @param rtol RK45 relative tolerance
+ * @param atol RK45 absolute tolerance
+ * @param eps final continuous time (t ∈ [eps, 1])
+ * @param grid time grid of the continuous samplers
+ * @param denoise final denoising step of the continuous samplers
+ */
+public record SamplerSettings(
+    SamplerKind kind,
+    Integer steps,
+    TrajectoryKind trajectory,
+    int[] timesteps,
+    Double eta,
+    VarianceKind variance,
+    Integer clipSigma2,
+    Double snr,
+    Integer correctorSteps,
+    PredictorKind predictor,
+    Double rtol,
+    Double atol,
+    Double eps,
+    GridKind grid,
+    Boolean denoise) {
+
+  /** Fixed DDPM variances. */
+  public enum VarianceKind {
+    /** β̃ (DDPM "fixed_small"). */
+    POSTERIOR,
+    /** β (DDPM "fixed_large"). */
+    FORWARD
+  }
+
+  /** sde-pc predictors. */
+  public enum PredictorKind {
+    /** score_sde reverse_diffusion. */
+    REVERSE_DIFFUSION,
+    /** score_sde euler_maruyama. */
+    EULER_MARUYAMA
+  }
+
+  /** Time grids of the continuous samplers. */
+  public enum GridKind {
+    /** Uniform in t. */
+    UNIFORM,
+    /** Uniform in log-SNR λ = log(α/σ). */
+    LOGSNR,
+    /** Quadratic in t. */
+    QUADRATIC
+  }
+
+  /**
+   * @param kind the sampler
+   * @return a builder with every parameter at its default
+   */
+  public static Builder builder(SamplerKind kind) {
+    return new Builder(kind);
+  }
+
+  /** @return a builder holding these settings */
+  public Builder toBuilder() {
+    Builder b = new Builder(kind);
+    b.steps = steps;
+    b.trajectory = trajectory;
+    b.timesteps = timesteps;
+    b.eta = eta;
+    b.variance = variance;
+    b.clipSigma2 = clipSigma2;
+    b.snr = snr;
+    b.correctorSteps = correctorSteps;
+    b.predictor = predictor;
+    b.rtol = rtol;
+    b.atol = atol;
+    b.eps = eps;
+    b.grid = grid;
+    b.denoise = denoise;
+    return b;
+  }
+
+  /**
+   * The settings as JSON-ready name/value pairs (wire names; enums lower-case with hyphens),
+   * leaving out unset fields. This is what a job record echoes.
+   *
+   * @return an ordered map
+   */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", kind.wire());
+    put(m, "steps", steps);
+    put(m, "trajectory", trajectory);
+    put(m, "timesteps", timesteps);
+    put(m, "eta", eta);
+    put(m, "variance", variance);
+    put(m, "clip-sigma2", clipSigma2);
+    put(m, "snr", snr);
+    put(m, "corrector-steps", correctorSteps);
+    put(m, "predictor", predictor);
+    put(m, "rtol", rtol);
+    put(m, "atol", atol);
+    put(m, "eps", eps);
+    put(m, "grid", grid);
+    put(m, "denoise", denoise);
+    return m;
+  }
+
+  private static void put(Map<String, Object> m, String k, Object v) {
+    if (v != null) {
+      m.put(k, v instanceof Enum<?> e ? wireName(e) : v);
+    }
+  }
+
+  /**
+   * @param e an enum constant
+   * @return its wire spelling: lower case, underscores as hyphens
+   */
+  public static String wireName(Enum<?> e) {
+    return e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
+  /**
+   * Parses a wire spelling of an enum constant.
+   *
+   * @param type the enum class
+   * @param s the text
+   * @param <E> enum type
+   * @return the constant
+   * @throws IllegalArgumentException naming the allowed values
+   */
+  public static <E extends Enum<E>> E parseWire(Class<E> type, String s) {
+    for (E e : type.getEnumConstants()) {
+      if (wireName(e).equals(s)) {
+        return e;
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    for (E e : type.getEnumConstants()) {
+      sb.append(sb.length() == 0 ? "" : ", ").append(wireName(e));
+    }
+    throw new IllegalArgumentException("'" + s + "' is not one of " + sb);
+  }
+
+  /** Fluent builder; every setter is optional except the kind given to {@link #builder}. */
+  public static final class Builder {
+    private final SamplerKind kind;
+    private Integer steps;
+    private TrajectoryKind trajectory;
+    private int[] timesteps;
+    private Double eta;
+    private VarianceKind variance;
+    private Integer clipSigma2;
+    private Double snr;
+    private Integer correctorSteps;
+    private PredictorKind predictor;
+    private Double rtol;
+    private Double atol;
+    private Double eps;
+    private GridKind grid;
+    private Boolean denoise;
+
+    private Builder(SamplerKind kind) {
+      this.kind = kind;
+    }
+
+    /** @param v K @return this */
+    public Builder optSteps(Integer v) { steps = v; return this; }
+    /** @param v trajectory @return this */
+    public Builder optTrajectory(TrajectoryKind v) { trajectory = v; return this; }
+    /** @param v explicit timesteps @return this */
+    public Builder optTimesteps(int[] v) { timesteps = v; return this; }
+    /** @param v η @return this */
+    public Builder optEta(Double v) { eta = v; return this; }
+    /** @param v variance @return this */
+    public Builder optVariance(VarianceKind v) { variance = v; return this; }
+    /** @param v y @return this */
+    public Builder optClipSigma2(Integer v) { clipSigma2 = v; return this; }
+    /** @param v snr @return this */
+    public Builder optSnr(Double v) { snr = v; return this; }
+    /** @param v corrector steps @return this */
+    public Builder optCorrectorSteps(Integer v) { correctorSteps = v; return this; }
+    /** @param v predictor @return this */
+    public Builder optPredictor(PredictorKind v) { predictor = v; return this; }
+    /** @param v rtol @return this */
+    public Builder optRtol(Double v) { rtol = v; return this; }
+    /** @param v atol @return this */
+    public Builder optAtol(Double v) { atol = v; return this; }
+    /** @param v eps @return this */
+    public Builder optEps(Double v) { eps = v; return this; }
+    /** @param v grid @return this */
+    public Builder optGrid(GridKind v) { grid = v; return this; }
+    /** @param v denoise @return this */
+    public Builder optDenoise(Boolean v) { denoise = v; return this; }
+
+    /** @return the settings (not yet validated; see {@link Samplers#create}) */
+    public SamplerSettings build() {
+      return new SamplerSettings(kind, steps, trajectory, timesteps, eta, variance, clipSigma2,
+          snr, correctorSteps, predictor, rtol, atol, eps, grid, denoise);
+    }
+  }
+}

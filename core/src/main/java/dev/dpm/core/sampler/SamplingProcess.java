@@ -1,0 +1,42 @@
+package dev.dpm.core.sampler;
+
+/**
+ * The state machine that generates one sample. The driver loop is:
+ *
+ * <pre>{@code
+ * while (!p.isDone()) { EvalRequest r = p.pending(); p.accept(model.eps(r.x(), r.time())); }
+ * float[] x0 = p.sample();
+ * }</pre>
+ *
+ * <p>Implementations hold only per-sample state; schedules and trajectories are shared and
+ * immutable. Not thread-safe: one process is driven by one thread at a time.
+ */
+public interface SamplingProcess {
+  /** @return the evaluation needed next; never null while {@link #isDone()} is false */
+  EvalRequest pending();
+
+  /**
+   * Hands back ε for {@link #pending()} and advances the state.
+   *
+   * @param eps ε_θ(x, time), [d]; the process may keep a reference to it
+   */
+  void accept(float[] eps);
+
+  /** @return true when the sample is finished */
+  boolean isDone();
+
+  /** @return the finished sample, [d] (valid once {@link #isDone()}) */
+  float[] sample();
+
+  /** @return steps completed so far (a step is one entry of the time grid) */
+  int step();
+
+  /** @return the number of steps of the whole run (an estimate for adaptive solvers) */
+  int totalSteps();
+
+  /** @return network evaluations used so far */
+  int nfe();
+
+  /** @return the latest x̂₀ prediction for previews, [d], or null before the first evaluation */
+  float[] denoised();
+}
