@@ -20,11 +20,13 @@ public final class ContinuousSampler implements Sampler {
   private final VpSde sde;
   private final int d;
   private final double[] grid; // [K+1] decreasing, or null for ode-rk45
+  private final double[] gamma; // the model's Γ[0..N] (sde-pc step size), or null
 
-  ContinuousSampler(SamplerSettings settings, VpSde sde, int d) {
+  ContinuousSampler(SamplerSettings settings, VpSde sde, int d, double[] gamma) {
     this.settings = settings;
     this.sde = sde;
     this.d = d;
+    this.gamma = gamma == null ? null : gamma.clone();
     this.grid = settings.kind() == SamplerKind.ODE_RK45
         ? null
         : TimeGrid.of(settings.grid(), sde, settings.eps(), settings.steps());
@@ -100,7 +102,7 @@ public final class ContinuousSampler implements Sampler {
     return switch (settings.kind()) {
       case SDE_EM -> new EulerMaruyama(sde, g, denoise, x, noise);
       case SDE_PC -> new PredictorCorrector(sde, g, denoise, x, noise, settings.predictor(),
-          settings.snr(), settings.correctorSteps());
+          settings.snr(), settings.correctorSteps(), gamma);
       case ODE_EULER -> new OdeEuler(sde, g, denoise, x);
       case ODE_HEUN -> new OdeHeun(sde, g, denoise, x);
       case ODE_RK45 -> up

@@ -70,7 +70,7 @@ public final class ContinuousSamplers {
       return new SamplerResult.Invalid(List.copyOf(problems));
     }
     try {
-      return new SamplerResult.Ok(new ContinuousSampler(filled, sde, model.dimension()));
+      return new SamplerResult.Ok(new ContinuousSampler(filled, sde, model.dimension(), model.gamma()));
     } catch (IllegalArgumentException e) { // grid not strictly decreasing
       return new SamplerResult.Invalid(List.of(new Problem("steps", e.getMessage())));
     }

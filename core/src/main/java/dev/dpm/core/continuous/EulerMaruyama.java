@@ -27,8 +27,9 @@ final class EulerMaruyama extends FixedStepProcess {
   void advance(float[] eps) {
     double t = grid[step];
     double h = t - grid[step + 1];
-    double f = sde.drift(t);
-    double g2 = sde.diffusion2(t);
+    double beta = Steps.meanBeta(sde, t, grid[step + 1]);
+    double f = -0.5 * beta;
+    double g2 = Steps.diffusion2(sde, t, beta);
     double g2OverSigma = g2 / sde.sigma(t); // −g² s = (g²/σ) ε
     double gSqrtH = Math.sqrt(g2 * h);
     noise.nextGaussian(z);
