@@ -80,7 +80,7 @@ public final class ApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return OpenAPIContract.from(vertx, "openapi.yaml").compose(contract -> {
+    return Contract.load(vertx).compose(contract -> {
       router = buildRouter(contract);
       server = vertx.createHttpServer(new HttpServerOptions()
               .setMaxWebSocketFrameSize(1 << 20).setCompressionSupported(true))

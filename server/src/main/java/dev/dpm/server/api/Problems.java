@@ -60,6 +60,12 @@ public final class Problems {
    * @return the problem to answer
    */
   static ProblemException toProblem(Throwable failure, int status) {
+    for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof ProblemException || t instanceof ValidatorException || t instanceof DecodeException) {
+        failure = t;
+        break;
+      }
+    }
     if (failure instanceof ProblemException p) {
       return p;
     }
@@ -109,46 +115,83 @@ public final class Problems {
   }
 
   private static List<Problem> schemaProblems(SchemaValidationException e) {
-    Map<String, String> out = new LinkedHashMap<>();
-    String prefix = fieldOf(e.getMessage(), null);
-    collect(e.getOutputUnit(), out, prefix);
-    if (out.isEmpty()) {
-      out.put(prefix == null ? "body" : prefix, e.getMessage());
+    String param = fieldOf(e.getMessage(), null);
+    List<OutputUnit> leaves = new ArrayList<>();
+    flatten(e.getOutputUnit(), leaves);
+    Map<String, List<OutputUnit>> byLoc = new LinkedHashMap<>();
+    for (OutputUnit u : leaves) {
+      if (u.getError() != null) {
+        byLoc.computeIfAbsent(pointerToField(u.getInstanceLocation()), k -> new ArrayList<>()).add(u);
+      }
+    }
+    Map<String, String> concrete = new LinkedHashMap<>();
+    Map<String, String> generic = new LinkedHashMap<>();
+    for (Map.Entry<String, List<OutputUnit>> en : byLoc.entrySet()) {
+      String loc = en.getKey();
+      boolean additional = false;
+      boolean found = false;
+      for (OutputUnit u : en.getValue()) {
+        String kw = u.getKeywordLocation() == null ? "" : u.getKeywordLocation();
+        String msg = u.getError();
+        if (kw.endsWith("/additionalProperties") || kw.endsWith("/unevaluatedProperties")) {
+          additional = true;
+        } else if (kw.endsWith("/required")) {
+          Matcher m = QUOTED.matcher(msg);
+          String name = m.find() ? m.group(1) : "";
+          concrete.putIfAbsent(join(loc, name), "is required");
+          found = true;
+        } else if (!kw.endsWith("/properties") && !kw.endsWith("/$ref") && !kw.endsWith("/items")
+            && !kw.endsWith("/prefixItems") && !msg.startsWith("A subschema had errors")) {
+          concrete.putIfAbsent(loc, msg);
+          found = true;
+        }
+      }
+      if (!found) {
+        if (additional && en.getValue().stream().allMatch(u -> String.valueOf(u.getKeywordLocation())
+            .endsWith("Properties"))) {
+          concrete.putIfAbsent(loc, "unknown field");
+        } else {
+          generic.putIfAbsent(loc, en.getValue().get(0).getError());
+        }
+      }
+    }
+    for (Map.Entry<String, String> g : generic.entrySet()) {
+      boolean parent = concrete.keySet().stream().anyMatch(f -> g.getKey().isEmpty() || f.startsWith(g.getKey() + "."));
+      if (!parent) {
+        concrete.putIfAbsent(g.getKey(), g.getValue());
+      }
     }
     List<Problem> ps = new ArrayList<>();
-    out.forEach((f, m) -> ps.add(new Problem(f, m)));
+    for (Map.Entry<String, String> c : concrete.entrySet()) {
+      String field = c.getKey();
+      if (param != null && !param.equals("body")) {
+        field = param;
+      } else if (field.isEmpty()) {
+        field = "body";
+      }
+      ps.add(new Problem(field, c.getValue()));
+    }
+    if (ps.isEmpty()) {
+      ps.add(new Problem(param == null ? "body" : param, e.getMessage()));
+    }
     return ps;
   }
 
-  private static void collect(OutputUnit u, Map<String, String> out, String paramName) {
+  private static String join(String loc, String name) {
+    return loc.isEmpty() ? name : name.isEmpty() ? loc : loc + "." + name;
+  }
+
+  private static void flatten(OutputUnit u, List<OutputUnit> out) {
     if (u == null) {
       return;
     }
     if (u.getErrors() != null && !u.getErrors().isEmpty()) {
       for (OutputUnit c : u.getErrors()) {
-        collect(c, out, paramName);
+        flatten(c, out);
       }
-      return;
+    } else {
+      out.add(u);
     }
-    if (u.getError() == null) {
-      return;
-    }
-    String field = pointerToField(u.getInstanceLocation());
-    String msg = u.getError();
-    String kw = u.getKeywordLocation() == null ? "" : u.getKeywordLocation();
-    if (kw.endsWith("/required") || kw.endsWith("/additionalProperties")
-        || msg.contains("required property") || msg.contains("additional propert")) {
-      Matcher m = QUOTED.matcher(msg);
-      if (m.find()) {
-        field = field.isEmpty() ? m.group(1) : field + "." + m.group(1);
-      }
-    }
-    if (field.isEmpty()) {
-      field = paramName == null ? "body" : paramName;
-    } else if (paramName != null && !paramName.equals("body")) {
-      field = paramName;
-    }
-    out.putIfAbsent(field, msg);
   }
 
   /**
