@@ -79,6 +79,9 @@ public final class Problems {
         return new ProblemException(415, "unsupported-media-type", "Unsupported media type",
             msg + " (send Content-Type: application/json)", List.of(new Problem("Content-Type", msg)), Map.of());
       }
+      if (lower.contains("url")) {
+        return ProblemException.invalid("query", msg);
+      }
       if (lower.contains("decode") || lower.contains("json")) {
         return ProblemException.invalid("body", "not valid JSON: " + msg);
       }
