@@ -116,6 +116,9 @@ public final class EventHub implements EventSink {
           }
         }
         replayed = true;
+        if (!s.closed && isTerminal(ring.peekLast())) {
+          close(s, (short) 1000, "job finished"); // the client has already seen the end
+        }
       }
       if (!replayed) {
         long stateSeq = state.getLong("seq");
