@@ -66,60 +66,28 @@ public final class GaussianMixturePredictor implements NoisePredictor {
   @Override
   public float[] predictEps(float[] x, double[] time, int batch) {
     float[] out = new float[batch * d];
-    int k = vars.length;
-    double[] r = new double[k]; // responsibilities r_k(x)
-    double[] v = new double[k];
+    Marginal q = new Marginal();
+    double[] r = new double[vars.length]; // responsibilities r_k(x)
     for (int b = 0; b < batch; b++) {
-      double logA = schedule.logAlphaBarAt(time[b]);
-      double a = Math.exp(logA);
-      double sa = Math.sqrt(a);
-      double bb = -Math.expm1(logA); // β̄_n
-      if (bb <= 0.0) {
+      if (b == 0 || time[b] != time[b - 1]) {
+        q.at(time[b]); // rows usually share their time: compute its constants once
+      }
+      if (q.betaBar <= 0.0) {
         continue; // n = 0: x is x₀, ε = 0
       }
       int off = b * d;
-      componentLogWeights(x, off, sa, a, bb, v, r);
-      double sb = Math.sqrt(bb);
+      q.responsibilities(x, off, r);
+      double sb = Math.sqrt(q.betaBar);
       for (int j = 0; j < d; j++) {
         double xj = x[off + j];
         double e = 0.0;
-        for (int c = 0; c < k; c++) {
-          e += r[c] * (xj - sa * mixture.means()[c][j]) / v[c];
+        for (int c = 0; c < r.length; c++) {
+          e += r[c] * (xj - q.sqrtAlphaBar * mixture.means()[c][j]) * q.invVar[c];
         }
         out[off + j] = (float) (sb * e);
       }
     }
     return out;
-  }
-
-  /**
-   * Fills v_k = ᾱs_k² + β̄ and the responsibilities r_k(x) (overwriting {@code r}); returns
-   * log q_n(x).
-   */
-  private double componentLogWeights(
-      float[] x, int off, double sa, double a, double bb, double[] v, double[] r) {
-    int k = vars.length;
-    double max = Double.NEGATIVE_INFINITY;
-    for (int c = 0; c < k; c++) {
-      v[c] = a * vars[c] + bb;
-      double[] mu = mixture.means()[c];
-      double q = 0.0;
-      for (int j = 0; j < d; j++) {
-        double diff = x[off + j] - sa * mu[j];
-        q += diff * diff;
-      }
-      r[c] = logWeights[c] - 0.5 * d * (LOG_2PI + Math.log(v[c])) - 0.5 * q / v[c];
-      max = Math.max(max, r[c]);
-    }
-    double sum = 0.0;
-    for (int c = 0; c < k; c++) {
-      r[c] = Math.exp(r[c] - max);
-      sum += r[c];
-    }
-    for (int c = 0; c < k; c++) {
-      r[c] /= sum;
-    }
-    return max + Math.log(sum);
   }
 
   /**
@@ -130,10 +98,58 @@ public final class GaussianMixturePredictor implements NoisePredictor {
    * @return log q_n(x)
    */
   public double logDensity(float[] x, double n) {
-    double logA = schedule.logAlphaBarAt(n);
-    double a = Math.exp(logA);
-    int k = vars.length;
-    return componentLogWeights(x, 0, Math.sqrt(a), a, -Math.expm1(logA), new double[k], new double[k]);
+    Marginal q = new Marginal();
+    q.at(n);
+    return q.responsibilities(x, 0, new double[vars.length]);
+  }
+
+  /** The constants of q_n at one time: √ᾱ, β̄, 1/v_k and log(w_k N-normaliser). */
+  private final class Marginal {
+    double sqrtAlphaBar;
+    double betaBar;
+    final double[] invVar = new double[vars.length]; // 1/v_k, v_k = ᾱ s_k² + β̄
+    final double[] logNorm = new double[vars.length]; // log w_k − (d/2) log(2π v_k)
+
+    void at(double n) {
+      double logA = schedule.logAlphaBarAt(n);
+      double a = Math.exp(logA);
+      sqrtAlphaBar = Math.sqrt(a);
+      betaBar = -Math.expm1(logA);
+      for (int c = 0; c < vars.length; c++) {
+        double v = a * vars[c] + betaBar;
+        invVar[c] = 1.0 / v;
+        logNorm[c] = logWeights[c] - 0.5 * d * (LOG_2PI + Math.log(v));
+      }
+    }
+
+    /** Fills r with the responsibilities r_k(x) (log-sum-exp); returns log q_n(x). */
+    double responsibilities(float[] x, int off, double[] r) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < r.length; c++) {
+        double[] mu = mixture.means()[c];
+        double q = 0.0;
+        for (int j = 0; j < d; j++) {
+          double diff = x[off + j] - sqrtAlphaBar * mu[j];
+          q += diff * diff;
+        }
+        r[c] = logNorm[c] - 0.5 * q * invVar[c];
+        max = Math.max(max, r[c]);
+      }
+      if (r.length == 1) {
+        double logQ = r[0];
+        r[0] = 1.0;
+        return logQ;
+      }
+      double sum = 0.0;
+      for (int c = 0; c < r.length; c++) {
+        r[c] = Math.exp(r[c] - max);
+        sum += r[c];
+      }
+      for (int c = 0; c < r.length; c++) {
+        r[c] /= sum;
+      }
+      return max + Math.log(sum);
+    }
   }
 
   @Override
