@@ -3,6 +3,7 @@ package dev.dpm.core.model;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.noise.NoiseStream;
 import dev.dpm.core.schedule.NoiseSchedule;
+import java.io.IOException;
 
 /**
  * The exact ε of an isotropic Gaussian mixture p₀ = Σ_k w_k N(μ_k, s_k² I) under the forward
@@ -46,6 +47,25 @@ public final class GaussianMixturePredictor implements NoisePredictor {
       logWeights[i] = Math.log(mixture.weights()[i]);
       vars[i] = mixture.stds()[i] * mixture.stds()[i];
     }
+  }
+
+  /**
+   * The oracle of a {@code gaussian-mixture} manifest.
+   *
+   * @param spec the manifest
+   * @return the predictor
+   * @throws IOException if the schedule cannot be built
+   * @throws IllegalArgumentException if the manifest is not a Gaussian-mixture oracle
+   */
+  public static GaussianMixturePredictor of(ModelSpec spec) throws IOException {
+    if (spec.kind() != ModelKind.GAUSSIAN_MIXTURE || spec.mixture() == null) {
+      throw new IllegalArgumentException("model " + spec.name() + " is not a gaussian-mixture oracle");
+    }
+    if (spec.mixture().dimension() != spec.dimension()) {
+      throw new IllegalArgumentException("model " + spec.name() + ": the mixture has dimension "
+          + spec.mixture().dimension() + " but sampleShape has " + spec.dimension());
+    }
+    return new GaussianMixturePredictor(spec.mixture(), spec.schedule().build(spec.dir()));
   }
 
   /** @return the data distribution */

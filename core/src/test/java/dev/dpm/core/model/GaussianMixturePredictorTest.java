@@ -31,6 +31,10 @@ class GaussianMixturePredictorTest {
     assertTrue(!g.dataRange().bounded() && !g.eightBit());
     assertEquals(TimeInput.INDEX, g.timeInput());
     assertEquals(LINEAR, g.schedule().build(g.dir()));
+    try (GaussianMixturePredictor p = GaussianMixturePredictor.of(g)) {
+      assertEquals(2, p.dimension());
+      assertEquals(LINEAR, p.schedule());
+    }
     MixtureSpec r = ring();
     assertEquals(8, r.weights().length);
     for (int k = 0; k < 8; k++) {

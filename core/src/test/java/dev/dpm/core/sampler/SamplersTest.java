@@ -105,6 +105,22 @@ class SamplersTest {
         .optTrajectory(TrajectoryKind.QUADRATIC).build(), NO_GAMMA).get("steps").contains("repeats"));
   }
 
+  /**
+   * A Γ estimate that crosses 1 early (as Monte Carlo noise does in 2-D: the ring's M = 2000
+   * estimate first exceeds 1 at n = 465) leaves the code's bad-tail heuristic no room.
+   */
+  @Test
+  void optimalTrajectoryWithAnEarlyBadTailIsAProblem() {
+    double[] g = Oracles.GAMMA_GAUSSIAN.clone();
+    for (int n = 465; n <= 1000; n++) {
+      g[n] = 1.0004;
+    }
+    ModelContext ctx = new ModelContext(Oracles.LINEAR, 2, DataRange.UNBOUNDED, false, g);
+    Map<String, String> p = problems(SamplerSettings.builder(SamplerKind.ANALYTIC_DDPM).optSteps(10)
+        .optTrajectory(TrajectoryKind.OPTIMAL).build(), ctx);
+    assertTrue(p.get("trajectory").contains("n=465"), p.toString());
+  }
+
   @Test
   void continuousKindsAreNotYetHere() {
     Map<String, String> p = problems(SamplerSettings.builder(SamplerKind.ODE_HEUN).optSteps(10).build(), NO_GAMMA);
