@@ -57,7 +57,7 @@ class DiscreteSamplerAccuracyTest {
 
   @Test
   void fullStepSamplesMatchTheRing() {
-    int n = 4000;
+    int n = 3000; // the 8-component oracle costs ~3x the Gaussian per evaluation
     MixtureSpec ring = Oracles.RING;
     double v = 0.32 + 0.0025; // E[μ_x²] = 0.8²/2, plus the component variance
     for (SamplerSettings s : allFour(1000)) {
