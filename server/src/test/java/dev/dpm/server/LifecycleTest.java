@@ -45,7 +45,7 @@ class LifecycleTest {
   @Test
   void eventsArriveInOrderAndResultEqualsADirectRun() throws Exception {
     Toys.ToyPredictor p = new Toys.ToyPredictor(2);
-    p.delayMicros = 2000;
+    p.delayMicros = 15_000;
     try (Harness h = new Harness(tmp.resolve("d"), List.of(Toys.model("toy", p, tmp)), null)) {
       JsonObject j = h.submit("{\"model\":\"toy\",\"sampler\":{\"name\":\"ddpm\",\"steps\":40},\"n\":8,\"seed\":11,\"previewEvery\":5}");
       String id = j.getString("id");

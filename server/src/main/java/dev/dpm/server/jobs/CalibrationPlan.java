@@ -82,7 +82,7 @@ final class CalibrationPlan {
         .put("createdAt", Instant.now().toString()));
   }
 
-  /** Installs the result as the model's Γ (in memory and beside the model, written atomically). */
+  /** Installs the result as the model's Γ (in memory; download it with format=json). */
   void installInto(ServedModel target) {
     JsonObject r = result();
     JsonArray g = r.getJsonArray("gamma");
@@ -91,15 +91,7 @@ final class CalibrationPlan {
       gamma[i] = g.getDouble(i);
     }
     target.installGamma(gamma, r.getJsonObject("provenance"));
-    try {
-      Path dst = target.spec().gammaPath();
-      Path tmp = dst.resolveSibling(dst.getFileName() + ".tmp");
-      Files.writeString(tmp, r.encodePrettily(), StandardCharsets.UTF_8);
-      Files.move(tmp, dst, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      org.slf4j.LoggerFactory.getLogger(CalibrationPlan.class)
-          .warn("event=gamma-write-failed model={} error={}", target.name(), e.toString());
-    }
+    // in memory only: the Γ file beside the model is written by ./dpm calibrate (core.moments format)
   }
 
   /** One data point's walk over n = 1..N. */
