@@ -164,6 +164,18 @@ public final class ModelLoader {
     return new ModelContext(p.schedule(), spec.dimension(), spec.dataRange(), spec.eightBit(), p.gamma());
   }
 
+  /**
+   * Why a model's Γ file is not used although it exists (estimated with another network file), or
+   * null. For error messages of samplers that need Γ.
+   *
+   * @param spec the manifest
+   * @return the note, or null
+   * @throws IOException as {@link #context(ModelSpec)}
+   */
+  public static String gammaNote(ModelSpec spec) throws IOException {
+    return prepare(spec).gammaNote();
+  }
+
   /** Schedule, Γ and the note on an unused Γ file of a manifest. */
   private record Prepared(NoiseSchedule schedule, double[] gamma, String gammaNote) {}
 

@@ -41,7 +41,7 @@ public final class Dpm implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(), "missing command (plan, sample, calibrate, nll, bench"
-        + (spec.subcommands().containsKey("serve") ? ", serve" : "") + "); see ./dpm --help");
+        + (spec.subcommands().containsKey("serve") ? ", serve" : "") + ")");
   }
 
   /**

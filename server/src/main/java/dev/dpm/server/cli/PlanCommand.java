@@ -2,13 +2,10 @@ package dev.dpm.server.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dpm.core.model.ModelLoader;
 import dev.dpm.core.model.ModelSpec;
 import dev.dpm.core.sampler.DiscreteSampler;
-import dev.dpm.core.sampler.ModelContext;
 import dev.dpm.core.sampler.PlanStep;
 import dev.dpm.core.sampler.Sampler;
-import java.io.IOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,13 +33,7 @@ public final class PlanCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ModelSpec ms = model.spec();
-    ModelContext ctx;
-    try {
-      ctx = ModelLoader.context(ms);
-    } catch (IOException e) {
-      throw new UsageError(e.getMessage(), e);
-    }
-    Sampler s = sampler.create(ctx, null);
+    Sampler s = sampler.create(ms);
     if (!(s instanceof DiscreteSampler ds)) {
       throw new UsageError("--sampler: plan shows discrete samplers only (ddpm, analytic-ddpm, ddim, analytic-ddim), not "
           + sampler.sampler.wire());

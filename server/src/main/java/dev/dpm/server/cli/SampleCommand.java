@@ -83,11 +83,11 @@ public final class SampleCommand implements Callable<Integer> {
     if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
       throw new UsageError("--out: folder " + parent + " does not exist");
     }
+    Sampler s = sampler.create(ms); // bad settings fail here, before the network loads
+    float[] start = latents == null ? null : readLatents(latents, ms, n);
     long t0 = System.nanoTime();
     try (LoadedModel lm = model.load()) {
-      Sampler s = sampler.create(lm.context(), lm.gammaNote());
       int d = ms.dimension();
-      float[] start = latents == null ? null : readLatents(latents, ms, n);
       double loadSeconds = (System.nanoTime() - t0) / 1e9;
 
       NoiseSource noise = new NoiseSource(seed);

@@ -1,5 +1,7 @@
 package dev.dpm.server.cli;
 
+import dev.dpm.core.model.ModelLoader;
+import dev.dpm.core.model.ModelSpec;
 import dev.dpm.core.sampler.ModelContext;
 import dev.dpm.core.sampler.Problem;
 import dev.dpm.core.sampler.Sampler;
@@ -11,6 +13,7 @@ import dev.dpm.core.sampler.SamplerSettings.PredictorKind;
 import dev.dpm.core.sampler.SamplerSettings.VarianceKind;
 import dev.dpm.core.sampler.Samplers;
 import dev.dpm.core.trajectory.TrajectoryKind;
+import java.io.IOException;
 import java.util.List;
 import java.util.stream.Collectors;
 import picocli.CommandLine.ITypeConverter;
@@ -116,6 +119,27 @@ public final class SamplerOptions {
       line += " (" + gammaNote + ")";
     }
     throw new UsageError(line);
+  }
+
+  /**
+   * Configures the sampler for a model from its manifest alone (no network loaded), so that bad
+   * settings are reported before the engine starts.
+   *
+   * @param spec the manifest
+   * @return the sampler
+   * @throws UsageError naming every problem, on one line
+   */
+  public Sampler create(ModelSpec spec) {
+    try {
+      ModelContext ctx = ModelLoader.context(spec);
+      SamplerResult r = Samplers.create(settings(), ctx);
+      if (r instanceof SamplerResult.Ok ok) {
+        return ok.sampler();
+      }
+      return create(ctx, ctx.gamma() == null ? ModelLoader.gammaNote(spec) : null);
+    } catch (IOException e) {
+      throw new UsageError(e.getMessage(), e);
+    }
   }
 
   /**
