@@ -1,0 +1,238 @@
+package dev.dpm.core.sampler;
+
+import dev.dpm.core.model.DataRange;
+import dev.dpm.core.noise.NoiseStream;
+import dev.dpm.core.schedule.NoiseSchedule;
+import dev.dpm.core.trajectory.Trajectory;
+import dev.dpm.core.variance.ReverseVariance;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The discrete-time ancestral samplers of Analytic-DPM (reference §7): each step x_t → x_s on the
+ * trajectory is one ε evaluation, then
+ *
+ * <pre>
+ *   x̂₀ = clamp((x_t − √β̄_t ε)/√ᾱ_t)            (reference §1.1; clamp only for bounded data)
+ *   s = 0:  x₀ = x̂₀                              (last step: mean only)
+ *   s &gt; 0:  x_s = μ(x_t, x̂₀, ε) + σ_{s|t} z,  z ~ N(0, I)
+ * </pre>
+ *
+ * with a DDPM-type or DDIM-type mean ({@link MeanForm}) and σ² from a {@link ReverseVariance},
+ * clipped on the step into x_{τ₁} by the sampling-only σ₂ clip (reference §2.6) when
+ * {@code clip-sigma2} is 1 or 2. The four subclasses only choose the mean form and the variance.
+ *
+ * <p>The sampler is immutable and shared: every per-step constant is computed once here, and a
+ * {@link SamplingProcess} holds only its sample's x (float32), x̂₀ and noise stream. x_T is the
+ * stream's first draw; each step with σ &gt; 0 takes the next draw (steps with σ = 0, e.g. DDIM
+ * with η = 0, draw nothing).
+ */
+public abstract sealed class DiscreteSampler implements Sampler
+    permits Ddpm, AnalyticDdpm, Ddim, AnalyticDdim {
+
+  /** The two mean forms of the non-Markov forward family (Analytic-DPM §2.1, eq. 2). */
+  enum MeanForm {
+    /**
+     * DDPM type (λ² = β̃_{s|t}): μ = β_{t|s}√ᾱ_s/β̄_t · x̂₀ + √α_{t|s}·β̄_s/β̄_t · x_t
+     * (Ho et al. 2020 eq. 7 on the skip step; reference §2.4).
+     */
+    DDPM,
+    /**
+     * DDIM type: μ = √ᾱ_s x̂₀ + √(β̄_s − λ²)·ε with the raw ε (Song et al. 2020a eq. 12;
+     * reference §2.4, §4.5 pitfall 3).
+     */
+    DDIM
+  }
+
+  /**
+   * The constants of one step x_t → x_s, in sampling order.
+   *
+   * @param from t
+   * @param to s (0 on the last step)
+   * @param sqrtAlphaBar √ᾱ_t
+   * @param sqrtBetaBar √β̄_t
+   * @param x0Coeff coefficient of x̂₀ in μ
+   * @param restCoeff coefficient of x_t (DDPM type) or ε (DDIM type) in μ
+   * @param lambda2 λ²_{s|t}
+   * @param sigma2 σ² used (after the σ₂ clip; 0 on the last step)
+   */
+  private record Rule(int from, int to, double sqrtAlphaBar, double sqrtBetaBar, double x0Coeff,
+      double restCoeff, double lambda2, double sigma2) {}
+
+  private final SamplerSettings settings;
+  private final ModelContext model;
+  private final Trajectory trajectory;
+  private final ReverseVariance variance;
+  private final MeanForm meanForm;
+  private final Rule[] rules; // [K], sampling order
+
+  DiscreteSampler(SamplerSettings settings, ModelContext model, Trajectory trajectory,
+      ReverseVariance variance, MeanForm meanForm) {
+    this.settings = settings;
+    this.model = model;
+    this.trajectory = trajectory;
+    this.variance = variance;
+    this.meanForm = meanForm;
+    NoiseSchedule sched = model.schedule();
+    int clip = settings.clipSigma2() == null ? 0 : settings.clipSigma2();
+    List<Trajectory.Step> steps = trajectory.steps();
+    rules = new Rule[steps.size()];
+    for (int i = 0; i < rules.length; i++) {
+      int t = steps.get(i).from();
+      int s = steps.get(i).to();
+      double lam2 = variance.lambda2(sched, s, t);
+      double x0Coeff;
+      double restCoeff;
+      if (meanForm == MeanForm.DDPM) {
+        x0Coeff = sched.skipBeta(s, t) * Math.sqrt(sched.alphaBar(s)) / sched.betaBar(t);
+        restCoeff = Math.sqrt(sched.skipAlpha(s, t)) * sched.betaBar(s) / sched.betaBar(t);
+      } else {
+        x0Coeff = Math.sqrt(sched.alphaBar(s));
+        restCoeff = Math.sqrt(sched.betaBar(s) - lam2);
+      }
+      double sigma2 = s == 0 ? 0.0 : variance.sigma2(sched, s, t);
+      if (s > 0 && s == trajectory.tau(1) && clip > 0) {
+        sigma2 = Math.min(sigma2, ReverseVariance.sigma2ClipBound(clip)); // reference §2.6
+      }
+      rules[i] = new Rule(t, s, Math.sqrt(sched.alphaBar(t)), Math.sqrt(sched.betaBar(t)),
+          x0Coeff, restCoeff, lam2, sigma2);
+    }
+  }
+
+  @Override
+  public SamplerSettings settings() {
+    return settings;
+  }
+
+  /** @return the timesteps visited, ascending */
+  public Trajectory trajectory() {
+    return trajectory;
+  }
+
+  /** @return the reverse variance rule */
+  public ReverseVariance variance() {
+    return variance;
+  }
+
+  /**
+   * The steps as they will run, for {@code ./dpm plan}: in sampling order, with λ², the σ² the
+   * sampler actually uses (σ₂ clip applied when on; 0 on the last, mean-only step) and Γ^eps_t
+   * (null when the model has no Γ).
+   *
+   * @return K steps
+   */
+  public List<PlanStep> plan() {
+    double[] gamma = model.gamma();
+    List<PlanStep> r = new ArrayList<>(rules.length);
+    for (Rule u : rules) {
+      r.add(new PlanStep(u.from(), u.to(), u.lambda2(), u.sigma2(),
+          gamma == null ? null : gamma[u.from()]));
+    }
+    return List.copyOf(r);
+  }
+
+  @Override
+  public SamplingProcess start(NoiseStream noise) {
+    float[] x = new float[model.dimension()];
+    noise.nextGaussian(x); // x_T ~ N(0, I), the stream's first draw
+    return new Process(noise, x);
+  }
+
+  @Override
+  public SamplingProcess start(NoiseStream noise, float[] latent) {
+    if (latent.length != model.dimension()) {
+      throw new IllegalArgumentException(
+          "latent has " + latent.length + " values, expected d = " + model.dimension());
+    }
+    return new Process(noise, latent.clone());
+  }
+
+  /** One sample's state: x_t (float32, [d]), the latest x̂₀, its noise stream and step index. */
+  private final class Process implements SamplingProcess {
+    private final NoiseStream noise;
+    private final float[] x; // [d], x_t, then x_s
+    private final float[] x0; // [d], latest x̂₀
+    private float[] z; // [d], noise buffer (allocated on the first noisy step)
+    private int step;
+    private boolean evaluated;
+
+    Process(NoiseStream noise, float[] x) {
+      this.noise = noise;
+      this.x = x;
+      this.x0 = new float[x.length];
+    }
+
+    @Override
+    public EvalRequest pending() {
+      if (isDone()) {
+        throw new IllegalStateException("the sample is finished");
+      }
+      return new EvalRequest(x, rules[step].from());
+    }
+
+    @Override
+    public void accept(float[] eps) {
+      if (isDone()) {
+        throw new IllegalStateException("the sample is finished");
+      }
+      Rule r = rules[step];
+      DataRange range = model.dataRange();
+      boolean clamp = range.bounded();
+      for (int j = 0; j < x.length; j++) { // x̂₀ = (x_t − √β̄_t ε)/√ᾱ_t, clamped for bounded data
+        double v = (x[j] - r.sqrtBetaBar() * eps[j]) / r.sqrtAlphaBar();
+        x0[j] = (float) (clamp ? range.clamp(v) : v);
+      }
+      evaluated = true;
+      if (r.to() == 0) { // last step: x₀ = x̂₀, no noise
+        System.arraycopy(x0, 0, x, 0, x.length);
+      } else {
+        float[] rest = meanForm == MeanForm.DDPM ? x : eps; // μ = c₀x̂₀ + c₁(x_t | ε)
+        double sigma = Math.sqrt(r.sigma2());
+        if (sigma > 0) {
+          if (z == null) {
+            z = new float[x.length];
+          }
+          noise.nextGaussian(z);
+        }
+        for (int j = 0; j < x.length; j++) { // x_s = μ + σ z
+          double mean = r.x0Coeff() * x0[j] + r.restCoeff() * rest[j];
+          x[j] = (float) (sigma > 0 ? mean + sigma * z[j] : mean);
+        }
+      }
+      step++;
+    }
+
+    @Override
+    public boolean isDone() {
+      return step == rules.length;
+    }
+
+    @Override
+    public float[] sample() {
+      if (!isDone()) {
+        throw new IllegalStateException("the sample is not finished (step " + step + " of " + rules.length + ")");
+      }
+      return x;
+    }
+
+    @Override
+    public int step() {
+      return step;
+    }
+
+    @Override
+    public int totalSteps() {
+      return rules.length;
+    }
+
+    @Override
+    public int nfe() {
+      return step;
+    }
+
+    @Override
+    public float[] denoised() {
+      return evaluated ? x0.clone() : null;
+    }
+  }
+}
