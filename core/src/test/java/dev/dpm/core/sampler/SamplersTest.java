@@ -122,8 +122,8 @@ class SamplersTest {
   }
 
   @Test
-  void continuousKindsAreNotYetHere() {
-    Map<String, String> p = problems(SamplerSettings.builder(SamplerKind.ODE_HEUN).optSteps(10).build(), NO_GAMMA);
-    assertTrue(p.get("name").contains("not available"));
+  void continuousKindsAreDelegated() {
+    SamplerResult r = Samplers.create(SamplerSettings.builder(SamplerKind.ODE_HEUN).optSteps(10).build(), NO_GAMMA);
+    assertEquals("ContinuousSampler", assertInstanceOf(SamplerResult.Ok.class, r).sampler().getClass().getSimpleName());
   }
 }
