@@ -102,7 +102,7 @@ public final class ContinuousSampler implements Sampler {
     return switch (settings.kind()) {
       case SDE_EM -> new EulerMaruyama(sde, g, denoise, x, noise);
       case SDE_PC -> new PredictorCorrector(sde, g, denoise, x, noise, settings.predictor(),
-          settings.snr(), settings.correctorSteps(), gamma);
+          settings.snr(), settings.correctorSteps(), gamma, PredictorCorrector.Norms.EXPECTED);
       case ODE_EULER -> new OdeEuler(sde, g, denoise, x);
       case ODE_HEUN -> new OdeHeun(sde, g, denoise, x);
       case ODE_RK45 -> up

@@ -47,7 +47,7 @@ import java.util.List;
  * 1e-8 on 300 ring samples, worst per-sample |Δ log p| for c = 2⁻⁶, 2⁻⁸, 2⁻¹⁰, 2⁻¹², 2⁻¹⁴:
  * 0.24, 1.6e-2, 9.6e-4, 1.6e-4, 2.3e-4 nats (truncation-bound, then rounding-bound), all at a
  * point between components (log q = −6.9); at the default tolerances RK45 dominates (about 2e-3
- * nats). The Gaussian's per-sample log-density is reproduced to about 2e-4 nats and its mean NLL
+ * nats). The Gaussian's per-sample log-density is reproduced to about 6e-4 nats and its mean NLL
  * to 1e-5 relative (see {@code OdeLikelihoodTest}).
  *
  * <p><b>Reported numbers.</b> Continuous data: nats/dim = −log p_eps(x)/d, and bits/dim =

@@ -19,14 +19,15 @@ import dev.dpm.core.sampler.SamplerSettings.PredictorKind;
  * (E‖z‖² = d; Γ(n) = E‖ε_θ(x_n, n)‖²/d, the model's calibrated Analytic-DPM moment, interpolated
  * at n = t·N and clamped to [1e-4, 1]; Γ = 1 when the model has none, which gives score_sde's
  * annealed-Langevin step 2α_i(snr·σ)²). score_sde averages the norms over the batch, coupling the
- * samples. Reading Alg. 5 per sample instead biases the corrector in low dimension, measured on the
- * 2-D Gaussian oracle (variance 0.25) at snr 0.16: with the sample's own ‖s‖ the step depends on x
- * and Langevin's stationary density becomes q(x)/e(x) (variance 0.82, and e → ∞ near a mode where
- * ‖s‖ → 0); with the sample's own ‖z‖ the same z scales both e and the noise, whose variance
- * becomes (d + 2)/d too large (0.37–0.43). With expectations the step is a constant of (t, model):
- * no batch coupling, no state dependence, and in high dimension, where the norms concentrate, the
- * same step as score_sde's. The cap e ≤ σ² guards against a poor Γ: since
- * −∇² log q_t ≼ I/σ², a Langevin step with e &lt; 2σ² never diverges.
+ * samples. Reading Alg. 5 per sample instead biases the corrector in low dimension: with the
+ * sample's own ‖s‖ the step depends on x, so Langevin's stationary density becomes q(x)/e(x), and
+ * e → ∞ near a mode where ‖s‖ → 0; with the sample's own ‖z‖ the same z scales both e and the
+ * noise, whose variance grows by (d + 2)/d. On the 2-D Gaussian oracle (variance 0.25; snr 0.16,
+ * 250 quadratic steps) per-sample norms give a variance of 4.9, expected norms 0.256; in 256-D
+ * both give 0.255–0.261 ({@code PredictorCorrectorTest}). With expectations the step is a
+ * constant of (t, model): no batch coupling, no state dependence, and in high dimension, where the
+ * norms concentrate, the same step as score_sde's. The cap e ≤ σ² guards
+ * against a poor Γ: since −∇² log q_t ≼ I/σ², a Langevin step with e &lt; 2σ² never diverges.
  *
  * <p>Predictors, with h = t_i − t_{i+1}:
  *
@@ -39,18 +40,28 @@ import dev.dpm.core.sampler.SamplerSettings.PredictorKind;
  * </ul>
  */
 final class PredictorCorrector extends FixedStepProcess {
+  /** Where the norms of the Langevin step size come from. */
+  enum Norms {
+    /** Expectations E‖z‖² = d and E‖s‖² = dΓ/σ² (the default, see the class comment). */
+    EXPECTED,
+    /** This sample's own ‖z‖ and ‖s‖ (Alg. 5 read per sample; kept to demonstrate its bias). */
+    SAMPLE
+  }
+
   private final NoiseStream noise;
   private final PredictorKind predictor;
   private final double snr;
   private final int correctorSteps;
   private final float[] z; // [d]
   private final double[] gamma; // Γ[0..N] or null
+  private final Norms norms;
   private int corrections; // Langevin steps done at the current grid time
 
   PredictorCorrector(VpSde sde, double[] grid, boolean denoise, double[] x, NoiseStream noise,
-      PredictorKind predictor, double snr, int correctorSteps, double[] gamma) {
+      PredictorKind predictor, double snr, int correctorSteps, double[] gamma, Norms norms) {
     super(sde, grid, denoise, x);
     this.gamma = gamma;
+    this.norms = norms;
     this.noise = noise;
     this.predictor = predictor;
     this.snr = snr;
@@ -79,10 +90,20 @@ final class PredictorCorrector extends FixedStepProcess {
   private void langevin(float[] eps, double t) {
     double sigma = sde.sigma(t);
     double s2 = sigma * sigma;
-    double meanS2 = d * gammaAt(sde.stepIndex(t)) / s2; // E‖s‖²
-    double e = Math.min(2.0 * sde.langevinAlpha(t) * snr * snr * d / meanS2, s2);
-    double noiseScale = Math.sqrt(2.0 * e);
     noise.nextGaussian(z);
+    double e;
+    if (norms == Norms.EXPECTED) { // 2α snr² E‖z‖²/E‖s‖², capped at σ²
+      e = Math.min(2.0 * sde.langevinAlpha(t) * snr * snr * s2 / gammaAt(sde.stepIndex(t)), s2);
+    } else { // 2α (snr ‖z‖/‖s‖)² of this sample
+      double z2 = 0;
+      double g2 = 0;
+      for (int j = 0; j < d; j++) {
+        z2 += (double) z[j] * z[j];
+        g2 += (double) eps[j] * eps[j] / s2;
+      }
+      e = g2 == 0 ? 0 : 2.0 * sde.langevinAlpha(t) * snr * snr * z2 / g2;
+    }
+    double noiseScale = Math.sqrt(2.0 * e);
     for (int j = 0; j < d; j++) {
       x[j] = x[j] + e * (-eps[j] / sigma) + noiseScale * z[j];
     }
