@@ -10,8 +10,10 @@ import dev.dpm.core.noise.NoiseStream;
  *   x ← x − [f(t_i) x − g²(t_i) s] h + g(t_i) √h z,   z ~ N(0, I)
  * </pre>
  *
- * one ε evaluation and one noise draw per step (the last step too; the final denoising step, when
- * on, then removes the remaining noise).
+ * with f = −½β̄_i and g² = β̄_i (sub-VP: β̄_i(1 − ᾱ(t_i)²)), where β̄_i is the mean of β over the
+ * step ({@link Steps#meanBeta}; score_sde takes β(t_i), which on the matched SDE's staircase
+ * depends on where t_i falls). One ε evaluation and one noise draw per step (the last step too;
+ * the final denoising step, when on, then removes the remaining noise).
  */
 final class EulerMaruyama extends FixedStepProcess {
   private final NoiseStream noise;

@@ -36,7 +36,8 @@ import dev.dpm.core.sampler.SamplerSettings.PredictorKind;
  *       of the VP-SDE, on the step's own skip β_h = 1 − ᾱ(t_i)/ᾱ(t_{i+1})):
  *       x ← (2 − √(1 − β_h)) x + β_h s + √β_h z. For sub-VP, score_sde has no special
  *       discretisation and this equals Euler–Maruyama.
- *   <li>Euler–Maruyama: x ← x − [f x − g² s] h + g √h z.
+ *   <li>Euler–Maruyama: x ← x − [f x − g² s] h + g √h z, with β averaged over the step as in
+ *       {@link EulerMaruyama}.
  * </ul>
  */
 final class PredictorCorrector extends FixedStepProcess {
