@@ -34,14 +34,18 @@ public final class Dpm implements Runnable {
   public static final int EXIT_FAILURE = 1;
   /** The server's {@code serve} command, registered when present on the class path. */
   static final String SERVE_COMMAND = "dev.dpm.server.cli.ServeCommand";
+  /** {@code encode} (continuous samplers: data to latents), registered when present. */
+  static final String ENCODE_COMMAND = "dev.dpm.server.cli.EncodeCommand";
+  /** {@code bench quality} (bits/dim and FD tables), registered when present. */
+  static final String BENCH_QUALITY_COMMAND = "dev.dpm.server.cli.BenchQualityCommand";
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (plan, sample, calibrate, nll, bench"
-        + (spec.subcommands().containsKey("serve") ? ", serve" : "") + ")");
+    throw new ParameterException(spec.commandLine(), "missing command ("
+        + String.join(", ", spec.subcommands().keySet().stream().filter(k -> !k.equals("help")).toList()) + ")");
   }
 
   /**
@@ -71,8 +75,8 @@ public final class Dpm implements Runnable {
   }
 
   /**
-   * The configured picocli command line: subcommands, the one-line error handlers, and
-   * {@code serve} when the server module provides it.
+   * The configured picocli command line: subcommands, the one-line error handlers, and the
+   * optional commands ({@code serve}, {@code encode}, {@code bench quality}) when present.
    *
    * @param out standard output
    * @param err standard error
@@ -80,7 +84,7 @@ public final class Dpm implements Runnable {
    */
   public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Dpm());
-    registerServe(cl);
+    registerOptional(cl);
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler((ex, args) -> {
@@ -109,17 +113,31 @@ public final class Dpm implements Runnable {
   }
 
   /**
-   * Adds {@code serve} when {@value #SERVE_COMMAND} is on the class path (it lives in the server
-   * module and may be absent from a partial build).
+   * Adds the commands that live in other parts of the build when their classes are on the class
+   * path: {@code serve} ({@value #SERVE_COMMAND}), {@code encode} ({@value #ENCODE_COMMAND}) and
+   * {@code bench quality} ({@value #BENCH_QUALITY_COMMAND}). A missing class just means the command
+   * is not offered.
    */
-  private static void registerServe(CommandLine cl) {
+  private static void registerOptional(CommandLine cl) {
+    addIfPresent(cl, "serve", SERVE_COMMAND);
+    addIfPresent(cl, "encode", ENCODE_COMMAND);
+    addIfPresent(cl.getSubcommands().get("bench"), "quality", BENCH_QUALITY_COMMAND);
+  }
+
+  private static void addIfPresent(CommandLine parent, String name, String className) {
+    if (parent.getSubcommands().containsKey(name)) {
+      return; // already declared statically
+    }
+    Class<?> type;
     try {
-      Class<?> serve = Class.forName(SERVE_COMMAND);
-      cl.addSubcommand("serve", serve.getDeclaredConstructor().newInstance());
+      type = Class.forName(className);
     } catch (ClassNotFoundException e) {
-      // no server in this build: dpm serve is simply not offered
+      return;
+    }
+    try {
+      parent.addSubcommand(name, type.getDeclaredConstructor().newInstance());
     } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot create " + SERVE_COMMAND, e);
+      throw new IllegalStateException("cannot create " + className, e);
     }
   }
 
