@@ -59,6 +59,8 @@ public final class QualityCharts {
           any |= se.x.length > 0;
         }
       }
+      ResultStore.Cell floor = store.get("nll/floor");
+      positive &= floor == null || floor.value() > 0;
       c.getStyler().setYAxisLogarithmic(positive);
       for (String traj : new String[] {"even", "optimal"}) {
         for (Method m : Method.LIKELIHOOD) {
@@ -72,7 +74,6 @@ public final class QualityCharts {
           }
         }
       }
-      ResultStore.Cell floor = store.get("nll/floor");
       if (floor != null && any) {
         floorLine(c, floor.value(), s.nllKs(), "exact −log p₀ (entropy)");
       }
