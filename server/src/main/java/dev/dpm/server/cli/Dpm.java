@@ -54,12 +54,32 @@ public final class Dpm implements Runnable {
    * @param args the arguments
    */
   public static void main(String[] args) {
+    quietLogging(args);
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
     int code = run(out, err, args);
     out.flush();
     err.flush();
     System.exit(code);
+  }
+
+  /**
+   * Keeps library logging (DJL's engine start-up lines) off stderr for the one-shot commands, so
+   * that stderr carries only progress and the one-line error; {@code serve} keeps its logging
+   * configuration. {@code DPM_LOG_LEVEL} (trace, debug, info, warn, error, off) overrides both.
+   * Only sets slf4j-simple's property when it is not already set.
+   */
+  private static void quietLogging(String[] args) {
+    String key = "org.slf4j.simpleLogger.defaultLogLevel";
+    if (System.getProperty(key) != null) {
+      return;
+    }
+    String level = System.getenv("DPM_LOG_LEVEL");
+    if (level != null && !level.isBlank()) {
+      System.setProperty(key, level.trim());
+    } else if (args.length == 0 || !"serve".equals(args[0])) {
+      System.setProperty(key, "error");
+    }
   }
 
   /**
@@ -155,6 +175,10 @@ public final class Dpm implements Runnable {
    * @return the message on one line
    */
   static String oneLine(String s) {
-    return s == null ? "(no message)" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+    if (s == null) {
+      return "(no message)";
+    }
+    String line = s.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+    return line.length() > 500 ? line.substring(0, 500) + "…" : line;
   }
 }
