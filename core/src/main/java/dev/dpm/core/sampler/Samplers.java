@@ -1,5 +1,7 @@
 package dev.dpm.core.sampler;
 
+import dev.dpm.core.continuous.ContinuousSamplers;
+
 import dev.dpm.core.schedule.NoiseSchedule;
 import dev.dpm.core.trajectory.Trajectory;
 import dev.dpm.core.trajectory.TrajectoryKind;
@@ -27,9 +29,7 @@ public final class Samplers {
    */
   public static SamplerResult create(SamplerSettings settings, ModelContext model) {
     if (settings.kind().continuous()) {
-      // Delegation point: return dev.dpm.core.continuous.ContinuousSamplers.create(settings, model);
-      return new SamplerResult.Invalid(List.of(
-          new Problem("name", settings.kind().wire() + " is not available in this build")));
+      return ContinuousSamplers.create(settings, model);
     }
     return createDiscrete(settings, model);
   }
