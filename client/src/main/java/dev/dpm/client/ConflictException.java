@@ -2,7 +2,10 @@ package dev.dpm.client;
 
 import java.time.Duration;
 
-/** 409: the request conflicts with the resource's state (the result of a job that has not succeeded, canceling a finished job, an Idempotency-Key reused with another body). */
+/**
+ * 409: the request conflicts with the resource's state (the result of a job that has not
+ * succeeded, canceling a finished job, an Idempotency-Key reused with another body).
+ */
 public class ConflictException extends DpmServiceException {
   private static final long serialVersionUID = 1L;
 

@@ -23,6 +23,7 @@ final class EventPublisher implements Flow.Publisher<JobEvent> {
 
   @Override
   public void subscribe(Flow.Subscriber<? super JobEvent> subscriber) {
+    java.util.Objects.requireNonNull(subscriber, "subscriber"); // Flow rule 1.9
     Bridge b = new Bridge(subscriber);
     subscriber.onSubscribe(b);
     b.start();

@@ -227,8 +227,13 @@ final class EventStream implements EventSubscription {
     if (cause instanceof WebSocketHandshakeException h) {
       int st = h.getResponse().statusCode();
       if (st >= 400 && st < 500 && st != 408 && st != 429) {
-        Object body = h.getResponse().body();
-        byte[] bytes = body instanceof byte[] b ? b : body instanceof String s ? s.getBytes(java.nio.charset.StandardCharsets.UTF_8) : null;
+        Object body = h.getResponse().body(); // the JDK may or may not keep it
+        byte[] bytes = null;
+        if (body instanceof byte[] b) {
+          bytes = b;
+        } else if (body instanceof String s) {
+          bytes = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
         return Transport.fromStatus(st, h.getResponse().headers(), bytes);
       }
     }

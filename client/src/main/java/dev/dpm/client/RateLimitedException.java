@@ -2,7 +2,10 @@ package dev.dpm.client;
 
 import java.time.Duration;
 
-/** 429: the server's queue is full; retry after {@link #retryAfter()}. The client retries by itself first, within its {@link RetryPolicy}. */
+/**
+ * 429: the server's queue is full; retry after {@link #retryAfter()}. The client retries by itself
+ * first, within its {@link RetryPolicy}.
+ */
 public class RateLimitedException extends DpmServiceException {
   private static final long serialVersionUID = 1L;
 

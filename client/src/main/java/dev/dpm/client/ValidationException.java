@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** 400, 413, 415 or 422: the request is invalid; {@link #errors()} names each offending field the way the request spells it ({@code n}, {@code sampler.steps}, ...). */
+/**
+ * 400, 413, 415 or 422: the request is invalid; {@link #errors()} names each offending field the
+ * way the request spells it ({@code n}, {@code sampler.steps}, {@code Idempotency-Key}, ...).
+ */
 public class ValidationException extends DpmServiceException {
   private static final long serialVersionUID = 1L;
 
