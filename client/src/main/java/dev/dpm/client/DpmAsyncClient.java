@@ -25,12 +25,14 @@ public final class DpmAsyncClient {
   private final Transport transport;
   private final RetryPolicy reconnect;
   private final Duration connectTimeout;
+  private final Duration pingInterval;
   private final Set<EventStream> open = ConcurrentHashMap.newKeySet();
 
-  DpmAsyncClient(Transport transport, RetryPolicy reconnect, Duration connectTimeout) {
+  DpmAsyncClient(Transport transport, RetryPolicy reconnect, Duration connectTimeout, Duration pingInterval) {
     this.transport = transport;
     this.reconnect = reconnect;
     this.connectTimeout = connectTimeout;
+    this.pingInterval = pingInterval;
   }
 
   /**
@@ -327,7 +329,7 @@ public final class DpmAsyncClient {
     Objects.requireNonNull(listener, "listener");
     EventStream[] self = new EventStream[1];
     EventStream s = new EventStream(transport, id, after, listener, reconnect, connectTimeout,
-        () -> open.remove(self[0]));
+        pingInterval, () -> open.remove(self[0]));
     self[0] = s;
     open.add(s);
     return s.start();

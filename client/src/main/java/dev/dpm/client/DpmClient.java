@@ -353,6 +353,7 @@ public final class DpmClient implements AutoCloseable {
     private Duration awaitTimeout = Duration.ofMinutes(10);
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private RetryPolicy reconnectPolicy = new RetryPolicy(10, Duration.ofMillis(250), Duration.ofSeconds(5), 0.2);
+    private Duration pingInterval = Duration.ofSeconds(15);
     private Executor executor;
 
     private Builder() {}
@@ -456,6 +457,16 @@ public final class DpmClient implements AutoCloseable {
     }
 
     /**
+     * @param d how often event sockets ping the server; a socket not heard from for two intervals
+     *     is reconnected (default 15 s)
+     * @return this
+     */
+    public Builder optEventPingInterval(Duration d) {
+      pingInterval = positive(d, "pingInterval");
+      return this;
+    }
+
+    /**
      * @param e runs the HTTP client's work, event callbacks and retry delays (default: the JDK
      *     HTTP client's own pool and the common pool)
      * @return this
@@ -487,7 +498,7 @@ public final class DpmClient implements AutoCloseable {
         h.put(apiKeyHeader, "Authorization".equalsIgnoreCase(apiKeyHeader) ? "Bearer " + apiKey : apiKey);
       }
       Transport t = new Transport(baseUrl, hb.build(), h, requestTimeout, retryPolicy, executor);
-      return new DpmClient(new DpmAsyncClient(t, reconnectPolicy, connectTimeout), awaitTimeout);
+      return new DpmClient(new DpmAsyncClient(t, reconnectPolicy, connectTimeout, pingInterval), awaitTimeout);
     }
 
     private static Duration positive(Duration d, String what) {

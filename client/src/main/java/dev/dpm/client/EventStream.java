@@ -17,6 +17,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * before the terminal event reconnects with {@code ?after=<last seq>} after a backoff, so the
  * server replays what was missed (or sends the current state). For {@code /v1/events} (every
  * job), {@code seq} is tracked per job and reconnects resume live.
+ *
+ * <p>A heartbeat pings the server every {@code pingInterval}; a connection that has not been heard
+ * from (no message, no pong) for two intervals is treated as dropped. This catches connections
+ * that die silently (a peer gone without a close frame or a FIN the JDK client does not report).
  */
 final class EventStream implements EventSubscription {
   private static final System.Logger LOG = System.getLogger("dev.dpm.client");
@@ -26,6 +30,7 @@ final class EventStream implements EventSubscription {
   private final JobEventListener listener;
   private final RetryPolicy reconnect;
   private final Duration connectTimeout;
+  private final Duration pingInterval;
   private final Runnable onEnd;
   private final CompletableFuture<Void> done = new CompletableFuture<>();
   private final Object lock = new Object();
@@ -40,13 +45,14 @@ final class EventStream implements EventSubscription {
   private int connections;
 
   EventStream(Transport transport, String jobId, long after, JobEventListener listener, RetryPolicy reconnect,
-      Duration connectTimeout, Runnable onEnd) {
+      Duration connectTimeout, Duration pingInterval, Runnable onEnd) {
     this.transport = transport;
     this.jobId = jobId;
     this.lastSeq = after;
     this.listener = listener;
     this.reconnect = reconnect;
     this.connectTimeout = connectTimeout;
+    this.pingInterval = pingInterval;
     this.onEnd = onEnd;
   }
 
@@ -112,8 +118,34 @@ final class EventStream implements EventSubscription {
       }
       if (abort) {
         ws.abort();
+      } else {
+        heartbeat(c);
       }
     });
+  }
+
+  /** Pings every interval; drops a connection not heard from for two intervals. */
+  private void heartbeat(Connection c) {
+    CompletableFuture.runAsync(() -> {
+      synchronized (lock) {
+        if (closed || c != current) {
+          return;
+        }
+      }
+      WebSocket ws = c.ws;
+      if (System.nanoTime() - c.lastHeard > 2 * pingInterval.toNanos()) {
+        ws.abort();
+        dropped(c, new java.io.IOException("no message or pong for " + pingInterval.multipliedBy(2).toMillis() + " ms"));
+        return;
+      }
+      ws.sendPing(ByteBuffer.allocate(0)).whenComplete((x, err) -> {
+        if (err != null) {
+          ws.abort();
+          dropped(c, Transport.unwrap(err));
+        }
+      });
+      heartbeat(c);
+    }, transport.delayed(pingInterval));
   }
 
   /** A text frame, complete. */
@@ -245,15 +277,32 @@ final class EventStream implements EventSubscription {
   private final class Connection implements WebSocket.Listener {
     private final StringBuilder text = new StringBuilder();
     volatile WebSocket ws;
+    volatile long lastHeard = System.nanoTime();
 
     @Override
     public void onOpen(WebSocket webSocket) {
       ws = webSocket;
+      lastHeard = System.nanoTime();
       webSocket.request(1);
     }
 
     @Override
+    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+      lastHeard = System.nanoTime();
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+      lastHeard = System.nanoTime();
+      webSocket.request(1); // the JDK answers with a pong by itself
+      return null;
+    }
+
+    @Override
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      lastHeard = System.nanoTime();
       text.append(data);
       if (last) {
         String s = text.toString();

@@ -1,5 +1,6 @@
 package dev.dpm.client;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.time.Instant;
 import java.util.List;
@@ -56,6 +57,7 @@ public record Job(
   }
 
   /** @return true when the job will not change again (succeeded, failed or canceled) */
+  @JsonIgnore
   public boolean isTerminal() {
     return status != null && status.isTerminal();
   }

@@ -18,7 +18,7 @@ import java.util.Objects;
  * @param sampler the sampler and its parameters
  * @param n the number of samples (default 1)
  * @param seed the noise seed; sample i uses noise stream i of it (random and echoed when null)
- * @param outputs the result files to write (default npy and png)
+ * @param outputs the result files to write, a non-empty subset of npy and png (default both)
  * @param previewEvery send a {@code preview} event every this many steps (0 or null: none)
  * @param deadlineSeconds the job fails with {@code deadline-exceeded} if it has not finished this
  *     long after submission (null: no deadline)
@@ -39,6 +39,9 @@ public record JobRequest(
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(sampler, "sampler");
     outputs = outputs == null ? null : List.copyOf(outputs);
+    if (outputs != null && (outputs.isEmpty() || outputs.stream().anyMatch(o -> o != OutputFormat.NPY && o != OutputFormat.PNG))) {
+      throw new IllegalArgumentException("outputs must be a non-empty subset of [npy, png], was " + outputs);
+    }
     if (n != null && n < 1) {
       throw new IllegalArgumentException("n must be ≥ 1, was " + n);
     }

@@ -188,12 +188,12 @@ public final class FakeDpmServer implements AutoCloseable {
 
   /** @param id a job @return how many sockets follow it now */
   public synchronized int subscribers(String id) {
-    return jobs.get(id).subscribers.size();
+    return (int) jobs.get(id).subscribers.stream().filter(MiniHttpServer.WebSocket::isOpen).count();
   }
 
   /** @return how many sockets follow every job now */
   public int allSubscribers() {
-    return allSubscribers.size();
+    return (int) allSubscribers.stream().filter(MiniHttpServer.WebSocket::isOpen).count();
   }
 
   // ---- the fake's internals ----
@@ -520,6 +520,9 @@ public final class FakeDpmServer implements AutoCloseable {
       ObjectNode state = F.objectNode().put("seq", j.seq).put("jobId", id)
           .put("type", status.equals("running") ? "progress" : status);
       state.set("job", j.json.deepCopy());
+      if (status.equals("failed")) {
+        state.set("error", j.json.get("error").deepCopy());
+      }
       ws.sendText(state.toString());
     }
     if (isTerminal(j.json.path("status").asText())) {
