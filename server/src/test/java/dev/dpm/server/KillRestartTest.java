@@ -51,7 +51,8 @@ class KillRestartTest {
   private Process launch(Path models, Path data, Path config, Path log) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dai.djl.offline=true", "-cp", cp,
+    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+        "-Dai.djl.offline=true", "-cp", cp,
         "dev.dpm.server.cli.ServeCommand", "--port", "0", "--host", "127.0.0.1", "--data-dir", data.toString(),
         "--models", models.toString(), "--device", "cpu", "--config", config.toString());
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
