@@ -1,7 +1,5 @@
 package dev.dpm.core.sampler;
 
-import dev.dpm.core.continuous.ContinuousSamplers;
-
 import dev.dpm.core.schedule.NoiseSchedule;
 import dev.dpm.core.trajectory.Trajectory;
 import dev.dpm.core.trajectory.TrajectoryKind;
@@ -29,7 +27,7 @@ public final class Samplers {
    */
   public static SamplerResult create(SamplerSettings settings, ModelContext model) {
     if (settings.kind().continuous()) {
-      return ContinuousSamplers.create(settings, model);
+      return dev.dpm.core.continuous.ContinuousSamplers.create(settings, model);
     }
     return createDiscrete(settings, model);
   }

@@ -72,6 +72,8 @@ public final class QualityBenchmark {
   public static final String MARKDOWN = "quality.md";
   /** The saved results' file name. */
   public static final String RESULTS = "quality.json";
+  /** Result key of the paired difference analytic-ddpm − ddpm-forward (likelihood). */
+  public static final String PAIRED = "paired-analytic-minus-forward";
   private static final long TEST_SALT = 0x7E57DA7AL;
   private static final long FLOOR_SALT = 0xF100F100L;
 
@@ -228,6 +230,10 @@ public final class QualityBenchmark {
                   0, 0, "K = N: same trajectory as even"));
             }
           }
+          ResultStore.Cell pairedEven = store.get("nll/even/" + PAIRED + "/" + k);
+          if (pairedEven != null) {
+            store.put(prefix + PAIRED + "/" + k, pairedEven);
+          }
           writeReport(null);
           continue;
         }
@@ -262,10 +268,33 @@ public final class QualityBenchmark {
           line.append(String.format(Locale.ROOT, "  %s %.4f±%.4f", me.key(), b.bitsPerDim() * toUnits,
               b.stdError() * toUnits));
         }
+        int fi = todo.indexOf(Method.DDPM_FORWARD);
+        int ai = todo.indexOf(Method.ANALYTIC_DDPM);
+        if (fi >= 0 && ai >= 0) { // same rows, same x_t: the paired difference is much tighter
+          ResultStore.Cell diff = pairedDifference(r.results().get(ai).perRowBitsPerDim(),
+              r.results().get(fi).perRowBitsPerDim(), toUnits);
+          store.put(prefix + PAIRED + "/" + k, diff);
+          line.append(String.format(Locale.ROOT, "  analytic−forward %.4f±%.4f", diff.value(), diff.stdError()));
+        }
         say(line + String.format(Locale.ROOT, "  (%.0f s)", secs));
         writeReport(null);
       }
     }
+  }
+
+  /** Mean and SE over rows of a − b, scaled. */
+  private static ResultStore.Cell pairedDifference(double[] a, double[] b, double scale) {
+    int n = a.length;
+    double sum = 0;
+    double sumSq = 0;
+    for (int i = 0; i < n; i++) {
+      double v = (a[i] - b[i]) * scale;
+      sum += v;
+      sumSq += v * v;
+    }
+    double mean = sum / n;
+    double se = n > 1 ? Math.sqrt(Math.max(0, (sumSq - n * mean * mean) / (n - 1)) / n) : Double.NaN;
+    return new ResultStore.Cell(mean, se, n, 0, 0, "paired over rows");
   }
 
   /** −(1/d) log p₀(x) under the exact mixture, mean and SE over the rows (nats/dim). */

@@ -108,7 +108,8 @@ public final class BenchQualityCommand implements Callable<Integer> {
   Integer clipSigma2;
 
   @Option(names = "--calibrate-rows", paramLabel = "M",
-      description = "Without a Γ file, estimate Γ on M exact samples of the reference (2-D models; default 1000 for oracles).")
+      description = "Estimate Γ here on M exact samples of the reference mixture (2-D models), replacing the model's Γ file;"
+          + " oracles without a Γ file get 1000.")
   Integer calibrateRows;
 
   @Option(names = "--skip", split = ",", paramLabel = "nll|samples", description = "Parts to skip.")
@@ -154,10 +155,10 @@ public final class BenchQualityCommand implements Callable<Integer> {
     FeatureExtractor fx = null;
     try {
       boolean image = bm.spec().isImage();
-      if (bm.gamma() == null && bm.reference() != null
-          && (calibrateRows != null || bm.spec().kind() == ModelKind.GAUSSIAN_MIXTURE)) {
+      if (bm.reference() != null && (calibrateRows != null
+          || (bm.gamma() == null && bm.spec().kind() == ModelKind.GAUSSIAN_MIXTURE))) {
         int rows = calibrateRows != null ? calibrateRows : 1000;
-        err.println("bench quality: no Γ file; estimating Γ on " + rows + " exact samples of " + bm.referenceName());
+        err.println("bench quality: estimating Γ on " + rows + " exact samples of " + bm.referenceName());
         err.flush();
         bm = bm.withEstimatedGamma(rows, seed + 17, batch);
       } else if (bm.gamma() == null) {

@@ -101,6 +101,10 @@ class QualityBenchmarkTest {
         assertEquals(2, count(row, "±"), row);
       }
     }
+    for (String traj : new String[] {"even", "optimal"}) {
+      String paired = line(md, "| " + traj + " | Analytic − DDPM σ²=β (paired) |");
+      assertEquals(2, count(paired, "±"), paired);
+    }
     for (Method me : Method.values()) {
       String row = line(md, "| " + me.label() + " |");
       boolean baseline = me == Method.DDPM_POSTERIOR || me == Method.DDIM;

@@ -9,6 +9,7 @@ import java.util.TreeSet;
 
 /** The benchmark's Markdown report ({@code quality.md}), rebuilt from the results after every cell. */
 public final class QualityReport {
+  private static final String PAIRED = dev.dpm.server.bench.QualityBenchmark.PAIRED;
   private QualityReport() {}
 
   /**
@@ -61,6 +62,13 @@ public final class QualityReport {
           sb.append("| ").append(traj).append(" | ").append(me.label()).append(" |");
           for (int k : ks) {
             sb.append(' ').append(cell(store.get("nll/" + traj + "/" + me.key() + "/" + k), "%.3f", 1)).append(" |");
+          }
+          sb.append('\n');
+        }
+        if (hasAny(store, "nll/" + traj + "/" + PAIRED + "/", ks)) {
+          sb.append("| ").append(traj).append(" | Analytic − DDPM σ²=β (paired) |");
+          for (int k : ks) {
+            sb.append(' ').append(cell(store.get("nll/" + traj + "/" + PAIRED + "/" + k), "%+.3f", 1)).append(" |");
           }
           sb.append('\n');
         }
@@ -141,6 +149,15 @@ public final class QualityReport {
     return sb.toString();
   }
 
+  private static boolean hasAny(ResultStore store, String prefix, int[] ks) {
+    for (int k : ks) {
+      if (store.has(prefix + k)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean contains(int[] a, int v) {
     for (int x : a) {
       if (x == v) {
@@ -159,7 +176,7 @@ public final class QualityReport {
     }
     String v = String.format(Locale.ROOT, fmt, c.value() * scale);
     if (Double.isFinite(c.stdError())) {
-      v += " ± " + String.format(Locale.ROOT, fmt, c.stdError() * scale);
+      v += " ± " + String.format(Locale.ROOT, fmt.replace("+", ""), c.stdError() * scale);
     }
     return v;
   }
