@@ -73,9 +73,11 @@ public record Model(
    *
    * @param present whether Γ is present (the analytic samplers need it)
    * @param provenance how Γ was made (model hash, data, M, seed), as stored in the Γ file, or null
+   * @param file the Γ file on the server (the model's gamma.json, or one under the server's data
+   *     folder), or null
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Gamma(boolean present, Map<String, Object> provenance) {
+  public record Gamma(boolean present, Map<String, Object> provenance, String file) {
     /** Copies the map. */
     public Gamma {
       provenance = provenance == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
