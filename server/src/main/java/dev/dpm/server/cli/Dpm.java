@@ -25,6 +25,10 @@ import picocli.CommandLine.ParameterException;
         CalibrateCommand.class,
         NllCommand.class,
         BenchCommand.class,
+        ServeCommand.class,
+        SubmitCommand.class,
+        WatchCommand.class,
+        FetchCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Dpm implements Runnable {
@@ -32,12 +36,8 @@ public final class Dpm implements Runnable {
   public static final int EXIT_USAGE = 2;
   /** Exit code of an unexpected failure. */
   public static final int EXIT_FAILURE = 1;
-  /** The server's {@code serve} command, registered when present on the class path. */
-  static final String SERVE_COMMAND = "dev.dpm.server.cli.ServeCommand";
   /** {@code encode} (continuous samplers: data to latents), registered when present. */
   static final String ENCODE_COMMAND = "dev.dpm.server.cli.EncodeCommand";
-  /** {@code bench quality} (bits/dim and FD tables), registered when present. */
-  static final String BENCH_QUALITY_COMMAND = "dev.dpm.server.cli.BenchQualityCommand";
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -134,14 +134,11 @@ public final class Dpm implements Runnable {
 
   /**
    * Adds the commands that live in other parts of the build when their classes are on the class
-   * path: {@code serve} ({@value #SERVE_COMMAND}), {@code encode} ({@value #ENCODE_COMMAND}) and
-   * {@code bench quality} ({@value #BENCH_QUALITY_COMMAND}). A missing class just means the command
-   * is not offered.
+   * path: {@code encode} ({@value #ENCODE_COMMAND}). A missing class just means the command is not
+   * offered.
    */
   private static void registerOptional(CommandLine cl) {
-    addIfPresent(cl, "serve", SERVE_COMMAND);
     addIfPresent(cl, "encode", ENCODE_COMMAND);
-    addIfPresent(cl.getSubcommands().get("bench"), "quality", BENCH_QUALITY_COMMAND);
   }
 
   private static void addIfPresent(CommandLine parent, String name, String className) {
