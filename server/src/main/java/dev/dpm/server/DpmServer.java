@@ -4,6 +4,7 @@ import dev.dpm.server.api.ApiVerticle;
 import dev.dpm.server.api.EventHub;
 import dev.dpm.server.jobs.JobService;
 import dev.dpm.server.jobs.JobStore;
+import dev.dpm.server.models.GammaFiles;
 import dev.dpm.server.models.ModelRegistry;
 import dev.dpm.server.models.ModelSource;
 import dev.dpm.server.results.ResultStore;
@@ -98,6 +99,7 @@ public final class DpmServer implements AutoCloseable {
     JobService jobs = null;
     try {
       store = JobStore.open(data);
+      GammaFiles.restore(models, data);
       ResultStore results = new ResultStore(data.resolve("results"));
       EventHub hub = new EventHub(vertx);
       jobs = new JobService(config, store, results, models, samplers, hub, registry);
@@ -107,6 +109,7 @@ public final class DpmServer implements AutoCloseable {
       for (var m : models.all()) {
         LOG.info("event=serving model={} device={}", m.name(), m.device());
       }
+      writePortFile(data, api.actualPort());
       LOG.info("event=started port={} dataDir={}", api.actualPort(), data.toAbsolutePath());
       return new DpmServer(config, vertx, registry, store, models, jobs, hub, api);
     } catch (Exception e) {
@@ -120,6 +123,20 @@ public final class DpmServer implements AutoCloseable {
       Throwable c = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
       throw c instanceof Exception ex ? ex : e;
     }
+  }
+
+  /** Name of the file in the data folder that holds the bound port while the server runs. */
+  public static final String PORT_FILE = "server.port";
+
+  /**
+   * Writes the bound port to {@code <dataDir>/server.port} (atomically), so that scripts and tests
+   * that start the server with port 0 can find it.
+   */
+  private static void writePortFile(Path data, int port) throws java.io.IOException {
+    Path tmp = data.resolve(PORT_FILE + ".tmp");
+    java.nio.file.Files.writeString(tmp, port + "\n");
+    java.nio.file.Files.move(tmp, data.resolve(PORT_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** @return the bound HTTP port */
@@ -199,6 +216,11 @@ public final class DpmServer implements AutoCloseable {
     }
     models.close();
     store.close();
+    try {
+      java.nio.file.Files.deleteIfExists(config.dataDir().resolve(PORT_FILE));
+    } catch (java.io.IOException e) {
+      LOG.warn("event=port-file-not-deleted error={}", e.toString());
+    }
     LOG.info("event=stopped");
   }
 

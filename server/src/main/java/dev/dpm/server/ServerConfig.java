@@ -14,7 +14,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * Everything the server can be told. Sources, later ones winning: built-in defaults, a config file
  * ({@code --config FILE}, JSON or YAML, keys as the field names below), the environment
  * ({@code DPM_PORT}, {@code DPM_DATA_DIR}, {@code DPM_MODELS}, {@code DPM_DEVICE},
- * {@code DPM_MAX_BATCH}), then command-line flags.
+ * {@code DPM_MAX_BATCH}, {@code DPM_CALIBRATION_DATA}), then command-line flags.
  *
  * @param host interface to bind
  * @param port HTTP port (0 = any free port)
@@ -34,6 +34,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param progressIntervalMs minimum time between two progress events of one job
  * @param previewIntervalMs minimum time between two preview events of one job
  * @param warmup whether to run warm-up evaluations before reporting ready
+ * @param calibrationDataDirs folders (besides each model's own folder) from which calibration jobs
+ *     may read the data file their request names; empty by default, so a request can only name
+ *     files inside the model's folder
  */
 public record ServerConfig(
     String host,
@@ -53,7 +56,8 @@ public record ServerConfig(
     double shutdownGraceSeconds,
     long progressIntervalMs,
     long previewIntervalMs,
-    boolean warmup) {
+    boolean warmup,
+    java.util.List<Path> calibrationDataDirs) {
 
   /** Validates the values. */
   public ServerConfig {
@@ -69,6 +73,7 @@ public record ServerConfig(
     check(shutdownGraceSeconds >= 0, "shutdownGraceSeconds must be >= 0");
     check(device != null && device.matches("auto|cpu|gpu(:\\d+)?"), "device must be auto, cpu, gpu or gpu:N");
     models = models == null ? null : java.util.List.copyOf(models);
+    calibrationDataDirs = calibrationDataDirs == null ? java.util.List.of() : java.util.List.copyOf(calibrationDataDirs);
   }
 
   private static void check(boolean ok, String message) {
@@ -87,6 +92,7 @@ public record ServerConfig(
     Builder b = new Builder();
     b.apply(toJson().getMap());
     b.models = models;
+    b.calibrationDataDirs = calibrationDataDirs;
     return b;
   }
 
@@ -101,7 +107,8 @@ public record ServerConfig(
         .put("maxActiveJobs", maxActiveJobs).put("retentionHours", retentionHours)
         .put("shutdownGraceSeconds", shutdownGraceSeconds)
         .put("progressIntervalMs", progressIntervalMs).put("previewIntervalMs", previewIntervalMs)
-        .put("warmup", warmup);
+        .put("warmup", warmup)
+        .put("calibrationDataDirs", calibrationDataDirs.stream().map(Path::toString).toList());
   }
 
   /** Mutable builder; {@link #apply} takes a file's or the environment's key/value pairs. */
@@ -124,6 +131,7 @@ public record ServerConfig(
     private long progressIntervalMs = 100;
     private long previewIntervalMs = 250;
     private boolean warmup = true;
+    private java.util.List<Path> calibrationDataDirs = java.util.List.of();
 
     private Builder() {}
 
@@ -163,6 +171,8 @@ public record ServerConfig(
     public Builder previewIntervalMs(long v) { previewIntervalMs = v; return this; }
     /** @param v warm-up @return this */
     public Builder warmup(boolean v) { warmup = v; return this; }
+    /** @param v folders calibration data may be read from @return this */
+    public Builder calibrationDataDirs(java.util.List<Path> v) { calibrationDataDirs = v; return this; }
 
     /**
      * Applies key/value pairs (a config file's, with the record's field names as keys).
@@ -200,6 +210,10 @@ public record ServerConfig(
             case "progressIntervalMs" -> progressIntervalMs = Long.parseLong(s);
             case "previewIntervalMs" -> previewIntervalMs = Long.parseLong(s);
             case "warmup" -> warmup = Boolean.parseBoolean(s);
+            case "calibrationDataDirs" -> calibrationDataDirs = (v instanceof java.util.List<?> l
+                ? l.stream().map(String::valueOf)
+                : java.util.Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()))
+                .map(Path::of).toList();
             default -> throw new IllegalArgumentException("unknown configuration key '" + e.getKey() + "'");
           }
         } catch (NumberFormatException ex) {
@@ -238,7 +252,8 @@ public record ServerConfig(
 
     /**
      * Applies {@code DPM_PORT}, {@code DPM_DATA_DIR}, {@code DPM_MODELS}, {@code DPM_DEVICE},
-     * {@code DPM_MAX_BATCH}, {@code DPM_HOST} where set.
+     * {@code DPM_MAX_BATCH}, {@code DPM_HOST}, {@code DPM_CALIBRATION_DATA} (comma-separated
+     * folders) where set.
      *
      * @param env the environment
      * @return this
@@ -251,6 +266,7 @@ public record ServerConfig(
       m.put("modelsDir", env.get("DPM_MODELS"));
       m.put("device", env.get("DPM_DEVICE"));
       m.put("maxBatch", env.get("DPM_MAX_BATCH"));
+      m.put("calibrationDataDirs", env.get("DPM_CALIBRATION_DATA"));
       return apply(m);
     }
 
@@ -258,7 +274,7 @@ public record ServerConfig(
     public ServerConfig build() {
       return new ServerConfig(host, port, dataDir, modelsDir, models, device, maxBatch, maxBodyBytes,
           maxN, maxSteps, maxQueuedJobs, maxQueuedWork, maxActiveJobs, retentionHours,
-          shutdownGraceSeconds, progressIntervalMs, previewIntervalMs, warmup);
+          shutdownGraceSeconds, progressIntervalMs, previewIntervalMs, warmup, calibrationDataDirs);
     }
   }
 }

@@ -39,6 +39,16 @@ public final class Harness implements AutoCloseable {
     base = "http://127.0.0.1:" + server.port();
   }
 
+  /** Wraps a server started elsewhere (waits until it is ready). */
+  public Harness(DpmServer server) throws Exception {
+    this.server = server;
+    if (!server.awaitReady(60_000)) {
+      server.close();
+      throw new IllegalStateException("not ready");
+    }
+    base = "http://127.0.0.1:" + server.port();
+  }
+
   public HttpResponse<byte[]> send(String method, String path, String body, String... headers) throws Exception {
     HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
     boolean hasType = false;

@@ -347,7 +347,8 @@ public final class ApiVerticle extends VerticleBase {
             .put("type", spec.schedule().kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
             .put("steps", m.context().schedule().steps()))
         .put("samplers", samplers)
-        .put("gamma", new JsonObject().put("present", gamma).put("provenance", m.gammaProvenance()))
+        .put("gamma", new JsonObject().put("present", gamma).put("provenance", m.gammaProvenance())
+            .put("file", m.gammaFile() == null ? null : m.gammaFile().toString()))
         .put("device", m.device())
         .put("sha256", m.sha256())
         .put("ready", engine != null && engine.ready());

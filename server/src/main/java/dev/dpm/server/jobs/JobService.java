@@ -1,5 +1,6 @@
 package dev.dpm.server.jobs;
 
+import dev.dpm.core.moments.Gamma;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.sampler.ModelContext;
 import dev.dpm.core.sampler.Problem;
@@ -12,6 +13,7 @@ import dev.dpm.server.api.ProblemException;
 import dev.dpm.server.engine.BatchEngine;
 import dev.dpm.server.engine.EngineJob;
 import dev.dpm.server.engine.EngineListener;
+import dev.dpm.server.models.GammaFiles;
 import dev.dpm.server.models.ModelRegistry;
 import dev.dpm.server.models.ServedModel;
 import dev.dpm.server.results.ImageRenderer;
@@ -21,7 +23,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -402,15 +406,29 @@ public final class JobService implements EngineListener, AutoCloseable {
       if (n > Math.max(config.maxN(), 100_000)) {
         throw ProblemException.invalid("samples", "at most " + Math.max(config.maxN(), 100_000));
       }
-      if (model.spec().mixture() == null) {
-        throw ProblemException.invalid("model", "the server estimates Γ only for oracle models (exact data); "
-            + "for a network use ./dpm calibrate --model " + modelName + " --data PATH");
+      if ((long) n * model.spec().dimension() > CalibrationPlan.MAX_VALUES) {
+        throw ProblemException.invalid("samples", "samples × values per sample must be at most "
+            + CalibrationPlan.MAX_VALUES + " (" + model.spec().dimension() + " values per sample)");
       }
-      JsonObject cal = new JsonObject().put("samples", n).put("seed", seed)
-          .put("install", body.getBoolean("install", false));
+      String dataField = body.getString("data");
+      Path dataFile = null;
+      if (dataField != null) {
+        dataFile = resolveData(dataField, model);
+      } else if (model.spec().mixture() == null) {
+        throw ProblemException.invalid("data", "required for '" + modelName + "': only oracle models can draw exact "
+            + "samples; name an npy or IDX file on the server (in the model's folder"
+            + (config.calibrationDataDirs().isEmpty() ? "" : " or in " + config.calibrationDataDirs()) + ")");
+      }
+      boolean install = body.getBoolean("install", false);
+      try {
+        plan = CalibrationPlan.create(model, n, seed, install, dataFile);
+      } catch (IOException e) {
+        throw ProblemException.invalid("data", e.getMessage());
+      }
+      JsonObject cal = new JsonObject().put("samples", n).put("seed", seed).put("install", install)
+          .put("data", dataFile == null ? null : dataFile.toString());
       spec.put("calibration", cal).put("outputs", new JsonArray().add("json")).put("previewEvery", 0)
           .putNull("deadlineSeconds");
-      plan = new CalibrationPlan(model, n, seed, body.getBoolean("install", false));
       work = (long) n * model.context().schedule().steps();
     }
     long queuedWork = 0;
@@ -443,6 +461,57 @@ public final class JobService implements EngineListener, AutoCloseable {
     JsonObject out = toJson(st);
     dispatch();
     return new Submitted(out, false);
+  }
+
+  /**
+   * Resolves the {@code data} of a calibration request: an absolute path, or one relative to the
+   * model's folder or to one of {@link ServerConfig#calibrationDataDirs()} (first existing match).
+   * The real path (symbolic links followed) must lie inside one of those folders, so a request
+   * cannot make the server read arbitrary files.
+   */
+  private Path resolveData(String data, ServedModel model) {
+    List<Path> roots = new ArrayList<>();
+    roots.add(model.spec().dir());
+    roots.addAll(config.calibrationDataDirs());
+    Path given;
+    try {
+      given = Path.of(data);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw ProblemException.invalid("data", "not a valid path: " + e.getMessage());
+    }
+    List<Path> candidates = new ArrayList<>();
+    if (given.isAbsolute()) {
+      candidates.add(given);
+    } else {
+      for (Path r : roots) {
+        candidates.add(r.resolve(given));
+      }
+    }
+    for (Path c : candidates) {
+      if (!java.nio.file.Files.isRegularFile(c)) {
+        continue;
+      }
+      Path real;
+      try {
+        real = c.toRealPath();
+      } catch (IOException e) {
+        continue;
+      }
+      for (Path r : roots) {
+        try {
+          if (real.startsWith(r.toRealPath())) {
+            return real;
+          }
+        } catch (IOException e) {
+          // a configured folder that does not exist allows nothing
+        }
+      }
+      throw ProblemException.invalid("data", "'" + data + "' is outside the folders calibration data may come from "
+          + "(the model's folder" + (config.calibrationDataDirs().isEmpty() ? "; configure calibrationDataDirs for more"
+          : " and " + config.calibrationDataDirs()) + ")");
+    }
+    throw ProblemException.invalid("data", "no such file: '" + data + "' (relative paths are looked up in the model's folder"
+        + (config.calibrationDataDirs().isEmpty() ? "" : " and " + config.calibrationDataDirs()) + ")");
   }
 
   private static String samplerField(String f) {
@@ -487,7 +556,14 @@ public final class JobService implements EngineListener, AutoCloseable {
       Integer steps = s == null ? null : s.steps();
       work = (long) r.n() * (steps == null ? 100 : steps);
     } else {
-      plan = new CalibrationPlan(model, r.n(), r.seed(), r.spec().getJsonObject("calibration").getBoolean("install", false));
+      JsonObject cal = r.spec().getJsonObject("calibration");
+      String data = cal.getString("data");
+      try {
+        plan = CalibrationPlan.create(model, r.n(), r.seed(), cal.getBoolean("install", false),
+            data == null ? null : Path.of(data));
+      } catch (IOException e) {
+        why = "its calibration data cannot be read any more: " + e.getMessage();
+      }
       work = (long) r.n() * model.context().schedule().steps();
     }
     JobState st = new JobState(r, model, sampler, plan, work);
@@ -638,7 +714,7 @@ public final class JobService implements EngineListener, AutoCloseable {
               JobRecord r = st.record;
               persist(st, r.transition(JobStatus.SUCCEEDED, r.startedAt(), Instant.now(), null, null, total, total, nfe));
               if (st.calibration != null && st.calibration.install()) {
-                st.calibration.installInto(st.model);
+                st.calibration.installInto();
               }
               terminal(st, "succeeded", null);
               LOG.info("event=job-succeeded job={} nfe={} ms={}", r.id(), nfe,
@@ -700,7 +776,15 @@ public final class JobService implements EngineListener, AutoCloseable {
     JobRecord r = st.record;
     Map<String, byte[]> files = new LinkedHashMap<>();
     if (st.calibration != null) {
-      files.put(ResultStore.GAMMA, st.calibration.result().encodePrettily().getBytes(StandardCharsets.UTF_8));
+      Gamma gamma = st.calibration.result();
+      files.put(ResultStore.GAMMA, (gamma.toJson().toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
+      if (st.calibration.install()) {
+        // durable before the job is marked succeeded: a crash in between re-runs the job, which
+        // writes the same Γ again
+        Path where = GammaFiles.write(gamma, st.model, config.dataDir());
+        st.calibration.written(gamma, where);
+        LOG.info("event=gamma-written job={} model={} file={}", r.id(), st.model.name(), where);
+      }
     } else {
       JsonArray outputs = r.spec().getJsonArray("outputs");
       int[] shape = st.model.spec().sampleShape();

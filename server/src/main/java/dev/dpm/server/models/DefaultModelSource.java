@@ -2,54 +2,62 @@ package dev.dpm.server.models;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import dev.dpm.core.model.GaussianMixturePredictor;
+import dev.dpm.core.model.LoadedModel;
 import dev.dpm.core.model.ModelKind;
+import dev.dpm.core.model.ModelLoader;
 import dev.dpm.core.model.ModelSpec;
-import dev.dpm.core.model.NoisePredictor;
-import dev.dpm.core.model.TorchScriptPredictor;
 import dev.dpm.core.moments.Gamma;
-import dev.dpm.core.sampler.ModelContext;
-import dev.dpm.core.schedule.NoiseSchedule;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Loads a model folder: the manifest, the schedule, Γ if present, and the predictor — the exact
- * Gaussian-mixture oracle, or the TorchScript network on the chosen device after checking the
- * file's SHA-256 against the manifest (a mismatch refuses the model).
+ * Loads a model folder for serving through the core's {@link ModelLoader}, so that the server and
+ * the command line share one loading path: the manifest, the schedule, the SHA-256 check of a
+ * TorchScript file against the manifest (a mismatch refuses the model with a message naming both
+ * hashes), the Γ file (used only when it belongs to the schedule and, for networks, to this network
+ * file), and the predictor on the chosen device (oracles always run on the CPU).
  */
 public final class DefaultModelSource implements ModelSource {
+  private static final Logger LOG = LoggerFactory.getLogger(DefaultModelSource.class);
+
+  /** A source with no state; every {@link #load} reads the folder afresh. */
+  public DefaultModelSource() {}
+
   @Override
   public ServedModel load(Path dir, String device) throws IOException {
     ModelSpec spec = ModelSpec.read(dir);
-    NoiseSchedule schedule = spec.schedule().build(dir);
-    double[] gamma = null;
-    JsonObject provenance = null;
-    if (Files.isRegularFile(spec.gammaPath())) {
-      Gamma g = Gamma.read(spec.gammaPath(), schedule);
-      gamma = g.values();
-      Object prov = g.toJson().get("provenance");
-      provenance = prov == null ? null : new JsonObject(prov.toString());
+    boolean network = spec.kind() == ModelKind.TORCHSCRIPT;
+    Device d = network ? resolve(device) : null;
+    // verifyHash is what ModelLoader.load runs first as well; doing it here too gives the served
+    // model its hash (LoadedModel does not carry it) at the cost of reading the file twice
+    String sha = network ? ModelLoader.verifyHash(spec) : null;
+    LoadedModel lm = ModelLoader.load(spec, d);
+    try {
+      Gamma gamma = null;
+      if (lm.gamma() != null) {
+        gamma = Gamma.read(spec.gammaPath(), lm.schedule());
+      } else if (lm.gammaNote() != null) {
+        LOG.warn("event=gamma-ignored model={} reason=\"{}\"", spec.name(), lm.gammaNote());
+      }
+      ServedModel m = new ServedModel(spec, lm.predictor(), lm.context(), sha, network ? describe(d) : "cpu", null);
+      if (gamma != null) {
+        m.installGamma(gamma, spec.gammaPath());
+      }
+      return m;
+    } catch (IOException | RuntimeException e) {
+      lm.close();
+      throw e;
     }
-    ModelContext ctx = new ModelContext(schedule, spec.dimension(), spec.dataRange(), spec.eightBit(), gamma);
-    if (spec.kind() == ModelKind.GAUSSIAN_MIXTURE) {
-      NoisePredictor p = GaussianMixturePredictor.of(spec);
-      return new ServedModel(spec, p, ctx, null, "cpu", provenance);
-    }
-    Path file = dir.resolve(spec.file());
-    String actual = sha256(file);
-    if (spec.sha256() == null || !spec.sha256().equalsIgnoreCase(actual)) {
-      throw new IOException("file " + file.getFileName() + " does not match the manifest: sha256 is " + actual
-          + ", model.json says " + spec.sha256());
-    }
-    Device d = resolve(device);
-    NoisePredictor p = TorchScriptPredictor.open(spec, schedule, d);
-    return new ServedModel(spec, p, ctx, actual, d.toString(), provenance);
+  }
+
+  /**
+   * @param d a DJL device
+   * @return {@code cpu} or {@code gpu(N)}, as {@code /v1/models} reports it
+   */
+  public static String describe(Device d) {
+    return d.isGpu() ? "gpu(" + d.getDeviceId() + ")" : "cpu";
   }
 
   /**
@@ -66,23 +74,5 @@ public final class DefaultModelSource implements ModelSource {
     }
     Engine e = Engine.getEngine("PyTorch");
     return e.getGpuCount() > 0 ? Device.gpu(0) : Device.cpu();
-  }
-
-  private static String sha256(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      byte[] buf = new byte[1 << 16];
-      int r;
-      while ((r = in.read(buf)) > 0) {
-        md.update(buf, 0, r);
-      }
-      StringBuilder sb = new StringBuilder();
-      for (byte b : md.digest()) {
-        sb.append(String.format("%02x", b));
-      }
-      return sb.toString();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -2,8 +2,10 @@ package dev.dpm.server.models;
 
 import dev.dpm.core.model.ModelSpec;
 import dev.dpm.core.model.NoisePredictor;
+import dev.dpm.core.moments.Gamma;
 import dev.dpm.core.sampler.ModelContext;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 
 /**
  * A model the server serves: its manifest, the predictor the engine evaluates, what samplers may
@@ -17,6 +19,7 @@ public final class ServedModel implements AutoCloseable {
   private final String device;
   private volatile ModelContext context;
   private volatile JsonObject gammaProvenance;
+  private volatile Path gammaFile;
 
   /**
    * @param spec the manifest
@@ -71,16 +74,31 @@ public final class ServedModel implements AutoCloseable {
     return gammaProvenance;
   }
 
+  /** @return the file the current Γ was read from or written to, or null */
+  public Path gammaFile() {
+    return gammaFile;
+  }
+
   /**
-   * Installs a new Γ (after a calibration).
+   * Installs a Γ (read at start, or just estimated by a calibration job).
    *
-   * @param gamma Γ[0..N]
-   * @param provenance how it was made
+   * @param gamma Γ^eps[0..N] with its provenance
+   * @param file where it is stored (null if only in memory)
    */
-  public void installGamma(double[] gamma, JsonObject provenance) {
+  public void installGamma(Gamma gamma, Path file) {
     ModelContext c = context;
-    context = new ModelContext(c.schedule(), c.dimension(), c.dataRange(), c.eightBit(), gamma);
-    gammaProvenance = provenance;
+    context = new ModelContext(c.schedule(), c.dimension(), c.dataRange(), c.eightBit(), gamma.values());
+    gammaProvenance = provenanceJson(gamma);
+    gammaFile = file;
+  }
+
+  /**
+   * @param gamma a Γ
+   * @return its provenance as stored in {@code gamma.json}, or null
+   */
+  public static JsonObject provenanceJson(Gamma gamma) {
+    Object p = gamma.toJson().get("provenance");
+    return p == null ? null : new JsonObject(p.toString());
   }
 
   @Override
