@@ -262,7 +262,15 @@ public final class OdeLikelihood {
     return summarize(rs);
   }
 
-  private Summary summarize(List<Result> rs) {
+  /**
+   * Means and standard errors over finished samples (for callers that drive the processes
+   * themselves, e.g. with a progress callback: {@code start} each row, {@link Driver#run}, then
+   * {@link Process#result()}).
+   *
+   * @param rs the per-sample results, at least one
+   * @return the summary
+   */
+  public Summary summarize(List<Result> rs) {
     int n = rs.size();
     double sn = 0;
     double sn2 = 0;
