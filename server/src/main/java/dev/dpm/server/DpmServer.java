@@ -1,0 +1,250 @@
+package dev.dpm.server;
+
+import dev.dpm.server.api.ApiVerticle;
+import dev.dpm.server.api.EventHub;
+import dev.dpm.server.jobs.JobService;
+import dev.dpm.server.jobs.JobStore;
+import dev.dpm.server.models.GammaFiles;
+import dev.dpm.server.models.ModelRegistry;
+import dev.dpm.server.models.ModelSource;
+import dev.dpm.server.results.ResultStore;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole server in one object: Vert.x with Micrometer metrics, the job store and result files
+ * in the data directory, the models, one batch engine per model, the job service and the API
+ * verticle. {@link #start} returns once the port is bound (models warm up in the background;
+ * {@code /health/ready} says when they are done); {@link #close} shuts down gracefully.
+ */
+public final class DpmServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DpmServer.class);
+
+  private final ServerConfig config;
+  private final Vertx vertx;
+  private final PrometheusMeterRegistry registry;
+  private final JobStore store;
+  private final ModelRegistry models;
+  private final JobService jobs;
+  private final EventHub hub;
+  private final ApiVerticle api;
+  private volatile boolean closed;
+
+  private DpmServer(ServerConfig config, Vertx vertx, PrometheusMeterRegistry registry, JobStore store,
+      ModelRegistry models, JobService jobs, EventHub hub, ApiVerticle api) {
+    this.config = config;
+    this.vertx = vertx;
+    this.registry = registry;
+    this.store = store;
+    this.models = models;
+    this.jobs = jobs;
+    this.hub = hub;
+    this.api = api;
+  }
+
+  /**
+   * Loads the models of {@code config.modelsDir()} with a model source and starts.
+   *
+   * @param config configuration
+   * @param source how model folders are loaded
+   * @param samplers sampler factory
+   * @return the running server
+   * @throws Exception if a model is refused, the store cannot be opened or the port is taken
+   */
+  public static DpmServer start(ServerConfig config, ModelSource source, JobService.SamplerFactory samplers)
+      throws Exception {
+    ModelRegistry models = ModelRegistry.load(config.modelsDir(), config.models(), config.device(), source);
+    try {
+      return start(config, models, samplers);
+    } catch (Exception e) {
+      models.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts with already loaded models (owned from now on: closed with the server).
+   *
+   * @param config configuration
+   * @param models the models
+   * @param samplers sampler factory
+   * @return the running server
+   * @throws Exception if the store cannot be opened or the port is taken
+   */
+  public static DpmServer start(ServerConfig config, ModelRegistry models, JobService.SamplerFactory samplers)
+      throws Exception {
+    System.setProperty("java.awt.headless", "true");
+    LOG.info("event=starting config={}", config.toJson().encode());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    Path data = config.dataDir();
+    JobStore store = null;
+    JobService jobs = null;
+    try {
+      store = JobStore.open(data);
+      GammaFiles.restore(models, data);
+      ResultStore results = new ResultStore(data.resolve("results"));
+      EventHub hub = new EventHub(vertx);
+      jobs = new JobService(config, store, results, models, samplers, hub, registry);
+      jobs.start();
+      ApiVerticle api = new ApiVerticle(config, jobs, models, hub, results, registry);
+      vertx.deployVerticle(api).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      for (var m : models.all()) {
+        LOG.info("event=serving model={} device={}", m.name(), m.device());
+      }
+      writePortFile(data, api.actualPort());
+      LOG.info("event=started port={} dataDir={}", api.actualPort(), data.toAbsolutePath());
+      return new DpmServer(config, vertx, registry, store, models, jobs, hub, api);
+    } catch (Exception e) {
+      if (jobs != null) {
+        jobs.halt();
+      }
+      if (store != null) {
+        store.close();
+      }
+      vertx.close();
+      Throwable c = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+      throw c instanceof Exception ex ? ex : e;
+    }
+  }
+
+  /** Name of the file in the data folder that holds the bound port while the server runs. */
+  public static final String PORT_FILE = "server.port";
+
+  /**
+   * Writes the bound port to {@code <dataDir>/server.port} (atomically), so that scripts and tests
+   * that start the server with port 0 can find it.
+   */
+  private static void writePortFile(Path data, int port) throws java.io.IOException {
+    Path tmp = data.resolve(PORT_FILE + ".tmp");
+    java.nio.file.Files.writeString(tmp, port + "\n");
+    java.nio.file.Files.move(tmp, data.resolve(PORT_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** @return the bound HTTP port */
+  public int port() {
+    return api.actualPort();
+  }
+
+  /** @return the job service */
+  public JobService jobs() {
+    return jobs;
+  }
+
+  /** @return the models */
+  public ModelRegistry models() {
+    return models;
+  }
+
+  /** @return the metrics registry */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** @return the API verticle */
+  public ApiVerticle api() {
+    return api;
+  }
+
+  /** @return the Vert.x instance */
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** @return the configuration */
+  public ServerConfig config() {
+    return config;
+  }
+
+  /**
+   * @return true when every model is warmed up and jobs are admitted
+   */
+  public boolean ready() {
+    return jobs.ready();
+  }
+
+  /**
+   * Blocks until ready or the timeout passes.
+   *
+   * @param timeoutMs timeout
+   * @return true if ready
+   * @throws InterruptedException if interrupted
+   */
+  public boolean awaitReady(long timeoutMs) throws InterruptedException {
+    long until = System.currentTimeMillis() + timeoutMs;
+    while (!ready() && System.currentTimeMillis() < until) {
+      Thread.sleep(10);
+    }
+    return ready();
+  }
+
+  /**
+   * Graceful shutdown: readiness goes down and submits get 503, running jobs get the grace
+   * period to finish (the rest go back to queued), sockets close with 1001, the HTTP server
+   * drains, then models, store and Vert.x close.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LOG.info("event=stopping");
+    jobs.shutdown();
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("event=vertx-close-failed error={}", e.toString());
+    }
+    models.close();
+    store.close();
+    try {
+      java.nio.file.Files.deleteIfExists(config.dataDir().resolve(PORT_FILE));
+    } catch (java.io.IOException e) {
+      LOG.warn("event=port-file-not-deleted error={}", e.toString());
+    }
+    LOG.info("event=stopped");
+  }
+
+  /**
+   * Stops without any graceful step, as a crash would (tests of recovery): nothing more is
+   * written to the store.
+   */
+  public synchronized void halt() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    jobs.halt();
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("event=vertx-close-failed error={}", e.toString());
+    }
+    models.close();
+    store.close();
+  }
+
+  /** @return the event hub */
+  public EventHub hub() {
+    return hub;
+  }
+}

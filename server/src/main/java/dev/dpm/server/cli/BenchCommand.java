@@ -1,0 +1,21 @@
+package dev.dpm.server.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code ./dpm bench}: benchmarks ({@code sampler}; further ones register as subcommands). */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Benchmarks.",
+    subcommands = {BenchSamplerCommand.class})
+public final class BenchCommand implements Runnable {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(),
+        "missing benchmark (" + String.join(", ", spec.subcommands().keySet()) + ")");
+  }
+}

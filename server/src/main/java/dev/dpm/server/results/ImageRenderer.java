@@ -1,0 +1,145 @@
+package dev.dpm.server.results;
+
+import dev.dpm.core.model.DataRange;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import javax.imageio.ImageIO;
+
+/**
+ * Turns samples into PNGs: image models ([C, H, W] with C = 1 or 3 and a bounded data range) as a
+ * grid or one image; 2-D models as a scatter plot.
+ */
+public final class ImageRenderer {
+  private static final int PAD = 2;
+  private static final int PLOT = 320;
+
+  private final int[] shape;
+  private final DataRange range;
+
+  /**
+   * @param shape sample shape
+   * @param range data range
+   */
+  public ImageRenderer(int[] shape, DataRange range) {
+    this.shape = shape.clone();
+    this.range = range;
+  }
+
+  /**
+   * @param shape sample shape
+   * @param range data range
+   * @return true if PNGs can be drawn for such a model
+   */
+  public static boolean supports(int[] shape, DataRange range) {
+    return isImage(shape, range) || isPoints(shape);
+  }
+
+  /**
+   * @param shape sample shape
+   * @param range data range
+   * @return true for [C, H, W] images with C ∈ {1, 3} and a bounded range
+   */
+  public static boolean isImage(int[] shape, DataRange range) {
+    return shape.length == 3 && (shape[0] == 1 || shape[0] == 3) && range.bounded();
+  }
+
+  /**
+   * @param shape sample shape
+   * @return true for 2-D points
+   */
+  public static boolean isPoints(int[] shape) {
+    return shape.length == 1 && shape[0] == 2;
+  }
+
+  /** @return true when per-sample images exist */
+  public boolean perSample() {
+    return isImage(shape, range);
+  }
+
+  /**
+   * A grid of all samples (images) or a scatter plot (points).
+   *
+   * @param samples [n][d]
+   * @return PNG bytes
+   */
+  public byte[] grid(float[][] samples) {
+    return png(isPoints(shape) ? scatter(samples) : tile(samples));
+  }
+
+  /**
+   * @param sample one image sample, [d]
+   * @return PNG bytes
+   */
+  public byte[] single(float[] sample) {
+    return png(tile(new float[][] {sample}));
+  }
+
+  private BufferedImage tile(float[][] samples) {
+    int c = shape[0];
+    int h = shape[1];
+    int w = shape[2];
+    int n = Math.max(1, samples.length);
+    int cols = (int) Math.ceil(Math.sqrt(n));
+    int rows = (n + cols - 1) / cols;
+    int gw = samples.length == 1 ? w : cols * (w + PAD) + PAD;
+    int gh = samples.length == 1 ? h : rows * (h + PAD) + PAD;
+    int off = samples.length == 1 ? 0 : PAD;
+    BufferedImage img = new BufferedImage(gw, gh, BufferedImage.TYPE_INT_RGB);
+    double lo = range.low();
+    double scale = 255.0 / (range.high() - range.low());
+    for (int i = 0; i < samples.length; i++) {
+      int ox = off + (i % cols) * (w + PAD);
+      int oy = off + (i / cols) * (h + PAD);
+      float[] s = samples[i];
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          int rgb = 0;
+          for (int ch = 0; ch < 3; ch++) {
+            int src = c == 1 ? 0 : ch;
+            double v = (s[(src * h + y) * w + x] - lo) * scale;
+            int b = (int) Math.max(0, Math.min(255, Math.round(v)));
+            rgb = (rgb << 8) | b;
+          }
+          img.setRGB(ox + x, oy + y, rgb);
+        }
+      }
+    }
+    return img;
+  }
+
+  private static BufferedImage scatter(float[][] points) {
+    double m = 1.0;
+    for (float[] p : points) {
+      if (Float.isFinite(p[0]) && Float.isFinite(p[1])) {
+        m = Math.max(m, Math.max(Math.abs(p[0]), Math.abs(p[1])) * 1.1);
+      }
+    }
+    BufferedImage img = new BufferedImage(PLOT, PLOT, BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = img.createGraphics();
+    g.setColor(java.awt.Color.WHITE);
+    g.fillRect(0, 0, PLOT, PLOT);
+    g.setColor(new java.awt.Color(0xDD, 0xDD, 0xDD));
+    g.drawLine(PLOT / 2, 0, PLOT / 2, PLOT);
+    g.drawLine(0, PLOT / 2, PLOT, PLOT / 2);
+    g.setColor(new java.awt.Color(0x1F, 0x4E, 0x99));
+    for (float[] p : points) {
+      int px = (int) Math.round((p[0] / m + 1) / 2 * (PLOT - 1));
+      int py = (int) Math.round((1 - (p[1] / m + 1) / 2) * (PLOT - 1));
+      g.fillRect(px - 1, py - 1, 3, 3);
+    }
+    g.dispose();
+    return img;
+  }
+
+  private static byte[] png(BufferedImage img) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ImageIO.write(img, "png", out);
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

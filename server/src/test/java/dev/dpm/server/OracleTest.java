@@ -1,0 +1,65 @@
+package dev.dpm.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dpm.core.model.GaussianMixturePredictor;
+import dev.dpm.core.model.ModelSpec;
+import dev.dpm.core.sampler.Driver;
+import dev.dpm.core.sampler.SamplerKind;
+import dev.dpm.core.sampler.SamplerResult;
+import dev.dpm.core.sampler.SamplerSettings;
+import dev.dpm.core.sampler.Samplers;
+import dev.dpm.server.models.DefaultModelSource;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real server on the bundled oracle models with the core's samplers: HTTP result = Driver.sample. */
+class OracleTest {
+  @TempDir Path tmp;
+
+  @Test
+  void bundledOracleServedThroughHttpEqualsDriverSample() throws Exception {
+    Path models = Path.of(System.getProperty("dpm.root", "..")).resolve("models");
+    ServerConfig cfg = ServerConfig.builder().port(0).host("127.0.0.1").dataDir(tmp).modelsDir(models)
+        .device("cpu").shutdownGraceSeconds(0).build();
+    try (DpmServer s = DpmServer.start(cfg, new DefaultModelSource(), Samplers::create)) {
+      assertTrue(s.awaitReady(20_000));
+      var http = java.net.http.HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + s.port();
+      var req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/jobs"))
+          .header("Content-Type", "application/json")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+              "{\"model\":\"gmm-ring-2d\",\"sampler\":{\"name\":\"ddim\",\"steps\":25},\"n\":16,\"seed\":7}")).build();
+      var resp = http.send(req, java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(202, resp.statusCode(), resp.body());
+      String id = new JsonObject(resp.body()).getString("id");
+      JsonObject job;
+      do {
+        Thread.sleep(20);
+        job = new JsonObject(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/jobs/" + id)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+      } while (job.getString("status").equals("queued") || job.getString("status").equals("running"));
+      assertEquals("succeeded", job.getString("status"), job.encode());
+      byte[] npy = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/jobs/" + id + "/result?format=npy")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body();
+      int hl = (npy[8] & 0xFF) | ((npy[9] & 0xFF) << 8);
+      var buf = java.nio.ByteBuffer.wrap(npy, 10 + hl, npy.length - 10 - hl).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      ModelSpec spec = ModelSpec.read(models.resolve("gmm-ring-2d"));
+      var ctx = s.models().get("gmm-ring-2d").context();
+      var sampler = ((SamplerResult.Ok) Samplers.create(
+          SamplerSettings.builder(SamplerKind.DDIM).optSteps(25).build(), ctx)).sampler();
+      float[][] want = Driver.sample(sampler, GaussianMixturePredictor.of(spec), 7, 16, 5, null);
+      for (float[] w : want) {
+        float[] got = new float[2];
+        got[0] = buf.getFloat();
+        got[1] = buf.getFloat();
+        assertArrayEquals(w, got, 0f);
+      }
+      assertEquals(false, buf.hasRemaining());
+    }
+  }
+}

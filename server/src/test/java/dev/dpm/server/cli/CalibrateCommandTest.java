@@ -1,0 +1,71 @@
+package dev.dpm.server.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dpm.core.io.Npy;
+import dev.dpm.core.model.GaussianMixturePredictor;
+import dev.dpm.core.moments.Gamma;
+import dev.dpm.core.schedule.NoiseSchedule;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./dpm calibrate}: Monte-Carlo Γ on exact oracle samples and on --data, with provenance. */
+class CalibrateCommandTest {
+  @TempDir
+  Path tmp;
+
+  @Test
+  void monteCarloOnExactSamplesAgreesWithClosedForm() throws Exception {
+    // gaussian oracle: the Monte-Carlo Γ must agree with the closed form within its standard error
+    Path models = Cli.copyModel(tmp, "gaussian", false);
+    Cli.Result r = Cli.run("calibrate", "--models", models.toString(), "--model", "gaussian",
+        "--samples", "400", "--seed", "3");
+    assertEquals(0, r.code(), r.toString());
+    assertEquals("monte-carlo", r.json().get("estimator").asText());
+    Gamma g = Gamma.read(models.resolve("gaussian/gamma.json"));
+    double[] exact = GaussianMixturePredictor.exactGammaIsotropic(NoiseSchedule.linear(1000), 0.25);
+    int outside = 0;
+    for (int n = 1; n <= 1000; n++) {
+      double z = (g.get(n) - exact[n]) / g.stdError()[n];
+      if (Math.abs(z) > 4) {
+        outside++;
+      }
+    }
+    assertTrue(outside <= 2, outside + " of 1000 steps beyond 4 standard errors");
+    assertEquals(400, g.provenance().samples());
+    assertEquals(3, g.provenance().seed());
+    // the file now enables the analytic samplers
+    Cli.Result plan = Cli.run("plan", "--models", models.toString(), "--model", "gaussian",
+        "--sampler", "analytic-ddpm", "--steps", "10");
+    assertEquals(0, plan.code(), plan.toString());
+  }
+
+  @Test
+  void dataFromNpyIsDeterministic() throws Exception {
+    Path models = Cli.copyModel(tmp, "gmm-ring-2d", false);
+    float[][] rows = GaussianMixturePredictor.sampleData(
+        dev.dpm.core.model.ModelSpec.read(models.resolve("gmm-ring-2d")).mixture(), 9, 50);
+    float[] flat = new float[100];
+    for (int i = 0; i < 50; i++) {
+      System.arraycopy(rows[i], 0, flat, 2 * i, 2);
+    }
+    Path data = tmp.resolve("ring.npy");
+    Npy.writeFloat32(data, flat, 50, 2);
+    Path a = tmp.resolve("a.json");
+    Path b = tmp.resolve("b.json");
+    for (Path out : new Path[] {a, b}) {
+      Cli.Result r = Cli.run("calibrate", "--models", models.toString(), "--model", "gmm-ring-2d",
+          "--samples", "40", "--data", data.toString(), "--seed", "1", "--batch", "77", "--out", out.toString());
+      assertEquals(0, r.code(), r.toString());
+    }
+    Gamma ga = Gamma.read(a);
+    assertArrayEquals(ga.values(), Gamma.read(b).values());
+    assertEquals(40, ga.provenance().samples());
+    assertTrue(ga.provenance().data().contains("ring.npy"), ga.provenance().data());
+    assertTrue(Files.exists(a));
+  }
+}
