@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -42,14 +43,8 @@ public final class BenchQualityCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "NAME", description = "Model name (folder of the models directory).")
-  String model;
-
-  @Option(names = "--models", paramLabel = "DIR", description = "Models directory (default: $DPM_MODELS, else models/ of the project).")
-  Path modelsDir;
-
-  @Option(names = "--device", paramLabel = "cpu|gpu", defaultValue = "cpu", description = "Where networks run (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin
+  ModelOptions modelOptions;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of all noise (default: ${DEFAULT-VALUE}).")
   long seed;
@@ -127,12 +122,9 @@ public final class BenchQualityCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter err = spec.commandLine().getErr();
-    Path models = modelsDir != null ? modelsDir : defaultModelsDir();
-    Device djlDevice = switch (device) {
-      case "cpu" -> Device.cpu();
-      case "gpu" -> Device.gpu();
-      default -> throw new ParameterException(spec.commandLine(), "--device must be cpu or gpu, got " + device);
-    };
+    Path models = modelOptions.modelsDir();
+    Device djlDevice = modelOptions.djlDevice();
+    String model = modelOptions.model;
     List<Method> base = new ArrayList<>();
     for (String b : baselines) {
       try {
@@ -150,7 +142,7 @@ public final class BenchQualityCommand implements Callable<Integer> {
     try {
       bm = BenchModel.open(models, model, djlDevice, reference);
     } catch (IOException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+      throw new UsageError(e.getMessage(), e);
     }
     FeatureExtractor fx = null;
     try {
@@ -180,7 +172,7 @@ public final class BenchQualityCommand implements Callable<Integer> {
         try {
           fx = TorchScriptFeatures.open(fdir, djlDevice);
         } catch (IOException e) {
-          throw new ParameterException(spec.commandLine(), "--features: " + e.getMessage());
+          throw new UsageError("--features: " + e.getMessage(), e);
         }
       }
       QualitySettings s;
@@ -212,12 +204,40 @@ public final class BenchQualityCommand implements Callable<Integer> {
   }
 
   /**
-   * Runs the command on its own (before or without the {@code ./dpm} launcher).
+   * Runs {@code dpm bench quality ARGS} with {@link Dpm}'s error handling, registering this command
+   * under {@code bench} when the build does not yet (usable before the launcher lists it).
    *
-   * @param args the arguments of {@code ./dpm bench quality}
+   * @param args the arguments after {@code bench quality}
    */
   public static void main(String[] args) {
-    System.exit(new picocli.CommandLine(new BenchQualityCommand()).execute(args));
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    String[] all = new String[args.length + 2];
+    all[0] = "bench";
+    all[1] = "quality";
+    System.arraycopy(args, 0, all, 2, args.length);
+    int code = commandLine(out, err).execute(all);
+    out.flush();
+    err.flush();
+    System.exit(code);
+  }
+
+  /**
+   * {@link Dpm#commandLine}, with {@code bench quality} registered if it is not already.
+   *
+   * @param out standard output
+   * @param err standard error
+   * @return the command line
+   */
+  public static picocli.CommandLine commandLine(PrintWriter out, PrintWriter err) {
+    picocli.CommandLine cl = Dpm.commandLine(out, err);
+    picocli.CommandLine bench = cl.getSubcommands().get("bench");
+    if (!bench.getSubcommands().containsKey("quality")) {
+      bench.addSubcommand("quality", new BenchQualityCommand());
+      cl.setOut(out); // reach the new subcommand too
+      cl.setErr(err);
+    }
+    return cl;
   }
 
   /** The command as typed (for the report), rebuilt from the parsed arguments. */
@@ -225,15 +245,5 @@ public final class BenchQualityCommand implements Callable<Integer> {
     List<String> args = spec.commandLine().getParseResult() == null ? List.of()
         : spec.commandLine().getParseResult().originalArgs();
     return "./dpm bench quality " + String.join(" ", args);
-  }
-
-  /** {@code $DPM_MODELS}, else {@code <dpm.root>/models}, else {@code ./models}. */
-  static Path defaultModelsDir() {
-    String env = System.getenv("DPM_MODELS");
-    if (env != null && !env.isBlank()) {
-      return Path.of(env);
-    }
-    String root = System.getProperty("dpm.root");
-    return root != null && !root.isBlank() ? Path.of(root, "models") : Path.of("models");
   }
 }

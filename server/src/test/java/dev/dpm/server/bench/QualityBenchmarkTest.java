@@ -190,16 +190,21 @@ class QualityBenchmarkTest {
   void commandRunsOnTheOracle(@TempDir Path out) {
     StringWriter so = new StringWriter();
     StringWriter se = new StringWriter();
-    CommandLine cl = new CommandLine(new BenchQualityCommand());
-    cl.setOut(new PrintWriter(so));
-    cl.setErr(new PrintWriter(se));
-    int code = cl.execute("--model", "gmm-ring-2d", "--models", root().resolve("models").toString(),
+    CommandLine cl = BenchQualityCommand.commandLine(new PrintWriter(so), new PrintWriter(se));
+    String models = root().resolve("models").toString();
+    int code = cl.execute("bench", "quality", "--model", "gmm-ring-2d", "--models", models,
         "--images", "8", "--samples", "16", "--ks", "10", "--sample-ks", "10", "--baseline-k", "0",
         "--calibrate-rows", "50", "--out", out.toString(), "--no-progress");
     assertEquals(0, code, se.toString());
     assertTrue(so.toString().contains("| even | Analytic-DDPM |"), so.toString());
-    assertEquals(2, cl.execute("--model", "no-such-model", "--models", root().resolve("models").toString()));
-    assertEquals(2, cl.execute("--model", "gmm-ring-2d", "--baselines", "ddpm-sideways"));
+    // bad arguments: exit 2 and one line, no stack trace
+    StringWriter e2 = new StringWriter();
+    CommandLine bad = BenchQualityCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(e2));
+    assertEquals(2, bad.execute("bench", "quality", "--model", "no-such-model", "--models", models));
+    assertEquals(2, bad.execute("bench", "quality", "--model", "gmm-ring-2d", "--models", models,
+        "--baselines", "ddpm-sideways"));
+    assertFalse(e2.toString().contains("\tat "), e2.toString());
+    assertTrue(e2.toString().contains("no-such-model"), e2.toString());
   }
 
   /** 8 features: the mean of each 7-pixel-wide vertical strip, top and bottom half. */

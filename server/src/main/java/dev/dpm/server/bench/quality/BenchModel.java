@@ -2,21 +2,17 @@ package dev.dpm.server.bench.quality;
 
 import ai.djl.Device;
 import dev.dpm.core.model.GaussianMixturePredictor;
+import dev.dpm.core.model.LoadedModel;
+import dev.dpm.core.model.ModelLoader;
 import dev.dpm.core.model.MixtureSpec;
 import dev.dpm.core.model.ModelKind;
 import dev.dpm.core.model.ModelSpec;
 import dev.dpm.core.model.NoisePredictor;
-import dev.dpm.core.model.TorchScriptPredictor;
-import dev.dpm.core.moments.Gamma;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.schedule.NoiseSchedule;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The model under test: manifest, schedule, ε predictor, Γ and, for 2-D models, the exact data
@@ -47,9 +43,9 @@ public record BenchModel(
   }
 
   /**
-   * Opens a model of a models folder. TorchScript files are checked against the manifest's
-   * SHA-256; Γ is read from the model's Γ file when present (and ignored with a note when it was
-   * estimated with another network file).
+   * Opens a model of a models folder through {@link ModelLoader} (TorchScript files are checked
+   * against the manifest's SHA-256; Γ is read from the model's Γ file when present and made with
+   * this network file).
    *
    * @param modelsDir the models folder
    * @param name the model's folder name
@@ -62,33 +58,13 @@ public record BenchModel(
    */
   public static BenchModel open(Path modelsDir, String name, Device device, String referenceName)
       throws IOException {
-    Path dir = modelsDir.resolve(name);
-    if (!Files.isRegularFile(dir.resolve("model.json"))) {
-      throw new IOException("unknown model '" + name + "' (no " + dir.resolve("model.json") + ")");
-    }
-    ModelSpec spec = ModelSpec.read(dir);
-    NoiseSchedule sched = spec.schedule().build(spec.dir());
-    String sha = null;
-    NoisePredictor predictor;
-    if (spec.kind() == ModelKind.TORCHSCRIPT) {
-      sha = verifyHash(spec);
-      predictor = TorchScriptPredictor.open(spec, sched, device);
-    } else {
-      predictor = GaussianMixturePredictor.of(spec);
-    }
-    double[] gamma = null;
-    String gammaSource = null;
-    Path gp = spec.gammaPath();
-    if (Files.exists(gp)) {
-      Gamma g = Gamma.read(gp, sched);
-      if (sha != null && g.provenance() != null && g.provenance().modelSha256() != null
-          && !g.madeWithModel(sha)) {
-        gammaSource = gp + " ignored: estimated with another network file";
-      } else {
-        gamma = g.values();
-        gammaSource = gp.toString();
-      }
-    }
+    LoadedModel lm = ModelLoader.load(modelsDir, name, device); // checks the network's SHA-256
+    ModelSpec spec = lm.spec();
+    NoiseSchedule sched = lm.schedule();
+    NoisePredictor predictor = lm.predictor();
+    String sha = spec.kind() == ModelKind.TORCHSCRIPT ? spec.sha256() : null;
+    double[] gamma = lm.gamma();
+    String gammaSource = gamma != null ? spec.gammaPath().toString() : lm.gammaNote();
     MixtureSpec ref = null;
     String refName = referenceName;
     if (refName == null) {
@@ -228,44 +204,12 @@ public record BenchModel(
   }
 
   /**
-   * Checks a TorchScript model's file against its manifest.
-   *
-   * @param spec the manifest
-   * @return the file's hex SHA-256
-   * @throws IOException if the file is missing, unhashed in the manifest, or different
-   */
-  static String verifyHash(ModelSpec spec) throws IOException {
-    Path file = spec.dir().resolve(spec.file());
-    if (!Files.isRegularFile(file)) {
-      throw new IOException("model '" + spec.name() + "': network file not found: " + file);
-    }
-    String actual = sha256(file);
-    if (spec.sha256() == null || !actual.equalsIgnoreCase(spec.sha256())) {
-      throw new IOException("model '" + spec.name() + "': " + file.getFileName() + " has SHA-256 " + actual
-          + " but model.json says " + spec.sha256() + "; refusing to load");
-    }
-    return actual;
-  }
-
-  /**
    * @param file a file
    * @return its hex SHA-256
    * @throws IOException if unreadable
    */
   static String sha256(Path file) throws IOException {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    byte[] buf = new byte[1 << 16];
-    try (InputStream in = Files.newInputStream(file)) {
-      for (int r = in.read(buf); r > 0; r = in.read(buf)) {
-        md.update(buf, 0, r);
-      }
-    }
-    return HexFormat.of().formatHex(md.digest());
+    return ModelLoader.sha256(file);
   }
 
   @Override
