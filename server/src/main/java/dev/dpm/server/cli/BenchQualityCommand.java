@@ -244,6 +244,10 @@ public final class BenchQualityCommand implements Callable<Integer> {
   private String commandLine() {
     List<String> args = spec.commandLine().getParseResult() == null ? List.of()
         : spec.commandLine().getParseResult().originalArgs();
+    int q = args.indexOf("quality"); // originalArgs are the whole command line's
+    if (q >= 0 && q + 1 <= args.size() && (q == 0 || args.get(q - 1).equals("bench"))) {
+      args = args.subList(q + 1, args.size());
+    }
     return "./dpm bench quality " + String.join(" ", args);
   }
 }
