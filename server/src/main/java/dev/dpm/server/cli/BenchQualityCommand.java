@@ -2,6 +2,7 @@ package dev.dpm.server.cli;
 
 import ai.djl.Device;
 import dev.dpm.core.model.ModelKind;
+import dev.dpm.core.moments.Gamma;
 import dev.dpm.server.bench.QualityBenchmark;
 import dev.dpm.server.bench.quality.BenchModel;
 import dev.dpm.server.bench.quality.FeatureExtractor;
@@ -102,6 +103,10 @@ public final class BenchQualityCommand implements Callable<Integer> {
       description = "σ₂ clip y ∈ {0, 1, 2} of every sampler (default: each sampler's own, 1 for 8-bit images, else 0).")
   Integer clipSigma2;
 
+  @Option(names = "--gamma", paramLabel = "FILE",
+      description = "Γ file to use instead of the model's (e.g. the gamma-estimated.json of an earlier run).")
+  Path gammaFile;
+
   @Option(names = "--calibrate-rows", paramLabel = "M",
       description = "Estimate Γ here on M exact samples of the reference mixture (2-D models), replacing the model's Γ file;"
           + " oracles without a Γ file get 1000.")
@@ -147,12 +152,27 @@ public final class BenchQualityCommand implements Callable<Integer> {
     FeatureExtractor fx = null;
     try {
       boolean image = bm.spec().isImage();
-      if (bm.reference() != null && (calibrateRows != null
+      Path outDir = out != null ? out : Path.of("bench-out", "quality-" + model);
+      if (gammaFile != null) {
+        try {
+          bm = bm.withGamma(Gamma.read(gammaFile, bm.schedule()).values(), gammaFile.toString());
+        } catch (IOException e) {
+          throw new UsageError("--gamma: " + e.getMessage(), e);
+        }
+      } else if (bm.reference() != null && (calibrateRows != null
           || (bm.gamma() == null && bm.spec().kind() == ModelKind.GAUSSIAN_MIXTURE))) {
         int rows = calibrateRows != null ? calibrateRows : 1000;
+        if (rows < 2) {
+          throw new UsageError("--calibrate-rows must be at least 2, got " + rows);
+        }
         err.println("bench quality: estimating Γ on " + rows + " exact samples of " + bm.referenceName());
         err.flush();
-        bm = bm.withEstimatedGamma(rows, seed + 17, batch);
+        Gamma g = bm.estimateGamma(rows, seed + 17, batch);
+        Files.createDirectories(outDir);
+        Path saved = outDir.resolve("gamma-estimated.json");
+        g.write(saved);
+        bm = bm.withGamma(g.values(), "estimated here on " + g.provenance().data() + ", seed " + (seed + 17)
+            + " (saved as " + saved.getFileName() + ")");
       } else if (bm.gamma() == null) {
         err.println("bench quality: " + model + " has no Γ (" + bm.gammaSource()
             + "); analytic methods and the optimal trajectory are skipped (run ./dpm calibrate --model " + model + ")");
@@ -177,7 +197,7 @@ public final class BenchQualityCommand implements Callable<Integer> {
       }
       QualitySettings s;
       try {
-        s = QualitySettings.builder(out != null ? out : Path.of("bench-out", "quality-" + model))
+        s = QualitySettings.builder(outDir)
             .seed(seed)
             .images(images != null ? images : (image ? 250 : 2000))
             .samples(samples != null ? samples : (image ? 500 : 2000))

@@ -197,6 +197,16 @@ class QualityBenchmarkTest {
         "--calibrate-rows", "50", "--out", out.toString(), "--no-progress");
     assertEquals(0, code, se.toString());
     assertTrue(so.toString().contains("| even | Analytic-DDPM |"), so.toString());
+    Path saved = out.resolve("gamma-estimated.json");
+    assertTrue(Files.exists(saved));
+    // the saved Γ is accepted by --gamma (and is what the first run used: the results resume)
+    StringWriter e1 = new StringWriter();
+    int again = BenchQualityCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(e1)).execute(
+        "bench", "quality", "--model", "gmm-ring-2d", "--models", models, "--images", "8", "--samples", "16",
+        "--ks", "10", "--sample-ks", "10", "--baseline-k", "0", "--gamma", saved.toString(), "--out", out.toString(),
+        "--no-progress");
+    assertEquals(0, again, e1.toString());
+    assertTrue(e1.toString().contains("resuming"), e1.toString());
     // bad arguments: exit 2 and one line, no stack trace
     StringWriter e2 = new StringWriter();
     CommandLine bad = BenchQualityCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(e2));

@@ -8,11 +8,15 @@ import dev.dpm.core.model.MixtureSpec;
 import dev.dpm.core.model.ModelKind;
 import dev.dpm.core.model.ModelSpec;
 import dev.dpm.core.model.NoisePredictor;
+import dev.dpm.core.moments.Gamma;
+import dev.dpm.core.moments.Provenance;
+import dev.dpm.core.moments.ScheduleInfo;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.schedule.NoiseSchedule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * The model under test: manifest, schedule, ε predictor, Γ and, for 2-D models, the exact data
@@ -115,9 +119,9 @@ public record BenchModel(
    * @param rows M, the data rows
    * @param seed noise seed
    * @param batch rows per evaluation
-   * @return this model with Γ set
+   * @return Γ with its standard errors and provenance (negative estimates at tiny n clamped to 0)
    */
-  public BenchModel withEstimatedGamma(int rows, long seed, int batch) {
+  public Gamma estimateGamma(int rows, long seed, int batch) {
     if (reference == null) {
       throw new IllegalStateException("no exact data distribution to estimate Γ on");
     }
@@ -129,6 +133,7 @@ public record BenchModel(
     NoisePredictor oracle = isOracle ? predictor : new GaussianMixturePredictor(reference, schedule);
     int d = spec.dimension();
     double[] g = new double[schedule.steps() + 1];
+    double[] se = new double[schedule.steps() + 1];
     NoiseSource noise = new NoiseSource(seed + 1);
     float[] eps = new float[d];
     int usedControl = 0;
@@ -174,17 +179,46 @@ public record BenchModel(
       }
       double mP = sumP / rows;
       double mC = sumC / rows;
-      if (sqC / rows - mC * mC < sqP / rows - mP * mP) {
-        g[n] = mC;
+      double varP = Math.max(0, (sqP - rows * mP * mP) / (rows - 1));
+      double varC = Math.max(0, (sqC - rows * mC * mC) / (rows - 1));
+      if (varC < varP) {
+        g[n] = Math.max(0, mC);
+        se[n] = Math.sqrt(varC / rows);
         usedControl++;
       } else {
         g[n] = mP;
+        se[n] = Math.sqrt(varP / rows);
       }
     }
-    return new BenchModel(spec, schedule, predictor, g,
-        "estimated here on " + rows + " exact samples of " + referenceName + " (seed " + seed
-            + "; control variate with the exact oracle at " + usedControl + " of " + schedule.steps() + " steps)",
-        sha256, reference, referenceName);
+    String what = rows + " exact samples of " + referenceName + " (control variate with the exact oracle at "
+        + usedControl + " of " + schedule.steps() + " steps)";
+    String type = spec.schedule().kind().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return new Gamma(g, se, Provenance.monteCarlo(sha256, what, rows, seed, ScheduleInfo.of(type, schedule)));
+  }
+
+  /**
+   * {@link #estimateGamma} and this model with the estimate.
+   *
+   * @param rows M
+   * @param seed noise seed
+   * @param batch rows per evaluation
+   * @return this model with Γ set
+   */
+  public BenchModel withEstimatedGamma(int rows, long seed, int batch) {
+    Gamma g = estimateGamma(rows, seed, batch);
+    return withGamma(g.values(), "estimated here on " + g.provenance().data() + ", seed " + seed);
+  }
+
+  /**
+   * @param g Γ^eps[0..N]
+   * @param source where it came from, for the report
+   * @return this model with that Γ
+   */
+  public BenchModel withGamma(double[] g, String source) {
+    if (g.length != schedule.steps() + 1) {
+      throw new IllegalArgumentException("gamma has " + g.length + " entries, expected N+1 = " + (schedule.steps() + 1));
+    }
+    return new BenchModel(spec, schedule, predictor, g.clone(), source, sha256, reference, referenceName);
   }
 
   /** The oracle a trained 2-D model imitates, from its manifest (null if none is named). */
