@@ -170,6 +170,8 @@ public final class QualityBenchmark {
       writeReport(files);
       if (s.likelihood()) {
         likelihood(test);
+        addAll(files, QualityCharts.write(s.outDir(), store, s, image ? "FD" : "MMD²", units));
+        writeReport(files);
       }
       if (s.sampleQuality()) {
         sampleQuality(test, files);
@@ -179,8 +181,7 @@ public final class QualityBenchmark {
         bar.close();
       }
     }
-    files.addAll(QualityCharts.write(s.outDir(), store, s, image ? "FD" : "MMD²",
-        units));
+    addAll(files, QualityCharts.write(s.outDir(), store, s, image ? "FD" : "MMD²", units));
     String md = writeReport(files);
     say(String.format(Locale.ROOT, "done in %.1f min; %s", (System.nanoTime() - started) / 6e10,
         s.outDir().resolve(MARKDOWN)));
@@ -546,6 +547,14 @@ public final class QualityBenchmark {
     Files.move(tmp, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     return md;
+  }
+
+  private static void addAll(List<Path> files, List<Path> more) {
+    for (Path p : more) {
+      if (!files.contains(p)) {
+        files.add(p);
+      }
+    }
   }
 
   private static String wire(TrajectoryKind k) {

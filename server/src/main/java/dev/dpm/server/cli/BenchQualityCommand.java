@@ -2,6 +2,7 @@ package dev.dpm.server.cli;
 
 import ai.djl.Device;
 import dev.dpm.core.model.ModelKind;
+import dev.dpm.core.moments.Gamma;
 import dev.dpm.server.bench.QualityBenchmark;
 import dev.dpm.server.bench.quality.BenchModel;
 import dev.dpm.server.bench.quality.FeatureExtractor;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -42,14 +44,8 @@ public final class BenchQualityCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "NAME", description = "Model name (folder of the models directory).")
-  String model;
-
-  @Option(names = "--models", paramLabel = "DIR", description = "Models directory (default: $DPM_MODELS, else models/ of the project).")
-  Path modelsDir;
-
-  @Option(names = "--device", paramLabel = "cpu|gpu", defaultValue = "cpu", description = "Where networks run (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin
+  ModelOptions modelOptions;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of all noise (default: ${DEFAULT-VALUE}).")
   long seed;
@@ -107,6 +103,10 @@ public final class BenchQualityCommand implements Callable<Integer> {
       description = "σ₂ clip y ∈ {0, 1, 2} of every sampler (default: each sampler's own, 1 for 8-bit images, else 0).")
   Integer clipSigma2;
 
+  @Option(names = "--gamma", paramLabel = "FILE",
+      description = "Γ file to use instead of the model's (e.g. the gamma-estimated.json of an earlier run).")
+  Path gammaFile;
+
   @Option(names = "--calibrate-rows", paramLabel = "M",
       description = "Estimate Γ here on M exact samples of the reference mixture (2-D models), replacing the model's Γ file;"
           + " oracles without a Γ file get 1000.")
@@ -127,12 +127,9 @@ public final class BenchQualityCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter err = spec.commandLine().getErr();
-    Path models = modelsDir != null ? modelsDir : defaultModelsDir();
-    Device djlDevice = switch (device) {
-      case "cpu" -> Device.cpu();
-      case "gpu" -> Device.gpu();
-      default -> throw new ParameterException(spec.commandLine(), "--device must be cpu or gpu, got " + device);
-    };
+    Path models = modelOptions.modelsDir();
+    Device djlDevice = modelOptions.djlDevice();
+    String model = modelOptions.model;
     List<Method> base = new ArrayList<>();
     for (String b : baselines) {
       try {
@@ -150,17 +147,32 @@ public final class BenchQualityCommand implements Callable<Integer> {
     try {
       bm = BenchModel.open(models, model, djlDevice, reference);
     } catch (IOException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+      throw new UsageError(e.getMessage(), e);
     }
     FeatureExtractor fx = null;
     try {
       boolean image = bm.spec().isImage();
-      if (bm.reference() != null && (calibrateRows != null
+      Path outDir = out != null ? out : Path.of("bench-out", "quality-" + model);
+      if (gammaFile != null) {
+        try {
+          bm = bm.withGamma(Gamma.read(gammaFile, bm.schedule()).values(), gammaFile.toString());
+        } catch (IOException e) {
+          throw new UsageError("--gamma: " + e.getMessage(), e);
+        }
+      } else if (bm.reference() != null && (calibrateRows != null
           || (bm.gamma() == null && bm.spec().kind() == ModelKind.GAUSSIAN_MIXTURE))) {
         int rows = calibrateRows != null ? calibrateRows : 1000;
+        if (rows < 2) {
+          throw new UsageError("--calibrate-rows must be at least 2, got " + rows);
+        }
         err.println("bench quality: estimating Γ on " + rows + " exact samples of " + bm.referenceName());
         err.flush();
-        bm = bm.withEstimatedGamma(rows, seed + 17, batch);
+        Gamma g = bm.estimateGamma(rows, seed + 17, batch);
+        Files.createDirectories(outDir);
+        Path saved = outDir.resolve("gamma-estimated.json");
+        g.write(saved);
+        bm = bm.withGamma(g.values(), "estimated here on " + g.provenance().data() + ", seed " + (seed + 17)
+            + " (saved as " + saved.getFileName() + ")");
       } else if (bm.gamma() == null) {
         err.println("bench quality: " + model + " has no Γ (" + bm.gammaSource()
             + "); analytic methods and the optimal trajectory are skipped (run ./dpm calibrate --model " + model + ")");
@@ -180,12 +192,12 @@ public final class BenchQualityCommand implements Callable<Integer> {
         try {
           fx = TorchScriptFeatures.open(fdir, djlDevice);
         } catch (IOException e) {
-          throw new ParameterException(spec.commandLine(), "--features: " + e.getMessage());
+          throw new UsageError("--features: " + e.getMessage(), e);
         }
       }
       QualitySettings s;
       try {
-        s = QualitySettings.builder(out != null ? out : Path.of("bench-out", "quality-" + model))
+        s = QualitySettings.builder(outDir)
             .seed(seed)
             .images(images != null ? images : (image ? 250 : 2000))
             .samples(samples != null ? samples : (image ? 500 : 2000))
@@ -212,28 +224,50 @@ public final class BenchQualityCommand implements Callable<Integer> {
   }
 
   /**
-   * Runs the command on its own (before or without the {@code ./dpm} launcher).
+   * Runs {@code dpm bench quality ARGS} with {@link Dpm}'s error handling, registering this command
+   * under {@code bench} when the build does not yet (usable before the launcher lists it).
    *
-   * @param args the arguments of {@code ./dpm bench quality}
+   * @param args the arguments after {@code bench quality}
    */
   public static void main(String[] args) {
-    System.exit(new picocli.CommandLine(new BenchQualityCommand()).execute(args));
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    String[] all = new String[args.length + 2];
+    all[0] = "bench";
+    all[1] = "quality";
+    System.arraycopy(args, 0, all, 2, args.length);
+    int code = commandLine(out, err).execute(all);
+    out.flush();
+    err.flush();
+    System.exit(code);
+  }
+
+  /**
+   * {@link Dpm#commandLine}, with {@code bench quality} registered if it is not already.
+   *
+   * @param out standard output
+   * @param err standard error
+   * @return the command line
+   */
+  public static picocli.CommandLine commandLine(PrintWriter out, PrintWriter err) {
+    picocli.CommandLine cl = Dpm.commandLine(out, err);
+    picocli.CommandLine bench = cl.getSubcommands().get("bench");
+    if (!bench.getSubcommands().containsKey("quality")) {
+      bench.addSubcommand("quality", new BenchQualityCommand());
+      cl.setOut(out); // reach the new subcommand too
+      cl.setErr(err);
+    }
+    return cl;
   }
 
   /** The command as typed (for the report), rebuilt from the parsed arguments. */
   private String commandLine() {
     List<String> args = spec.commandLine().getParseResult() == null ? List.of()
         : spec.commandLine().getParseResult().originalArgs();
-    return "./dpm bench quality " + String.join(" ", args);
-  }
-
-  /** {@code $DPM_MODELS}, else {@code <dpm.root>/models}, else {@code ./models}. */
-  static Path defaultModelsDir() {
-    String env = System.getenv("DPM_MODELS");
-    if (env != null && !env.isBlank()) {
-      return Path.of(env);
+    int q = args.indexOf("quality"); // originalArgs are the whole command line's
+    if (q >= 0 && q + 1 <= args.size() && (q == 0 || args.get(q - 1).equals("bench"))) {
+      args = args.subList(q + 1, args.size());
     }
-    String root = System.getProperty("dpm.root");
-    return root != null && !root.isBlank() ? Path.of(root, "models") : Path.of("models");
+    return "./dpm bench quality " + String.join(" ", args);
   }
 }

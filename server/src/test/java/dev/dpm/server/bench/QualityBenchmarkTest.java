@@ -167,8 +167,9 @@ class QualityBenchmarkTest {
     try (TorchScriptPredictor p = TorchScriptPredictor.open(spec, sched, null)) {
       BenchModel m = new BenchModel(spec, sched, p, Moments.isotropicGaussian(sched, 0.25), "closed form (test)",
           spec.sha256(), null, null);
-      QualitySettings s = QualitySettings.builder(out.resolve("q")).images(4).samples(12).nllKs(10)
-          .sampleKs(10).baselineK(0).batch(8).data(data).floorData(data).bootstrap(5).gridCount(9)
+      // K = 3 keeps the network calls few (about 20): libtorch is slow on a busy 2-core machine
+      QualitySettings s = QualitySettings.builder(out.resolve("q")).images(4).samples(6).nllKs(3)
+          .sampleKs(3).baselineK(0).batch(16).data(data).floorData(data).bootstrap(5).gridCount(6).gridKs(3)
           .progress(false).build();
       QualityBenchmark.Report r = QualityBenchmark.run(s, m, new PoolFeatures(), new PrintWriter(new StringWriter()));
       String md = r.markdown();
@@ -178,7 +179,7 @@ class QualityBenchmarkTest {
       }
       assertTrue(md.contains("Floor: a real held-out set"), md);
       for (Method me : Method.values()) {
-        assertTrue(Files.size(out.resolve("q/samples-" + me.key() + "-k10.png")) > 100);
+        assertTrue(Files.size(out.resolve("q/samples-" + me.key() + "-k3.png")) > 100);
       }
       assertTrue(Files.exists(out.resolve("q/fd-vs-k.png")));
       assertTrue(Files.exists(out.resolve("q/nll-vs-k.png")));
@@ -189,16 +190,31 @@ class QualityBenchmarkTest {
   void commandRunsOnTheOracle(@TempDir Path out) {
     StringWriter so = new StringWriter();
     StringWriter se = new StringWriter();
-    CommandLine cl = new CommandLine(new BenchQualityCommand());
-    cl.setOut(new PrintWriter(so));
-    cl.setErr(new PrintWriter(se));
-    int code = cl.execute("--model", "gmm-ring-2d", "--models", root().resolve("models").toString(),
+    CommandLine cl = BenchQualityCommand.commandLine(new PrintWriter(so), new PrintWriter(se));
+    String models = root().resolve("models").toString();
+    int code = cl.execute("bench", "quality", "--model", "gmm-ring-2d", "--models", models,
         "--images", "8", "--samples", "16", "--ks", "10", "--sample-ks", "10", "--baseline-k", "0",
         "--calibrate-rows", "50", "--out", out.toString(), "--no-progress");
     assertEquals(0, code, se.toString());
     assertTrue(so.toString().contains("| even | Analytic-DDPM |"), so.toString());
-    assertEquals(2, cl.execute("--model", "no-such-model", "--models", root().resolve("models").toString()));
-    assertEquals(2, cl.execute("--model", "gmm-ring-2d", "--baselines", "ddpm-sideways"));
+    Path saved = out.resolve("gamma-estimated.json");
+    assertTrue(Files.exists(saved));
+    // the saved Γ is accepted by --gamma (and is what the first run used: the results resume)
+    StringWriter e1 = new StringWriter();
+    int again = BenchQualityCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(e1)).execute(
+        "bench", "quality", "--model", "gmm-ring-2d", "--models", models, "--images", "8", "--samples", "16",
+        "--ks", "10", "--sample-ks", "10", "--baseline-k", "0", "--gamma", saved.toString(), "--out", out.toString(),
+        "--no-progress");
+    assertEquals(0, again, e1.toString());
+    assertTrue(e1.toString().contains("resuming"), e1.toString());
+    // bad arguments: exit 2 and one line, no stack trace
+    StringWriter e2 = new StringWriter();
+    CommandLine bad = BenchQualityCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(e2));
+    assertEquals(2, bad.execute("bench", "quality", "--model", "no-such-model", "--models", models));
+    assertEquals(2, bad.execute("bench", "quality", "--model", "gmm-ring-2d", "--models", models,
+        "--baselines", "ddpm-sideways"));
+    assertFalse(e2.toString().contains("\tat "), e2.toString());
+    assertTrue(e2.toString().contains("no-such-model"), e2.toString());
   }
 
   /** 8 features: the mean of each 7-pixel-wide vertical strip, top and bottom half. */

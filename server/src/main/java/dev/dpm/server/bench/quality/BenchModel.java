@@ -2,21 +2,21 @@ package dev.dpm.server.bench.quality;
 
 import ai.djl.Device;
 import dev.dpm.core.model.GaussianMixturePredictor;
+import dev.dpm.core.model.LoadedModel;
+import dev.dpm.core.model.ModelLoader;
 import dev.dpm.core.model.MixtureSpec;
 import dev.dpm.core.model.ModelKind;
 import dev.dpm.core.model.ModelSpec;
 import dev.dpm.core.model.NoisePredictor;
-import dev.dpm.core.model.TorchScriptPredictor;
 import dev.dpm.core.moments.Gamma;
+import dev.dpm.core.moments.Provenance;
+import dev.dpm.core.moments.ScheduleInfo;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.schedule.NoiseSchedule;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.util.Locale;
 
 /**
  * The model under test: manifest, schedule, ε predictor, Γ and, for 2-D models, the exact data
@@ -47,9 +47,9 @@ public record BenchModel(
   }
 
   /**
-   * Opens a model of a models folder. TorchScript files are checked against the manifest's
-   * SHA-256; Γ is read from the model's Γ file when present (and ignored with a note when it was
-   * estimated with another network file).
+   * Opens a model of a models folder through {@link ModelLoader} (TorchScript files are checked
+   * against the manifest's SHA-256; Γ is read from the model's Γ file when present and made with
+   * this network file).
    *
    * @param modelsDir the models folder
    * @param name the model's folder name
@@ -62,33 +62,13 @@ public record BenchModel(
    */
   public static BenchModel open(Path modelsDir, String name, Device device, String referenceName)
       throws IOException {
-    Path dir = modelsDir.resolve(name);
-    if (!Files.isRegularFile(dir.resolve("model.json"))) {
-      throw new IOException("unknown model '" + name + "' (no " + dir.resolve("model.json") + ")");
-    }
-    ModelSpec spec = ModelSpec.read(dir);
-    NoiseSchedule sched = spec.schedule().build(spec.dir());
-    String sha = null;
-    NoisePredictor predictor;
-    if (spec.kind() == ModelKind.TORCHSCRIPT) {
-      sha = verifyHash(spec);
-      predictor = TorchScriptPredictor.open(spec, sched, device);
-    } else {
-      predictor = GaussianMixturePredictor.of(spec);
-    }
-    double[] gamma = null;
-    String gammaSource = null;
-    Path gp = spec.gammaPath();
-    if (Files.exists(gp)) {
-      Gamma g = Gamma.read(gp, sched);
-      if (sha != null && g.provenance() != null && g.provenance().modelSha256() != null
-          && !g.madeWithModel(sha)) {
-        gammaSource = gp + " ignored: estimated with another network file";
-      } else {
-        gamma = g.values();
-        gammaSource = gp.toString();
-      }
-    }
+    LoadedModel lm = ModelLoader.load(modelsDir, name, device); // checks the network's SHA-256
+    ModelSpec spec = lm.spec();
+    NoiseSchedule sched = lm.schedule();
+    NoisePredictor predictor = lm.predictor();
+    String sha = spec.kind() == ModelKind.TORCHSCRIPT ? spec.sha256() : null;
+    double[] gamma = lm.gamma();
+    String gammaSource = gamma != null ? spec.gammaPath().toString() : lm.gammaNote();
     MixtureSpec ref = null;
     String refName = referenceName;
     if (refName == null) {
@@ -139,9 +119,9 @@ public record BenchModel(
    * @param rows M, the data rows
    * @param seed noise seed
    * @param batch rows per evaluation
-   * @return this model with Γ set
+   * @return Γ with its standard errors and provenance (negative estimates at tiny n clamped to 0)
    */
-  public BenchModel withEstimatedGamma(int rows, long seed, int batch) {
+  public Gamma estimateGamma(int rows, long seed, int batch) {
     if (reference == null) {
       throw new IllegalStateException("no exact data distribution to estimate Γ on");
     }
@@ -153,6 +133,7 @@ public record BenchModel(
     NoisePredictor oracle = isOracle ? predictor : new GaussianMixturePredictor(reference, schedule);
     int d = spec.dimension();
     double[] g = new double[schedule.steps() + 1];
+    double[] se = new double[schedule.steps() + 1];
     NoiseSource noise = new NoiseSource(seed + 1);
     float[] eps = new float[d];
     int usedControl = 0;
@@ -198,17 +179,46 @@ public record BenchModel(
       }
       double mP = sumP / rows;
       double mC = sumC / rows;
-      if (sqC / rows - mC * mC < sqP / rows - mP * mP) {
-        g[n] = mC;
+      double varP = Math.max(0, (sqP - rows * mP * mP) / (rows - 1));
+      double varC = Math.max(0, (sqC - rows * mC * mC) / (rows - 1));
+      if (varC < varP) {
+        g[n] = Math.max(0, mC);
+        se[n] = Math.sqrt(varC / rows);
         usedControl++;
       } else {
         g[n] = mP;
+        se[n] = Math.sqrt(varP / rows);
       }
     }
-    return new BenchModel(spec, schedule, predictor, g,
-        "estimated here on " + rows + " exact samples of " + referenceName + " (seed " + seed
-            + "; control variate with the exact oracle at " + usedControl + " of " + schedule.steps() + " steps)",
-        sha256, reference, referenceName);
+    String what = rows + " exact samples of " + referenceName + " (control variate with the exact oracle at "
+        + usedControl + " of " + schedule.steps() + " steps)";
+    String type = spec.schedule().kind().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return new Gamma(g, se, Provenance.monteCarlo(sha256, what, rows, seed, ScheduleInfo.of(type, schedule)));
+  }
+
+  /**
+   * {@link #estimateGamma} and this model with the estimate.
+   *
+   * @param rows M
+   * @param seed noise seed
+   * @param batch rows per evaluation
+   * @return this model with Γ set
+   */
+  public BenchModel withEstimatedGamma(int rows, long seed, int batch) {
+    Gamma g = estimateGamma(rows, seed, batch);
+    return withGamma(g.values(), "estimated here on " + g.provenance().data() + ", seed " + seed);
+  }
+
+  /**
+   * @param g Γ^eps[0..N]
+   * @param source where it came from, for the report
+   * @return this model with that Γ
+   */
+  public BenchModel withGamma(double[] g, String source) {
+    if (g.length != schedule.steps() + 1) {
+      throw new IllegalArgumentException("gamma has " + g.length + " entries, expected N+1 = " + (schedule.steps() + 1));
+    }
+    return new BenchModel(spec, schedule, predictor, g.clone(), source, sha256, reference, referenceName);
   }
 
   /** The oracle a trained 2-D model imitates, from its manifest (null if none is named). */
@@ -228,44 +238,12 @@ public record BenchModel(
   }
 
   /**
-   * Checks a TorchScript model's file against its manifest.
-   *
-   * @param spec the manifest
-   * @return the file's hex SHA-256
-   * @throws IOException if the file is missing, unhashed in the manifest, or different
-   */
-  static String verifyHash(ModelSpec spec) throws IOException {
-    Path file = spec.dir().resolve(spec.file());
-    if (!Files.isRegularFile(file)) {
-      throw new IOException("model '" + spec.name() + "': network file not found: " + file);
-    }
-    String actual = sha256(file);
-    if (spec.sha256() == null || !actual.equalsIgnoreCase(spec.sha256())) {
-      throw new IOException("model '" + spec.name() + "': " + file.getFileName() + " has SHA-256 " + actual
-          + " but model.json says " + spec.sha256() + "; refusing to load");
-    }
-    return actual;
-  }
-
-  /**
    * @param file a file
    * @return its hex SHA-256
    * @throws IOException if unreadable
    */
   static String sha256(Path file) throws IOException {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    byte[] buf = new byte[1 << 16];
-    try (InputStream in = Files.newInputStream(file)) {
-      for (int r = in.read(buf); r > 0; r = in.read(buf)) {
-        md.update(buf, 0, r);
-      }
-    }
-    return HexFormat.of().formatHex(md.digest());
+    return ModelLoader.sha256(file);
   }
 
   @Override

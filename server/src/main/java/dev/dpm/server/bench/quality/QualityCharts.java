@@ -25,6 +25,10 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 public final class QualityCharts {
   /** File name of the likelihood plot. */
   public static final String LIKELIHOOD_PNG = "nll-vs-k.png";
+  /** One colour per {@link Method}, by ordinal. */
+  private static final Color[] COLORS = {
+    new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(148, 103, 189),
+    new Color(214, 39, 40)};
 
   static {
     if (System.getProperty("java.awt.headless") == null) {
@@ -49,27 +53,57 @@ public final class QualityCharts {
       throws IOException {
     List<Path> files = new ArrayList<>();
     if (s.likelihood()) {
-      XYChart c = chart("Variational bound vs K (held-out rows)", "NLL bound (" + units + ")");
+      String title = "Variational bound vs K (held-out rows)";
       boolean any = false;
       boolean positive = true;
+      double othersMin = Double.POSITIVE_INFINITY;
+      double othersMax = Double.NEGATIVE_INFINITY;
+      double postMax = Double.NEGATIVE_INFINITY;
       for (String traj : new String[] {"even", "optimal"}) {
         for (Method m : Method.LIKELIHOOD) {
           Series se = series(store, "nll/" + traj + "/" + m.key() + "/", s.nllKs());
           positive &= se.allPositive();
           any |= se.x.length > 0;
+          for (double v : se.y) {
+            if (m == Method.DDPM_POSTERIOR) {
+              postMax = Math.max(postMax, v);
+            } else {
+              othersMin = Math.min(othersMin, v);
+              othersMax = Math.max(othersMax, v);
+            }
+          }
         }
       }
       ResultStore.Cell floor = store.get("nll/floor");
       positive &= floor == null || floor.value() > 0;
+      if (floor != null) {
+        othersMin = Math.min(othersMin, floor.value());
+      }
+      // On a linear axis σ²=β̃'s huge small-K bound would flatten every other line: cut the axis.
+      double range = othersMax - othersMin;
+      boolean cut = !positive && Double.isFinite(range) && range > 0 && postMax > othersMax + 3 * range;
+      if (cut) {
+        title += ": DDPM σ²=β̃ leaves the top at small K";
+      }
+      XYChart c = chart(title, "NLL bound (" + units + ")");
       c.getStyler().setYAxisLogarithmic(positive);
+      if (cut) {
+        c.getStyler().setYAxisMax(othersMax + range);
+        c.getStyler().setYAxisMin(othersMin - 0.1 * range);
+      }
       for (String traj : new String[] {"even", "optimal"}) {
         for (Method m : Method.LIKELIHOOD) {
           Series se = series(store, "nll/" + traj + "/" + m.key() + "/", s.nllKs());
           if (se.x.length > 0) {
             XYSeries xs = positive ? c.addSeries(m.label() + ", " + traj, se.x, se.y)
                 : c.addSeries(m.label() + ", " + traj, se.x, se.y, se.err);
+            xs.setLineColor(COLORS[m.ordinal()]);
+            xs.setMarkerColor(COLORS[m.ordinal()]);
             if (traj.equals("optimal")) {
               xs.setLineStyle(SeriesLines.DASH_DASH);
+              xs.setMarker(SeriesMarkers.DIAMOND);
+            } else {
+              xs.setMarker(SeriesMarkers.CIRCLE);
             }
           }
         }
@@ -106,11 +140,10 @@ public final class QualityCharts {
       for (Method m : Method.values()) {
         Series se = series(store, "sample/" + m.key() + "/", all);
         if (se.x.length > 0) {
-          if (log) {
-            c.addSeries(m.label(), se.x, se.y);
-          } else {
-            c.addSeries(m.label(), se.x, se.y, se.err);
-          }
+          XYSeries xs = log ? c.addSeries(m.label(), se.x, se.y) : c.addSeries(m.label(), se.x, se.y, se.err);
+          xs.setLineColor(COLORS[m.ordinal()]);
+          xs.setMarkerColor(COLORS[m.ordinal()]);
+          xs.setMarker(SeriesMarkers.CIRCLE);
         }
       }
       ResultStore.Cell floor = store.get("sample/floor");
@@ -180,10 +213,10 @@ public final class QualityCharts {
   }
 
   private static XYChart chart(String title, String yTitle) {
-    XYChart c = new XYChartBuilder().width(900).height(600).title(title).xAxisTitle("K (sampling steps, log scale)")
+    XYChart c = new XYChartBuilder().width(1080).height(600).title(title).xAxisTitle("K (sampling steps, log scale)")
         .yAxisTitle(yTitle).build();
     c.getStyler().setXAxisLogarithmic(true);
-    c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     c.getStyler().setChartBackgroundColor(Color.WHITE);
     c.getStyler().setMarkerSize(7);
     c.getStyler().setErrorBarsColorSeriesColor(true);
