@@ -71,12 +71,14 @@ public final class ServeBenchmark {
    * @param repeats R, measured repeats of each scenario (after one warm-up run)
    * @param maxBatch B, the maximum batch of (a) and (b)
    * @param device {@code cpu}, {@code gpu}, {@code gpu:N} or {@code auto}
+   * @param threads libtorch intra-op threads (0 = libtorch's default, one per core)
    */
-  public record Options(Path modelDir, String sampler, int steps, int jobs, int repeats, int maxBatch, String device) {
+  public record Options(Path modelDir, String sampler, int steps, int jobs, int repeats, int maxBatch, String device,
+      int threads) {
     /** Validates. */
     public Options {
-      if (steps < 2 || jobs < 1 || repeats < 1 || maxBatch < 1) {
-        throw new IllegalArgumentException("need steps >= 2, jobs >= 1, repeats >= 1, maxBatch >= 1");
+      if (steps < 2 || jobs < 1 || repeats < 1 || maxBatch < 1 || threads < 0) {
+        throw new IllegalArgumentException("need steps >= 2, jobs >= 1, repeats >= 1, maxBatch >= 1, threads >= 0");
       }
       if (maxBatch < jobs) {
         throw new IllegalArgumentException("maxBatch (" + maxBatch + ") must be at least jobs (" + jobs
@@ -95,9 +97,12 @@ public final class ServeBenchmark {
    * @param wallSeconds wall time of each repeat
    * @param latenciesMs submit-to-first-progress of every job of every repeat
    * @param meanRows mean rows per network evaluation
+   * @param evaluations network evaluations per repeat (mean)
+   * @param networkMs time inside {@code predictEps} per evaluation on the engine thread (median over
+   *     repeats of the mean)
    */
   public record Scenario(String name, int jobs, int n, int maxBatch, double[] wallSeconds, double[] latenciesMs,
-      double meanRows) {
+      double meanRows, double evaluations, double networkMs) {
     /** @return median wall time, seconds */
     public double wall() {
       return median(wallSeconds);
@@ -145,12 +150,12 @@ public final class ServeBenchmark {
 
     /** @return server wall time per evaluation in (b), ms */
     public double serverBatchMs() {
-      return 1e3 * single.wall() / options.steps();
+      return 1e3 * single.wall() / single.evaluations();
     }
 
     /** @return server wall time per evaluation in (c), ms */
     public double serverOneMs() {
-      return 1e3 * unbatched.wall() / ((double) options.steps() * options.jobs());
+      return 1e3 * unbatched.wall() / unbatched.evaluations();
     }
   }
 
@@ -186,7 +191,7 @@ public final class ServeBenchmark {
       double bareBatch;
       double bareOne;
       String device;
-      try (Bench s = new Bench(o, spec, data.resolve("batched"), o.maxBatch())) {
+      try (Bench s = new Bench(o, spec, data.resolve("batched"), o.maxBatch(), log)) {
         device = s.server.models().get(spec.name()).device();
         log.printf(Locale.ROOT, "bench serve: %s on %s, %s K=%d, J=%d, B=%d, %d repeats%n", spec.name(), device,
             o.sampler(), o.steps(), o.jobs(), o.maxBatch(), o.repeats());
@@ -205,7 +210,7 @@ public final class ServeBenchmark {
         bareOne = bare(p, 1, spec.schedule().steps(), o.repeats() + 2);
       }
       List<Run> runsC = new ArrayList<>();
-      try (Bench s = new Bench(o, spec, data.resolve("unbatched"), 1)) {
+      try (Bench s = new Bench(o, spec, data.resolve("unbatched"), 1, log)) {
         for (int r = 0; r < o.repeats(); r++) {
           runsC.add(s.scenario("(c)", o.jobs(), 1, r, 3000 + r * 100));
         }
@@ -218,13 +223,16 @@ public final class ServeBenchmark {
   }
 
   /** One repeat of a scenario. */
-  private record Run(double wallSeconds, double[] latenciesMs, double meanRows) {}
+  private record Run(double wallSeconds, double[] latenciesMs, double meanRows, long evaluations, double networkMs,
+      double submitMs) {}
 
   private static Scenario scenario(String name, int jobs, int n, int maxBatch, List<Run> runs) {
     double[] walls = runs.stream().mapToDouble(Run::wallSeconds).toArray();
     double[] lat = runs.stream().flatMapToDouble(r -> Arrays.stream(r.latenciesMs())).toArray();
     double rows = runs.stream().mapToDouble(Run::meanRows).average().orElse(0);
-    return new Scenario(name, jobs, n, maxBatch, walls, lat, rows);
+    double evals = runs.stream().mapToLong(Run::evaluations).average().orElse(0);
+    double net = median(runs.stream().mapToDouble(r -> r.networkMs() / Math.max(1, r.evaluations())).toArray());
+    return new Scenario(name, jobs, n, maxBatch, walls, lat, rows, evals, net);
   }
 
   /** Median wall time of one bare evaluation of {@code batch} rows, ms. */
@@ -261,14 +269,17 @@ public final class ServeBenchmark {
     final Map<String, String> terminalType = new ConcurrentHashMap<>();
     final WebSocket ws;
 
-    Bench(Options o, ModelSpec spec, Path data, int maxBatch) throws Exception {
+    final PrintWriter log;
+
+    Bench(Options o, ModelSpec spec, Path data, int maxBatch, PrintWriter log) throws Exception {
       this.o = o;
+      this.log = log;
       this.spec = spec;
       Path dir = o.modelDir().toAbsolutePath().normalize();
       ServerConfig cfg = ServerConfig.builder().host("127.0.0.1").port(0).dataDir(data)
           .modelsDir(dir.getParent()).models(List.of(dir.getFileName().toString())).device(o.device())
           .maxBatch(maxBatch).maxActiveJobs(Math.max(64, o.jobs())).retentionHours(0).shutdownGraceSeconds(0)
-          .build();
+          .intraOpThreads(o.threads()).build();
       server = DpmServer.start(cfg, new DefaultModelSource(), Samplers::create);
       try {
         if (!server.awaitReady(600_000)) {
@@ -311,6 +322,7 @@ public final class ServeBenchmark {
     /** Submits {@code jobs} jobs of {@code n} samples at once and waits for all of them. */
     Run scenario(String label, int jobs, int n, int repeat, long seed) throws Exception {
       HistogramSnapshot before = rows();
+      double netBefore = network();
       long[] submitted = new long[jobs];
       List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
       for (int i = 0; i < jobs; i++) {
@@ -330,6 +342,7 @@ public final class ServeBenchmark {
         }
         ids[i] = new JsonObject(r.body()).getString("id");
       }
+      long allSubmitted = System.nanoTime();
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
       while (!Arrays.stream(ids).allMatch(terminal::containsKey)) {
         if (System.nanoTime() > deadline) {
@@ -350,7 +363,19 @@ public final class ServeBenchmark {
       HistogramSnapshot after = rows();
       double evals = after.count() - before.count();
       double meanRows = evals == 0 ? 0 : (after.total() - before.total()) / evals;
-      return new Run((last - first) / 1e9, Arrays.stream(lat).filter(Double::isFinite).toArray(), meanRows);
+      Run run = new Run((last - first) / 1e9, Arrays.stream(lat).filter(Double::isFinite).toArray(), meanRows,
+          (long) evals, network() - netBefore, (allSubmitted - first) / 1e6);
+      log.printf(Locale.ROOT, "bench serve: %s repeat %d: %d jobs × %d submitted in %.0f ms, done in %.2f s, %d evaluations "
+          + "(%.1f rows, %.1f ms in the network each)%n", label, repeat, jobs, n, run.submitMs(), run.wallSeconds(),
+          run.evaluations(), run.meanRows(), run.networkMs() / Math.max(1, run.evaluations()));
+      log.flush();
+      return run;
+    }
+
+    /** Total time the engine spent in predictEps so far, ms. */
+    private double network() {
+      return server.registry().get("dpm.evaluation").tag("model", spec.name()).timer()
+          .totalTime(TimeUnit.MILLISECONDS);
     }
 
     private HistogramSnapshot rows() {
@@ -384,7 +409,8 @@ public final class ServeBenchmark {
     sb.append("Command: `").append(command).append("`  \n");
     sb.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (nproc), ")
         .append(cpuModel()).append(", Java ").append(System.getProperty("java.version"))
-        .append(", DJL PyTorch engine (libtorch 2.7.1), device ").append(r.device()).append("; ")
+        .append(", DJL PyTorch engine (libtorch 2.7.1), device ").append(r.device()).append(", intra-op threads ")
+        .append(o.threads() == 0 ? "libtorch default" : Integer.toString(o.threads())).append("; ")
         .append(LocalDate.now()).append("  \n");
     sb.append("Model: `").append(r.spec().name()).append("` (").append(Arrays.toString(r.spec().sampleShape()))
         .append(", ").append(r.spec().raw().path("provenance").path("parameters").asText("?"))
@@ -394,12 +420,12 @@ public final class ServeBenchmark {
     sb.append("Wall time: first submit to last terminal event, median of ").append(o.repeats())
         .append(" repeats after one warm-up run ((a) and (b) interleaved). Latency: submit to the job's first ")
         .append("`progress` event, over every job of every repeat.\n\n");
-    sb.append("| scenario | jobs × samples | max batch | mean rows per evaluation | wall (s) | throughput (samples/s) "
-        + "| vs (b) | first progress, median (ms) | p95 (ms) |\n");
-    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    sb.append("| scenario | jobs × samples | max batch | evaluations | mean rows per evaluation | wall (s) "
+        + "| throughput (samples/s) | vs (b) | first progress, median (ms) | p95 (ms) |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Scenario s : List.of(r.concurrent(), r.single(), r.unbatched())) {
-      sb.append(String.format(Locale.ROOT, "| %s | %d × %d | %d | %.1f | %.2f | %.2f | %.0f%% | %.0f | %.0f |%n",
-          s.name(), s.jobs(), s.n(), s.maxBatch(), s.meanRows(), s.wall(), s.throughput(),
+      sb.append(String.format(Locale.ROOT, "| %s | %d × %d | %d | %.0f | %.1f | %.2f | %.2f | %.0f%% | %.0f | %.0f |%n",
+          s.name(), s.jobs(), s.n(), s.maxBatch(), s.evaluations(), s.meanRows(), s.wall(), s.throughput(),
           100 * s.throughput() / r.single().throughput(), s.latencyMedian(), s.latencyP95()));
     }
     sb.append(String.format(Locale.ROOT, "%nThroughput of (a) is %.0f%% of (b) (target ≥ 85%%): %s. "
@@ -407,16 +433,20 @@ public final class ServeBenchmark {
         100 * r.ratio(), r.met() ? "met" : "NOT met", r.concurrent().throughput() / r.unbatched().throughput()));
     sb.append("Server overhead per step, against a bare `predictEps` of the same loaded network at the same batch ")
         .append("size (median of ").append(o.repeats() + 2).append(" after warm-up):\n\n");
-    sb.append("| batch | bare evaluation (ms) | server, per evaluation (ms) | overhead (ms) | overhead |\n");
-    sb.append("|---:|---:|---:|---:|---:|\n");
-    sb.append(String.format(Locale.ROOT, "| %d (from b) | %.2f | %.2f | %.2f | %.1f%% |%n", o.jobs(), r.bareBatchMs(),
-        r.serverBatchMs(), r.serverBatchMs() - r.bareBatchMs(), 100 * (r.serverBatchMs() / r.bareBatchMs() - 1)));
-    sb.append(String.format(Locale.ROOT, "| 1 (from c) | %.2f | %.2f | %.2f | %.1f%% |%n", r.bareOneMs(),
-        r.serverOneMs(), r.serverOneMs() - r.bareOneMs(), 100 * (r.serverOneMs() / r.bareOneMs() - 1)));
-    sb.append("\nServer per evaluation = wall time / evaluations (K for (b), J·K for (c)); it includes the HTTP ")
-        .append("submit, job bookkeeping in the store, packing rows, the sampler arithmetic, events and writing ")
-        .append("the result file. Timings on a machine shared with other work vary between runs; compare ")
-        .append("within one run.\n");
+    sb.append("| batch | bare evaluation (ms) | evaluation inside the server (ms) | server wall per evaluation (ms) "
+        + "| overhead per step (ms) | overhead |\n");
+    sb.append("|---:|---:|---:|---:|---:|---:|\n");
+    sb.append(String.format(Locale.ROOT, "| %d (from b) | %.2f | %.2f | %.2f | %.2f | %.1f%% |%n", o.jobs(),
+        r.bareBatchMs(), r.single().networkMs(), r.serverBatchMs(), r.serverBatchMs() - r.bareBatchMs(),
+        100 * (r.serverBatchMs() / r.bareBatchMs() - 1)));
+    sb.append(String.format(Locale.ROOT, "| 1 (from c) | %.2f | %.2f | %.2f | %.2f | %.1f%% |%n", r.bareOneMs(),
+        r.unbatched().networkMs(), r.serverOneMs(), r.serverOneMs() - r.bareOneMs(),
+        100 * (r.serverOneMs() / r.bareOneMs() - 1)));
+    sb.append("\nEvaluation inside the server: mean time in `predictEps` on the engine thread (the server's ")
+        .append("`dpm.evaluation` timer). Server wall per evaluation = wall time / evaluations; overhead = that ")
+        .append("minus the bare evaluation, i.e. everything the server adds: the HTTP submit, job bookkeeping ")
+        .append("in the store, packing rows, the sampler arithmetic, events and writing the result file. ")
+        .append("Timings on a machine shared with other work vary between runs; compare within one run.\n");
     return sb.toString();
   }
 

@@ -103,6 +103,7 @@ public final class JobService implements EngineListener, AutoCloseable {
   private final ExecutorService previewExec = Executors.newSingleThreadExecutor(r -> thread(r, "dpm-previews"));
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dpm-timer"));
   private volatile boolean accepting = true;
+  private boolean dispatchScheduled; // dpm-jobs thread only
   private volatile boolean started;
   private final Map<JobStatus, Long> statusCounts = new ConcurrentHashMap<>();
 
@@ -457,9 +458,8 @@ public final class JobService implements EngineListener, AutoCloseable {
     LOG.info("event=job-queued job={} kind={} model={} n={} seed={} sampler={}", r.id(), r.kind().wire(),
         modelName, n, seed, spec.getValue("sampler"));
     emit(st, "queued", new JsonObject().put("position", st.position).put("job", toJson(st)), false);
-    refreshCounts();
     JsonObject out = toJson(st);
-    dispatch();
+    requestDispatch();
     return new Submitted(out, false);
   }
 
@@ -580,28 +580,85 @@ public final class JobService implements EngineListener, AutoCloseable {
 
   // ---------------------------------------------------------------- dispatch
 
-  /** Admits queued jobs to engines with room (dpm-jobs thread). */
+  /**
+   * Schedules one {@link #dispatch} after the tasks already waiting on the jobs thread (dpm-jobs
+   * thread only): a burst of submits is admitted together, with one commit for all of them.
+   */
+  private void requestDispatch() {
+    if (!dispatchScheduled) {
+      dispatchScheduled = true;
+      try {
+        jobsExec.execute(() -> {
+          dispatchScheduled = false;
+          dispatch();
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        dispatchScheduled = false; // shutting down
+      }
+    }
+  }
+
+  /**
+   * Admits queued jobs to engines with room (dpm-jobs thread): their processes are created, their
+   * {@code running} status is committed in one transaction, and only then are they announced and
+   * handed to the engines.
+   */
   private void dispatch() {
     if (!started || !accepting) {
       return;
     }
-    boolean moved = false;
+    Map<String, Integer> room = new HashMap<>();
+    List<JobState> starting = new ArrayList<>();
+    List<EngineJob> engineJobs = new ArrayList<>();
     for (java.util.Iterator<JobState> it = queue.values().iterator(); it.hasNext(); ) {
       JobState st = it.next();
-      BatchEngine engine = engines.get(st.record.model());
-      if (engine.jobCount() >= config.maxActiveJobs()) {
+      String model = st.record.model();
+      int free = room.computeIfAbsent(model, m -> config.maxActiveJobs() - engines.get(m).jobCount());
+      if (free <= 0) {
         continue;
       }
       it.remove();
-      moved = true;
       try {
-        startJob(st, engine);
-      } catch (RuntimeException | SQLException e) {
+        engineJobs.add(engineJob(st));
+        starting.add(st);
+        room.put(model, free - 1);
+      } catch (RuntimeException e) {
         LOG.error("event=job-start-failed job={} error={}", st.record.id(), e.toString(), e);
         finishFailed(st, "internal", "could not start: " + e.getMessage());
       }
     }
-    if (moved) {
+    if (!starting.isEmpty()) {
+      Instant now = Instant.now();
+      List<JobRecord> next = new ArrayList<>(starting.size());
+      for (JobState st : starting) {
+        JobRecord r = st.record;
+        next.add(r.transition(JobStatus.RUNNING, now, null, null, null, 0, r.progressTotal(), 0)
+            .withSeqReserved(r.seqReserved()));
+      }
+      try {
+        store.updateAll(next); // durable before announced
+      } catch (SQLException e) {
+        LOG.error("event=job-start-failed jobs={} error={}", starting.size(), e.toString(), e);
+        for (JobState st : starting) {
+          finishFailed(st, "internal", "could not start: " + e.getMessage());
+        }
+        starting.clear();
+      }
+      for (int i = 0; i < starting.size(); i++) {
+        JobState st = starting.get(i);
+        synchronized (st) {
+          st.record = next.get(i).withSeqReserved(st.record.seqReserved());
+        }
+        st.position = -1;
+        st.step = 0;
+        st.nfe = 0;
+        st.fraction = 0;
+        emit(st, "started", new JsonObject().put("job", toJson(st)), false);
+        LOG.info("event=job-started job={} model={}", st.record.id(), st.record.model());
+        EngineJob ej = engineJobs.get(i);
+        st.engineJob = ej;
+        engines.get(st.record.model()).submit(ej);
+      }
       int pos = 0;
       for (JobState st : queue.values()) {
         if (st.position != pos) {
@@ -612,11 +669,12 @@ public final class JobService implements EngineListener, AutoCloseable {
         }
         pos++;
       }
-      refreshCounts();
     }
+    refreshCounts();
   }
 
-  private void startJob(JobState st, BatchEngine engine) throws SQLException {
+  /** The engine's view of a job about to start: one process per sample (or calibration row). */
+  private EngineJob engineJob(JobState st) {
     JobRecord r = st.record;
     List<SamplingProcess> procs = new ArrayList<>(r.n());
     NoiseSource noise = new NoiseSource(r.seed());
@@ -630,16 +688,7 @@ public final class JobService implements EngineListener, AutoCloseable {
     Number deadline = (Number) r.spec().getValue("deadlineSeconds");
     long deadlineMs = deadline == null ? 0
         : r.createdAt().toEpochMilli() + (long) Math.ceil(deadline.doubleValue() * 1000);
-    persist(st, r.transition(JobStatus.RUNNING, Instant.now(), null, null, null, 0, r.progressTotal(), 0));
-    st.position = -1;
-    st.step = 0;
-    st.nfe = 0;
-    st.fraction = 0;
-    emit(st, "started", new JsonObject().put("job", toJson(st)), false);
-    LOG.info("event=job-started job={} model={}", r.id(), r.model());
-    EngineJob ej = new EngineJob(r.id(), procs, r.spec().getInteger("previewEvery", 0), deadlineMs, st);
-    st.engineJob = ej;
-    engine.submit(ej);
+    return new EngineJob(r.id(), procs, r.spec().getInteger("previewEvery", 0), deadlineMs, st);
   }
 
   private void expireQueued() {

@@ -102,6 +102,31 @@ public final class JobStore implements AutoCloseable {
   }
 
   /**
+   * Writes several jobs' mutable fields in one transaction (one commit for a burst of jobs that
+   * start together).
+   *
+   * @param rs the jobs
+   * @throws SQLException on failure (nothing is written then)
+   */
+  public synchronized void updateAll(List<JobRecord> rs) throws SQLException {
+    if (rs.isEmpty()) {
+      return;
+    }
+    conn.setAutoCommit(false);
+    try {
+      for (JobRecord r : rs) {
+        update(r);
+      }
+      conn.commit();
+    } catch (SQLException | RuntimeException e) {
+      conn.rollback();
+      throw e;
+    } finally {
+      conn.setAutoCommit(true);
+    }
+  }
+
+  /**
    * @param id job id
    * @return the job, if stored
    * @throws SQLException on failure
