@@ -52,7 +52,7 @@ import java.util.stream.Stream;
  *
  * <p>Server overhead per step: the server's wall time per network evaluation in (b) (batch J) and
  * (c) (batch 1) against a bare {@link NoisePredictor#predictEps} of the same predictor at the same
- * batch size (median of R after warm-up), so the difference is everything the server adds: HTTP,
+ * batch size (measured between the repeats while the server is idle), so the difference is everything the server adds: HTTP,
  * job bookkeeping, the store, packing rows, the samplers' arithmetic, events and the result files.
  */
 public final class ServeBenchmark {
@@ -196,21 +196,28 @@ public final class ServeBenchmark {
         log.printf(Locale.ROOT, "bench serve: %s on %s, %s K=%d, J=%d, B=%d, %d repeats%n", spec.name(), device,
             o.sampler(), o.steps(), o.jobs(), o.maxBatch(), o.repeats());
         log.flush();
-        s.scenario("warm-up", 1, o.jobs(), 1, 1000); // not reported
+        // not reported: JIT, the network at these batch sizes, the client's connection pool
+        s.scenario("warm-up (b)", 1, o.jobs(), 0, 1000);
+        s.scenario("warm-up (a)", o.jobs(), 1, 0, 1100);
         List<Run> runsA = new ArrayList<>();
         List<Run> runsB = new ArrayList<>();
-        for (int r = 0; r < o.repeats(); r++) { // interleaved, so drifts of a shared machine hit both alike
+        NoisePredictor p = s.server.models().get(spec.name()).predictor();
+        List<Double> bareB = new ArrayList<>();
+        List<Double> bare1 = new ArrayList<>();
+        for (int r = 0; r < o.repeats(); r++) { // interleaved, so drifts of a shared machine hit all alike
           runsB.add(s.scenario("(b)", 1, o.jobs(), r, 2000 + r));
           runsA.add(s.scenario("(a)", o.jobs(), 1, r, 3000 + r * 100));
+          bareB.addAll(bare(p, o.jobs(), spec.schedule().steps(), BARE_RUNS));
+          bare1.addAll(bare(p, 1, spec.schedule().steps(), BARE_RUNS));
         }
         a = scenario("(a) " + o.jobs() + " concurrent single-sample jobs", o.jobs(), 1, o.maxBatch(), runsA);
         b = scenario("(b) one " + o.jobs() + "-sample job", 1, o.jobs(), o.maxBatch(), runsB);
-        NoisePredictor p = s.server.models().get(spec.name()).predictor();
-        bareBatch = bare(p, o.jobs(), spec.schedule().steps(), o.repeats() + 2);
-        bareOne = bare(p, 1, spec.schedule().steps(), o.repeats() + 2);
+        bareBatch = median(bareB.stream().mapToDouble(Double::doubleValue).toArray());
+        bareOne = median(bare1.stream().mapToDouble(Double::doubleValue).toArray());
       }
       List<Run> runsC = new ArrayList<>();
       try (Bench s = new Bench(o, spec, data.resolve("unbatched"), 1, log)) {
+        s.scenario("warm-up (c)", o.jobs(), 1, 0, 1100);
         for (int r = 0; r < o.repeats(); r++) {
           runsC.add(s.scenario("(c)", o.jobs(), 1, r, 3000 + r * 100));
         }
@@ -235,8 +242,11 @@ public final class ServeBenchmark {
     return new Scenario(name, jobs, n, maxBatch, walls, lat, rows, evals, net);
   }
 
-  /** Median wall time of one bare evaluation of {@code batch} rows, ms. */
-  private static double bare(NoisePredictor p, int batch, int steps, int runs) {
+  /** Bare evaluations measured after each repeat. */
+  static final int BARE_RUNS = 3;
+
+  /** Wall times of {@code runs} bare evaluations of {@code batch} rows (after one unmeasured), ms. */
+  private static List<Double> bare(NoisePredictor p, int batch, int steps, int runs) {
     int d = p.dimension();
     float[] x = new float[batch * d];
     float[] row = new float[d];
@@ -248,13 +258,13 @@ public final class ServeBenchmark {
       t[i] = steps / 2.0;
     }
     p.predictEps(x, t, batch); // warm-up
-    double[] ms = new double[runs];
+    List<Double> ms = new ArrayList<>();
     for (int r = 0; r < runs; r++) {
       long t0 = System.nanoTime();
       p.predictEps(x, t, batch);
-      ms[r] = (System.nanoTime() - t0) / 1e6;
+      ms.add((System.nanoTime() - t0) / 1e6);
     }
-    return median(ms);
+    return ms;
   }
 
   /** A running server with an event subscription. */
@@ -263,7 +273,8 @@ public final class ServeBenchmark {
     final ModelSpec spec;
     final DpmServer server;
     final String base;
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10)).build();
     final Map<String, Long> firstProgress = new ConcurrentHashMap<>();
     final Map<String, Long> terminal = new ConcurrentHashMap<>();
     final Map<String, String> terminalType = new ConcurrentHashMap<>();
@@ -335,12 +346,18 @@ public final class ServeBenchmark {
         futures.add(http.sendAsync(req, HttpResponse.BodyHandlers.ofString()));
       }
       String[] ids = new String[jobs];
+      long firstCreated = Long.MAX_VALUE;
+      long lastCreated = Long.MIN_VALUE;
       for (int i = 0; i < jobs; i++) {
         HttpResponse<String> r = futures.get(i).get(60, TimeUnit.SECONDS);
         if (r.statusCode() != 202) {
           throw new IllegalStateException("submit failed: " + r.statusCode() + " " + r.body());
         }
-        ids[i] = new JsonObject(r.body()).getString("id");
+        JsonObject job = new JsonObject(r.body());
+        ids[i] = job.getString("id");
+        long created = java.time.Instant.parse(job.getString("createdAt")).toEpochMilli();
+        firstCreated = Math.min(firstCreated, created);
+        lastCreated = Math.max(lastCreated, created);
       }
       long allSubmitted = System.nanoTime();
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
@@ -365,8 +382,9 @@ public final class ServeBenchmark {
       double meanRows = evals == 0 ? 0 : (after.total() - before.total()) / evals;
       Run run = new Run((last - first) / 1e9, Arrays.stream(lat).filter(Double::isFinite).toArray(), meanRows,
           (long) evals, network() - netBefore, (allSubmitted - first) / 1e6);
-      log.printf(Locale.ROOT, "bench serve: %s repeat %d: %d jobs × %d submitted in %.0f ms, done in %.2f s, %d evaluations "
-          + "(%.1f rows, %.1f ms in the network each)%n", label, repeat, jobs, n, run.submitMs(), run.wallSeconds(),
+      log.printf(Locale.ROOT, "bench serve: %s repeat %d: %d jobs × %d submitted in %.0f ms (created over %d ms), done in "
+          + "%.2f s, %d evaluations (%.1f rows, %.1f ms in the network each)%n", label, repeat, jobs, n, run.submitMs(),
+          lastCreated - firstCreated, run.wallSeconds(),
           run.evaluations(), run.meanRows(), run.networkMs() / Math.max(1, run.evaluations()));
       log.flush();
       return run;
@@ -418,7 +436,7 @@ public final class ServeBenchmark {
         .append(" steps, outputs npy. The server runs in-process on a free port and is driven over HTTP; ")
         .append("completion and progress come from the `/v1/events` WebSocket.  \n");
     sb.append("Wall time: first submit to last terminal event, median of ").append(o.repeats())
-        .append(" repeats after one warm-up run ((a) and (b) interleaved). Latency: submit to the job's first ")
+        .append(" repeats after one warm-up run of each ((a) and (b) interleaved). Latency: submit to the job's first ")
         .append("`progress` event, over every job of every repeat.\n\n");
     sb.append("| scenario | jobs × samples | max batch | evaluations | mean rows per evaluation | wall (s) "
         + "| throughput (samples/s) | vs (b) | first progress, median (ms) | p95 (ms) |\n");
@@ -432,7 +450,7 @@ public final class ServeBenchmark {
         + "Step-level batching gives (a) %.1f× the throughput of the same jobs with batching off (c).%n%n",
         100 * r.ratio(), r.met() ? "met" : "NOT met", r.concurrent().throughput() / r.unbatched().throughput()));
     sb.append("Server overhead per step, against a bare `predictEps` of the same loaded network at the same batch ")
-        .append("size (median of ").append(o.repeats() + 2).append(" after warm-up):\n\n");
+        .append("size (median of ").append(BARE_RUNS).append(" after each repeat, with the server idle):\n\n");
     sb.append("| batch | bare evaluation (ms) | evaluation inside the server (ms) | server wall per evaluation (ms) "
         + "| overhead per step (ms) | overhead |\n");
     sb.append("|---:|---:|---:|---:|---:|---:|\n");
