@@ -468,22 +468,20 @@ public final class ServeBenchmark {
         min(r.concurrent().wallSeconds()), max(r.concurrent().wallSeconds()),
         min(r.single().wallSeconds()), max(r.single().wallSeconds()),
         min(r.unbatched().wallSeconds()), max(r.unbatched().wallSeconds())));
-    sb.append("Server overhead per step, against a bare `predictEps` of the same loaded network at the same batch ")
-        .append("size (median of ").append(BARE_RUNS).append(" after each repeat, with the server idle):\n\n");
+    sb.append("Server overhead per step at the same batch size. Two references: a bare `predictEps` of the same ")
+        .append("loaded network (median of ").append(BARE_RUNS).append(" after each repeat, server idle), and the ")
+        .append("time the engine itself spent in `predictEps` during the same runs (the server's `dpm.evaluation` ")
+        .append("timer) — the second is measured at the same moments as the wall time, so it is not disturbed by ")
+        .append("the load of a shared machine:\n\n");
     sb.append("| batch | bare evaluation (ms) | evaluation inside the server (ms) | server wall per evaluation (ms) "
-        + "| overhead per step (ms) | overhead |\n");
-    sb.append("|---:|---:|---:|---:|---:|---:|\n");
-    sb.append(String.format(Locale.ROOT, "| %d (from b) | %.2f | %.2f | %.2f | %.2f | %.1f%% |%n", o.jobs(),
-        r.bareBatchMs(), r.single().networkMs(), r.serverBatchMs(), r.serverBatchMs() - r.bareBatchMs(),
-        100 * (r.serverBatchMs() / r.bareBatchMs() - 1)));
-    sb.append(String.format(Locale.ROOT, "| 1 (from c) | %.2f | %.2f | %.2f | %.2f | %.1f%% |%n", r.bareOneMs(),
-        r.unbatched().networkMs(), r.serverOneMs(), r.serverOneMs() - r.bareOneMs(),
-        100 * (r.serverOneMs() / r.bareOneMs() - 1)));
-    sb.append("\nEvaluation inside the server: mean time in `predictEps` on the engine thread (the server's ")
-        .append("`dpm.evaluation` timer). Server wall per evaluation = wall time / evaluations; overhead = that ")
-        .append("minus the bare evaluation, i.e. everything the server adds: the HTTP submit, job bookkeeping ")
-        .append("in the store, packing rows, the sampler arithmetic, events and writing the result file. ")
-        .append("Timings on a machine shared with other work vary between runs; compare within one run.\n");
+        + "| overhead vs bare (ms) | overhead vs inside (ms) | overhead vs inside |\n");
+    sb.append("|---:|---:|---:|---:|---:|---:|---:|\n");
+    sb.append(overheadRow(o.jobs() + " (from b)", r.bareBatchMs(), r.single().networkMs(), r.serverBatchMs()));
+    sb.append(overheadRow("1 (from c)", r.bareOneMs(), r.unbatched().networkMs(), r.serverOneMs()));
+    sb.append("\nServer wall per evaluation = wall time / evaluations; the overhead is everything the server adds ")
+        .append("around the network call: the HTTP submit, job bookkeeping in the store, packing rows, the sampler ")
+        .append("arithmetic, events and writing the result file. Timings on a machine shared with other work vary ")
+        .append("between runs (see the ranges above); compare within one run.\n");
     return sb.toString();
   }
 
@@ -519,6 +517,11 @@ public final class ServeBenchmark {
       // not Linux
     }
     return System.getProperty("os.arch");
+  }
+
+  private static String overheadRow(String batch, double bare, double inside, double wall) {
+    return String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f%% |%n", batch, bare, inside, wall,
+        wall - bare, wall - inside, 100 * (wall / inside - 1));
   }
 
   private static double min(double[] v) {
