@@ -52,8 +52,10 @@ import java.util.stream.Stream;
  *
  * <p>Server overhead per step: the server's wall time per network evaluation in (b) (batch J) and
  * (c) (batch 1) against a bare {@link NoisePredictor#predictEps} of the same predictor at the same
- * batch size (measured between the repeats while the server is idle), so the difference is everything the server adds: HTTP,
- * job bookkeeping, the store, packing rows, the samplers' arithmetic, events and the result files.
+ * batch size (measured between the repeats while the server is idle), and against the time the
+ * engine itself spent in {@code predictEps} during those runs; the difference is everything the
+ * server adds: HTTP, job bookkeeping, the store, packing rows, the samplers' arithmetic, events and
+ * the result files.
  */
 public final class ServeBenchmark {
   /** The Markdown section this benchmark owns in {@code BENCHMARKS.md}. */
