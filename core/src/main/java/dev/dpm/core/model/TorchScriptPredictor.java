@@ -3,6 +3,7 @@ package dev.dpm.core.model;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -81,6 +82,13 @@ public final class TorchScriptPredictor implements NoisePredictor {
     this.timeInput = timeInput;
     this.schedule = schedule;
     this.device = device == null ? Device.cpu() : device;
+    if (this.device.isGpu()) {
+      int gpus = Engine.getEngine("PyTorch").getGpuCount();
+      if (gpus <= this.device.getDeviceId()) {
+        throw new IOException("device " + this.device + " requested but the PyTorch engine sees " + gpus
+            + " GPU(s) (CPU build of libtorch? build with mvn -Ppytorch-cuda on a CUDA host)");
+      }
+    }
     String fileName = file.getFileName().toString();
     Model m = Model.newInstance(fileName, this.device, "PyTorch");
     try {
@@ -89,7 +97,7 @@ public final class TorchScriptPredictor implements NoisePredictor {
       m.load(dir, fileName, Map.of("mapLocation", "true"));
     } catch (MalformedModelException | RuntimeException e) {
       m.close();
-      throw new IOException("cannot load TorchScript file " + file + ": " + e.getMessage(), e);
+      throw new IOException("cannot load TorchScript file " + file + ": " + firstSentence(e.getMessage()), e);
     } catch (IOException e) {
       m.close();
       throw e;
@@ -176,6 +184,19 @@ public final class TorchScriptPredictor implements NoisePredictor {
    */
   public synchronized int liveArrays() {
     return model.getNDManager().getManagedArrays().size();
+  }
+
+  /** libtorch messages can run to pages; keep their first sentence (at most 300 characters). */
+  private static String firstSentence(String msg) {
+    if (msg == null) {
+      return "(no message)";
+    }
+    String m = msg.strip();
+    int cut = m.indexOf(". ");
+    if (cut > 0) {
+      m = m.substring(0, cut + 1);
+    }
+    return m.length() > 300 ? m.substring(0, 300) + "…" : m;
   }
 
   @Override

@@ -27,9 +27,7 @@ public final class Samplers {
    */
   public static SamplerResult create(SamplerSettings settings, ModelContext model) {
     if (settings.kind().continuous()) {
-      // Delegation point: return dev.dpm.core.continuous.ContinuousSamplers.create(settings, model);
-      return new SamplerResult.Invalid(List.of(
-          new Problem("name", settings.kind().wire() + " is not available in this build")));
+      return dev.dpm.core.continuous.ContinuousSamplers.create(settings, model);
     }
     return createDiscrete(settings, model);
   }

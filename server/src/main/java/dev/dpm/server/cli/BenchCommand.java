@@ -5,10 +5,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code ./dpm bench}: benchmarks ({@code sampler}; further ones register as subcommands). */
+/** {@code ./dpm bench}: benchmarks ({@code sampler}, {@code serve}, {@code quality}). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks.",
-    subcommands = {BenchSamplerCommand.class})
+    subcommands = {BenchSamplerCommand.class, BenchServeCommand.class, BenchQualityCommand.class})
 public final class BenchCommand implements Runnable {
   @Spec
   CommandSpec spec;

@@ -25,6 +25,10 @@ import picocli.CommandLine.ParameterException;
         CalibrateCommand.class,
         NllCommand.class,
         BenchCommand.class,
+        ServeCommand.class,
+        SubmitCommand.class,
+        WatchCommand.class,
+        FetchCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Dpm implements Runnable {
@@ -32,16 +36,16 @@ public final class Dpm implements Runnable {
   public static final int EXIT_USAGE = 2;
   /** Exit code of an unexpected failure. */
   public static final int EXIT_FAILURE = 1;
-  /** The server's {@code serve} command, registered when present on the class path. */
-  static final String SERVE_COMMAND = "dev.dpm.server.cli.ServeCommand";
+  /** {@code encode} (continuous samplers: data to latents), registered when present. */
+  static final String ENCODE_COMMAND = "dev.dpm.server.cli.EncodeCommand";
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command (plan, sample, calibrate, nll, bench"
-        + (spec.subcommands().containsKey("serve") ? ", serve" : "") + ")");
+    throw new ParameterException(spec.commandLine(), "missing command ("
+        + String.join(", ", spec.subcommands().keySet().stream().filter(k -> !k.equals("help")).toList()) + ")");
   }
 
   /**
@@ -50,12 +54,32 @@ public final class Dpm implements Runnable {
    * @param args the arguments
    */
   public static void main(String[] args) {
+    quietLogging(args);
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
     int code = run(out, err, args);
     out.flush();
     err.flush();
     System.exit(code);
+  }
+
+  /**
+   * Keeps library logging (DJL's engine start-up lines) off stderr for the one-shot commands, so
+   * that stderr carries only progress and the one-line error; {@code serve} keeps its logging
+   * configuration. {@code DPM_LOG_LEVEL} (trace, debug, info, warn, error, off) overrides both.
+   * Only sets slf4j-simple's property when it is not already set.
+   */
+  private static void quietLogging(String[] args) {
+    String key = "org.slf4j.simpleLogger.defaultLogLevel";
+    if (System.getProperty(key) != null) {
+      return;
+    }
+    String level = System.getenv("DPM_LOG_LEVEL");
+    if (level != null && !level.isBlank()) {
+      System.setProperty(key, level.trim());
+    } else if (args.length == 0 || !"serve".equals(args[0])) {
+      System.setProperty(key, "error");
+    }
   }
 
   /**
@@ -71,8 +95,8 @@ public final class Dpm implements Runnable {
   }
 
   /**
-   * The configured picocli command line: subcommands, the one-line error handlers, and
-   * {@code serve} when the server module provides it.
+   * The configured picocli command line: subcommands, the one-line error handlers, and the
+   * optional commands ({@code serve}, {@code encode}, {@code bench quality}) when present.
    *
    * @param out standard output
    * @param err standard error
@@ -80,7 +104,7 @@ public final class Dpm implements Runnable {
    */
   public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Dpm());
-    registerServe(cl);
+    registerOptional(cl);
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler((ex, args) -> {
@@ -109,17 +133,28 @@ public final class Dpm implements Runnable {
   }
 
   /**
-   * Adds {@code serve} when {@value #SERVE_COMMAND} is on the class path (it lives in the server
-   * module and may be absent from a partial build).
+   * Adds the commands that live in other parts of the build when their classes are on the class
+   * path: {@code encode} ({@value #ENCODE_COMMAND}). A missing class just means the command is not
+   * offered.
    */
-  private static void registerServe(CommandLine cl) {
+  private static void registerOptional(CommandLine cl) {
+    addIfPresent(cl, "encode", ENCODE_COMMAND);
+  }
+
+  private static void addIfPresent(CommandLine parent, String name, String className) {
+    if (parent.getSubcommands().containsKey(name)) {
+      return; // already declared statically
+    }
+    Class<?> type;
     try {
-      Class<?> serve = Class.forName(SERVE_COMMAND);
-      cl.addSubcommand("serve", serve.getDeclaredConstructor().newInstance());
+      type = Class.forName(className);
     } catch (ClassNotFoundException e) {
-      // no server in this build: dpm serve is simply not offered
+      return;
+    }
+    try {
+      parent.addSubcommand(name, type.getDeclaredConstructor().newInstance());
     } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot create " + SERVE_COMMAND, e);
+      throw new IllegalStateException("cannot create " + className, e);
     }
   }
 
@@ -137,6 +172,10 @@ public final class Dpm implements Runnable {
    * @return the message on one line
    */
   static String oneLine(String s) {
-    return s == null ? "(no message)" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+    if (s == null) {
+      return "(no message)";
+    }
+    String line = s.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+    return line.length() > 500 ? line.substring(0, 500) + "…" : line;
   }
 }

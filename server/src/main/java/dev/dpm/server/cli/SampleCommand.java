@@ -75,6 +75,9 @@ public final class SampleCommand implements Callable<Integer> {
       throw new UsageError("--out must end in .npy or .png, got " + out);
     }
     ModelSpec ms = model.spec();
+    if ((long) n * ms.dimension() > Integer.MAX_VALUE - 8) {
+      throw new UsageError("--n: " + n + " samples of " + ms.dimension() + " values do not fit in one file; use a smaller --n");
+    }
     if (png && !ms.isImage()) {
       throw new UsageError("--out: a PNG grid needs an image model; " + ms.name() + " has sample shape "
           + Arrays.toString(ms.sampleShape()) + ", write .npy instead");

@@ -1,0 +1,55 @@
+package dev.dpm.client;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * A Γ calibration of a model ({@code CalibrationRequest} in {@code openapi.yaml}): the Monte Carlo
+ * estimate Γ^eps[n] = E‖ε_θ(x_n, n)‖²/d over {@code samples} data points, run as a job.
+ * Null fields take the server's defaults.
+ *
+ * @param samples M, the data points of the estimate (default 1000)
+ * @param seed the seed (default 0)
+ * @param install make the result the model's Γ when the job succeeds (default false)
+ * @param data a data file on the server (npy or MNIST IDX, optionally gzip-compressed) whose first
+ *     {@code samples} rows are used; required for network models, left out for oracle models (exact
+ *     samples); relative paths are looked up in the model's folder, then the server's calibration
+ *     data folders
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record CalibrationRequest(Integer samples, Long seed, Boolean install, String data) {
+  /** Checks the schema's ranges. */
+  public CalibrationRequest {
+    if (samples != null && samples < 2) {
+      throw new IllegalArgumentException("samples must be ≥ 2, was " + samples);
+    }
+    if (data != null && (data.isEmpty() || data.length() > 4096)) {
+      throw new IllegalArgumentException("data must be 1–4096 characters");
+    }
+  }
+
+  /**
+   * A calibration without a data file (oracle models draw exact samples).
+   *
+   * @param samples M, or null for the default
+   * @param seed the seed, or null for the default
+   * @param install whether to install the result, or null for the default
+   */
+  public CalibrationRequest(Integer samples, Long seed, Boolean install) {
+    this(samples, seed, install, null);
+  }
+
+  /** @return a request with every field at the server's default */
+  public static CalibrationRequest defaults() {
+    return new CalibrationRequest(null, null, null, null);
+  }
+
+  /**
+   * @param file a data file on the server
+   * @return this request reading that file
+   */
+  public CalibrationRequest withData(String file) {
+    return new CalibrationRequest(samples, seed, install, file);
+  }
+}

@@ -1,0 +1,191 @@
+package dev.dpm.client;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A served model ({@code Model} in {@code openapi.yaml}): its manifest, samplers and Γ status.
+ *
+ * @param name the model name
+ * @param description what it is
+ * @param kind TorchScript network or exact Gaussian-mixture oracle
+ * @param sampleShape the shape of one sample, e.g. [2] or [1, 28, 28]
+ * @param dataRange [low, high], or null for unbounded data
+ * @param eightBit whether the data are 8-bit images
+ * @param prediction what the network predicts
+ * @param timeInput how the network reads time
+ * @param schedule the noise schedule
+ * @param samplers the samplers and whether each is available
+ * @param gamma whether Γ is present, and its provenance
+ * @param device where the model runs, e.g. cpu, gpu(0)
+ * @param sha256 SHA-256 of the model file, or null
+ * @param ready whether it is loaded and warmed up
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Model(
+    String name,
+    String description,
+    Kind kind,
+    List<Integer> sampleShape,
+    List<Double> dataRange,
+    Boolean eightBit,
+    Prediction prediction,
+    TimeInput timeInput,
+    Schedule schedule,
+    List<SamplerAvailability> samplers,
+    Gamma gamma,
+    String device,
+    String sha256,
+    Boolean ready) {
+
+  /** Copies the lists. */
+  public Model {
+    sampleShape = sampleShape == null ? List.of() : List.copyOf(sampleShape);
+    dataRange = dataRange == null ? null : List.copyOf(dataRange);
+    samplers = samplers == null ? List.of() : List.copyOf(samplers);
+  }
+
+  /**
+   * @param sampler a sampler
+   * @return its availability on this model, empty when the model does not list it
+   */
+  public Optional<SamplerAvailability> sampler(SamplerName sampler) {
+    return samplers.stream().filter(s -> s.name() == sampler).findFirst();
+  }
+
+  /**
+   * The noise schedule.
+   *
+   * @param type the schedule type, e.g. linear, cosine
+   * @param steps N, the number of diffusion steps
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Schedule(String type, int steps) {}
+
+  /**
+   * Whether the model's Γ moments are present.
+   *
+   * @param present whether Γ is present (the analytic samplers need it)
+   * @param provenance how Γ was made (model hash, data, M, seed), as stored in the Γ file, or null
+   * @param file the Γ file on the server (the model's gamma.json, or one under the server's data
+   *     folder), or null
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Gamma(boolean present, Map<String, Object> provenance, String file) {
+    /** Copies the map. */
+    public Gamma {
+      provenance = provenance == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+    }
+  }
+
+  /** The model implementation. */
+  public enum Kind implements WireEnum {
+    /** A TorchScript network run by DJL. */
+    TORCHSCRIPT("torchscript"),
+    /** An exact Gaussian-mixture oracle (closed-form score). */
+    GAUSSIAN_MIXTURE("gaussian-mixture"),
+    /** A value this SDK version does not know. */
+    UNKNOWN("unknown");
+
+    private final String wire;
+
+    Kind(String wire) {
+      this.wire = wire;
+    }
+
+    @JsonValue
+    @Override
+    public String wire() {
+      return wire;
+    }
+
+    /** @param wire a wire name @return the constant, UNKNOWN when not known */
+    @JsonCreator
+    public static Kind fromWire(String wire) {
+      return WireEnum.lenient(Kind.class, wire, UNKNOWN);
+    }
+
+    @Override
+    public String toString() {
+      return wire;
+    }
+  }
+
+  /** What the network predicts. */
+  public enum Prediction implements WireEnum {
+    /** The noise ε. */
+    EPS("eps"),
+    /** The clean data x₀. */
+    X0("x0"),
+    /** The velocity v. */
+    V("v"),
+    /** A value this SDK version does not know. */
+    UNKNOWN("unknown");
+
+    private final String wire;
+
+    Prediction(String wire) {
+      this.wire = wire;
+    }
+
+    @JsonValue
+    @Override
+    public String wire() {
+      return wire;
+    }
+
+    /** @param wire a wire name @return the constant, UNKNOWN when not known */
+    @JsonCreator
+    public static Prediction fromWire(String wire) {
+      return WireEnum.lenient(Prediction.class, wire, UNKNOWN);
+    }
+
+    @Override
+    public String toString() {
+      return wire;
+    }
+  }
+
+  /** How the network reads time. */
+  public enum TimeInput implements WireEnum {
+    /** The step index minus one, n − 1. */
+    INDEX_MINUS_ONE("index-minus-one"),
+    /** The step index n. */
+    INDEX("index"),
+    /** 1000·n/N. */
+    SCALED_1000("scaled-1000"),
+    /** Continuous t = n/N. */
+    CONTINUOUS("continuous"),
+    /** A value this SDK version does not know. */
+    UNKNOWN("unknown");
+
+    private final String wire;
+
+    TimeInput(String wire) {
+      this.wire = wire;
+    }
+
+    @JsonValue
+    @Override
+    public String wire() {
+      return wire;
+    }
+
+    /** @param wire a wire name @return the constant, UNKNOWN when not known */
+    @JsonCreator
+    public static TimeInput fromWire(String wire) {
+      return WireEnum.lenient(TimeInput.class, wire, UNKNOWN);
+    }
+
+    @Override
+    public String toString() {
+      return wire;
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package dev.dpm.core.continuous;
+
+import dev.dpm.core.noise.NoiseStream;
+import dev.dpm.core.sampler.Sampler;
+import dev.dpm.core.sampler.SamplerKind;
+import dev.dpm.core.sampler.SamplerSettings;
+import dev.dpm.core.sampler.SamplingProcess;
+
+/**
+ * A configured continuous-time sampler (made by {@link ContinuousSamplers#create}): the filled
+ * settings, the SDE and, for the fixed-step kinds, the time grid 1 = t₀ &gt; … &gt; t_K = eps. It is
+ * immutable and shared; each {@link #start} makes one process holding only its sample's state.
+ *
+ * <p>x_T is the stream's first draw times the prior standard deviation
+ * ({@link VpSde#priorStd()}, 1); the SDE kinds then take one draw per predictor and per corrector
+ * step. The ODE kinds draw nothing after x_T.
+ */
+public final class ContinuousSampler implements Sampler {
+  private final SamplerSettings settings;
+  private final VpSde sde;
+  private final int d;
+  private final double[] grid; // [K+1] decreasing, or null for ode-rk45
+  private final double[] gamma; // the model's Γ[0..N] (sde-pc step size), or null
+
+  ContinuousSampler(SamplerSettings settings, VpSde sde, int d, double[] gamma) {
+    this.settings = settings;
+    this.sde = sde;
+    this.d = d;
+    this.gamma = gamma == null ? null : gamma.clone();
+    this.grid = settings.kind() == SamplerKind.ODE_RK45
+        ? null
+        : TimeGrid.of(settings.grid(), sde, settings.eps(), settings.steps());
+  }
+
+  @Override
+  public SamplerSettings settings() {
+    return settings;
+  }
+
+  /** @return the SDE the sampler solves */
+  public VpSde sde() {
+    return sde;
+  }
+
+  /** @return a copy of the time grid t₀ = 1, …, t_K = eps, or null for the adaptive ode-rk45 */
+  public double[] grid() {
+    return grid == null ? null : grid.clone();
+  }
+
+  /** @return true for the ODE kinds (deterministic after x_T; usable for encoding) */
+  public boolean deterministic() {
+    SamplerKind k = settings.kind();
+    return k != SamplerKind.SDE_EM && k != SamplerKind.SDE_PC;
+  }
+
+  @Override
+  public SamplingProcess start(NoiseStream noise) {
+    float[] z = new float[d];
+    noise.nextGaussian(z); // x_T ~ N(0, σ_T² I), the stream's first draw
+    double std = sde.priorStd();
+    double[] x = new double[d];
+    for (int j = 0; j < d; j++) {
+      x[j] = std * z[j];
+    }
+    return process(noise, x, false);
+  }
+
+  @Override
+  public SamplingProcess start(NoiseStream noise, float[] latent) {
+    return process(noise, toDouble(latent), false);
+  }
+
+  /**
+   * The same solver run from data x(eps) up to x(1), without the denoising step (used by
+   * {@link Encoder}). Only for the deterministic kinds.
+   *
+   * @param x x(eps), [d]
+   * @return the process; its sample is the latent x(1)
+   */
+  SamplingProcess encode(float[] x) {
+    if (!deterministic()) {
+      throw new IllegalStateException(settings.kind().wire() + " is stochastic and cannot encode");
+    }
+    return process(null, toDouble(x), true);
+  }
+
+  private double[] toDouble(float[] v) {
+    if (v.length != d) {
+      throw new IllegalArgumentException("expected " + d + " values, got " + v.length);
+    }
+    double[] x = new double[d];
+    for (int j = 0; j < d; j++) {
+      x[j] = v[j];
+    }
+    return x;
+  }
+
+  private SamplingProcess process(NoiseStream noise, double[] x, boolean up) {
+    boolean denoise = !up && settings.denoise();
+    double eps = settings.eps();
+    double[] g = grid == null ? null : (up ? TimeGrid.reversed(grid) : grid);
+    return switch (settings.kind()) {
+      case SDE_EM -> new EulerMaruyama(sde, g, denoise, x, noise);
+      case SDE_PC -> new PredictorCorrector(sde, g, denoise, x, noise, settings.predictor(),
+          settings.snr(), settings.correctorSteps(), gamma, PredictorCorrector.Norms.EXPECTED);
+      case ODE_EULER -> new OdeEuler(sde, g, denoise, x);
+      case ODE_HEUN -> new OdeHeun(sde, g, denoise, x);
+      case ODE_RK45 -> up
+          ? new OdeRk45(sde, eps, 1.0, settings.rtol(), settings.atol(), false, x)
+          : new OdeRk45(sde, 1.0, eps, settings.rtol(), settings.atol(), denoise, x);
+      case DPM_SOLVER_2M -> new DpmSolver2M(sde, g, denoise, x);
+      default -> throw new AssertionError(settings.kind());
+    };
+  }
+
+  @Override
+  public String toString() {
+    return "ContinuousSampler" + settings.toMap() + " on " + sde;
+  }
+}
