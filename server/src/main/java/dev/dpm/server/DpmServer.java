@@ -64,6 +64,11 @@ public final class DpmServer implements AutoCloseable {
    */
   public static DpmServer start(ServerConfig config, ModelSource source, JobService.SamplerFactory samplers)
       throws Exception {
+    if (config.intraOpThreads() > 0) {
+      // read by DJL's PyTorch engine when it initialises (before the first network is loaded); an
+      // engine already running in this process keeps its setting
+      System.setProperty(INTRA_OP_PROPERTY, Integer.toString(config.intraOpThreads()));
+    }
     ModelRegistry models = ModelRegistry.load(config.modelsDir(), config.models(), config.device(), source);
     try {
       return start(config, models, samplers);
@@ -124,6 +129,9 @@ public final class DpmServer implements AutoCloseable {
       throw c instanceof Exception ex ? ex : e;
     }
   }
+
+  /** DJL's system property for libtorch's intra-op threads. */
+  public static final String INTRA_OP_PROPERTY = "ai.djl.pytorch.num_threads";
 
   /** Name of the file in the data folder that holds the bound port while the server runs. */
   public static final String PORT_FILE = "server.port";

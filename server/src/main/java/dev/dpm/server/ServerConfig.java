@@ -14,7 +14,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * Everything the server can be told. Sources, later ones winning: built-in defaults, a config file
  * ({@code --config FILE}, JSON or YAML, keys as the field names below), the environment
  * ({@code DPM_PORT}, {@code DPM_DATA_DIR}, {@code DPM_MODELS}, {@code DPM_DEVICE},
- * {@code DPM_MAX_BATCH}, {@code DPM_CALIBRATION_DATA}), then command-line flags.
+ * {@code DPM_MAX_BATCH}, {@code DPM_CALIBRATION_DATA}, {@code DPM_INTRA_OP_THREADS}), then
+ * command-line flags.
  *
  * @param host interface to bind
  * @param port HTTP port (0 = any free port)
@@ -34,6 +35,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param progressIntervalMs minimum time between two progress events of one job
  * @param previewIntervalMs minimum time between two preview events of one job
  * @param warmup whether to run warm-up evaluations before reporting ready
+ * @param intraOpThreads libtorch intra-op (OpenMP) threads per evaluation, set before the first
+ *     network is loaded (0 = libtorch's default, one per core). On a CPU host shared with other
+ *     work, 1 avoids the barrier stalls of an oversubscribed thread team
  * @param calibrationDataDirs folders (besides each model's own folder) from which calibration jobs
  *     may read the data file their request names; empty by default, so a request can only name
  *     files inside the model's folder
@@ -57,6 +61,7 @@ public record ServerConfig(
     long progressIntervalMs,
     long previewIntervalMs,
     boolean warmup,
+    int intraOpThreads,
     java.util.List<Path> calibrationDataDirs) {
 
   /** Validates the values. */
@@ -71,6 +76,7 @@ public record ServerConfig(
     check(maxActiveJobs >= 1, "maxActiveJobs must be at least 1");
     check(retentionHours >= 0, "retentionHours must be >= 0");
     check(shutdownGraceSeconds >= 0, "shutdownGraceSeconds must be >= 0");
+    check(intraOpThreads >= 0, "intraOpThreads must be >= 0 (0 = libtorch's default)");
     check(device != null && device.matches("auto|cpu|gpu(:\\d+)?"), "device must be auto, cpu, gpu or gpu:N");
     models = models == null ? null : java.util.List.copyOf(models);
     calibrationDataDirs = calibrationDataDirs == null ? java.util.List.of() : java.util.List.copyOf(calibrationDataDirs);
@@ -108,6 +114,7 @@ public record ServerConfig(
         .put("shutdownGraceSeconds", shutdownGraceSeconds)
         .put("progressIntervalMs", progressIntervalMs).put("previewIntervalMs", previewIntervalMs)
         .put("warmup", warmup)
+        .put("intraOpThreads", intraOpThreads)
         .put("calibrationDataDirs", calibrationDataDirs.stream().map(Path::toString).toList());
   }
 
@@ -131,6 +138,7 @@ public record ServerConfig(
     private long progressIntervalMs = 100;
     private long previewIntervalMs = 250;
     private boolean warmup = true;
+    private int intraOpThreads;
     private java.util.List<Path> calibrationDataDirs = java.util.List.of();
 
     private Builder() {}
@@ -171,6 +179,8 @@ public record ServerConfig(
     public Builder previewIntervalMs(long v) { previewIntervalMs = v; return this; }
     /** @param v warm-up @return this */
     public Builder warmup(boolean v) { warmup = v; return this; }
+    /** @param v libtorch intra-op threads (0 = default) @return this */
+    public Builder intraOpThreads(int v) { intraOpThreads = v; return this; }
     /** @param v folders calibration data may be read from @return this */
     public Builder calibrationDataDirs(java.util.List<Path> v) { calibrationDataDirs = v; return this; }
 
@@ -210,6 +220,7 @@ public record ServerConfig(
             case "progressIntervalMs" -> progressIntervalMs = Long.parseLong(s);
             case "previewIntervalMs" -> previewIntervalMs = Long.parseLong(s);
             case "warmup" -> warmup = Boolean.parseBoolean(s);
+            case "intraOpThreads" -> intraOpThreads = Integer.parseInt(s);
             case "calibrationDataDirs" -> calibrationDataDirs = (v instanceof java.util.List<?> l
                 ? l.stream().map(String::valueOf)
                 : java.util.Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()))
@@ -253,7 +264,7 @@ public record ServerConfig(
     /**
      * Applies {@code DPM_PORT}, {@code DPM_DATA_DIR}, {@code DPM_MODELS}, {@code DPM_DEVICE},
      * {@code DPM_MAX_BATCH}, {@code DPM_HOST}, {@code DPM_CALIBRATION_DATA} (comma-separated
-     * folders) where set.
+     * folders), {@code DPM_INTRA_OP_THREADS} where set.
      *
      * @param env the environment
      * @return this
@@ -267,6 +278,7 @@ public record ServerConfig(
       m.put("device", env.get("DPM_DEVICE"));
       m.put("maxBatch", env.get("DPM_MAX_BATCH"));
       m.put("calibrationDataDirs", env.get("DPM_CALIBRATION_DATA"));
+      m.put("intraOpThreads", env.get("DPM_INTRA_OP_THREADS"));
       return apply(m);
     }
 
@@ -274,7 +286,8 @@ public record ServerConfig(
     public ServerConfig build() {
       return new ServerConfig(host, port, dataDir, modelsDir, models, device, maxBatch, maxBodyBytes,
           maxN, maxSteps, maxQueuedJobs, maxQueuedWork, maxActiveJobs, retentionHours,
-          shutdownGraceSeconds, progressIntervalMs, previewIntervalMs, warmup, calibrationDataDirs);
+          shutdownGraceSeconds, progressIntervalMs, previewIntervalMs, warmup, intraOpThreads,
+          calibrationDataDirs);
     }
   }
 }

@@ -52,8 +52,10 @@ import java.util.stream.Stream;
  *
  * <p>Server overhead per step: the server's wall time per network evaluation in (b) (batch J) and
  * (c) (batch 1) against a bare {@link NoisePredictor#predictEps} of the same predictor at the same
- * batch size (median of R after warm-up), so the difference is everything the server adds: HTTP,
- * job bookkeeping, the store, packing rows, the samplers' arithmetic, events and the result files.
+ * batch size (measured between the repeats while the server is idle), and against the time the
+ * engine itself spent in {@code predictEps} during those runs; the difference is everything the
+ * server adds: HTTP, job bookkeeping, the store, packing rows, the samplers' arithmetic, events and
+ * the result files.
  */
 public final class ServeBenchmark {
   /** The Markdown section this benchmark owns in {@code BENCHMARKS.md}. */
@@ -71,12 +73,14 @@ public final class ServeBenchmark {
    * @param repeats R, measured repeats of each scenario (after one warm-up run)
    * @param maxBatch B, the maximum batch of (a) and (b)
    * @param device {@code cpu}, {@code gpu}, {@code gpu:N} or {@code auto}
+   * @param threads libtorch intra-op threads (0 = libtorch's default, one per core)
    */
-  public record Options(Path modelDir, String sampler, int steps, int jobs, int repeats, int maxBatch, String device) {
+  public record Options(Path modelDir, String sampler, int steps, int jobs, int repeats, int maxBatch, String device,
+      int threads) {
     /** Validates. */
     public Options {
-      if (steps < 2 || jobs < 1 || repeats < 1 || maxBatch < 1) {
-        throw new IllegalArgumentException("need steps >= 2, jobs >= 1, repeats >= 1, maxBatch >= 1");
+      if (steps < 2 || jobs < 1 || repeats < 1 || maxBatch < 1 || threads < 0) {
+        throw new IllegalArgumentException("need steps >= 2, jobs >= 1, repeats >= 1, maxBatch >= 1, threads >= 0");
       }
       if (maxBatch < jobs) {
         throw new IllegalArgumentException("maxBatch (" + maxBatch + ") must be at least jobs (" + jobs
@@ -95,9 +99,12 @@ public final class ServeBenchmark {
    * @param wallSeconds wall time of each repeat
    * @param latenciesMs submit-to-first-progress of every job of every repeat
    * @param meanRows mean rows per network evaluation
+   * @param evaluations network evaluations per repeat (mean)
+   * @param networkMs time inside {@code predictEps} per evaluation on the engine thread (median over
+   *     repeats of the mean)
    */
   public record Scenario(String name, int jobs, int n, int maxBatch, double[] wallSeconds, double[] latenciesMs,
-      double meanRows) {
+      double meanRows, double evaluations, double networkMs) {
     /** @return median wall time, seconds */
     public double wall() {
       return median(wallSeconds);
@@ -138,6 +145,19 @@ public final class ServeBenchmark {
       return concurrent.throughput() / single.throughput();
     }
 
+    /**
+     * @return the median over repeats of throughput(a)/throughput(b) of the same repeat (each pair
+     *     runs back to back, so a slow phase of a shared machine hits both)
+     */
+    public double pairedRatio() {
+      int n = Math.min(concurrent.wallSeconds().length, single.wallSeconds().length);
+      double[] r = new double[n];
+      for (int i = 0; i < n; i++) {
+        r[i] = single.wallSeconds()[i] / concurrent.wallSeconds()[i]; // same samples: ratio of throughputs
+      }
+      return median(r);
+    }
+
     /** @return whether (a) reaches 85% of (b) */
     public boolean met() {
       return ratio() >= 0.85;
@@ -145,12 +165,12 @@ public final class ServeBenchmark {
 
     /** @return server wall time per evaluation in (b), ms */
     public double serverBatchMs() {
-      return 1e3 * single.wall() / options.steps();
+      return 1e3 * single.wall() / single.evaluations();
     }
 
     /** @return server wall time per evaluation in (c), ms */
     public double serverOneMs() {
-      return 1e3 * unbatched.wall() / ((double) options.steps() * options.jobs());
+      return 1e3 * unbatched.wall() / unbatched.evaluations();
     }
   }
 
@@ -186,26 +206,33 @@ public final class ServeBenchmark {
       double bareBatch;
       double bareOne;
       String device;
-      try (Bench s = new Bench(o, spec, data.resolve("batched"), o.maxBatch())) {
+      try (Bench s = new Bench(o, spec, data.resolve("batched"), o.maxBatch(), log)) {
         device = s.server.models().get(spec.name()).device();
         log.printf(Locale.ROOT, "bench serve: %s on %s, %s K=%d, J=%d, B=%d, %d repeats%n", spec.name(), device,
             o.sampler(), o.steps(), o.jobs(), o.maxBatch(), o.repeats());
         log.flush();
-        s.scenario("warm-up", 1, o.jobs(), 1, 1000); // not reported
+        // not reported: JIT, the network at these batch sizes, the client's connection pool
+        s.scenario("warm-up (b)", 1, o.jobs(), 0, 1000);
+        s.scenario("warm-up (a)", o.jobs(), 1, 0, 1100);
         List<Run> runsA = new ArrayList<>();
         List<Run> runsB = new ArrayList<>();
-        for (int r = 0; r < o.repeats(); r++) { // interleaved, so drifts of a shared machine hit both alike
+        NoisePredictor p = s.server.models().get(spec.name()).predictor();
+        List<Double> bareB = new ArrayList<>();
+        List<Double> bare1 = new ArrayList<>();
+        for (int r = 0; r < o.repeats(); r++) { // interleaved, so drifts of a shared machine hit all alike
           runsB.add(s.scenario("(b)", 1, o.jobs(), r, 2000 + r));
           runsA.add(s.scenario("(a)", o.jobs(), 1, r, 3000 + r * 100));
+          bareB.addAll(bare(p, o.jobs(), spec.schedule().steps(), BARE_RUNS));
+          bare1.addAll(bare(p, 1, spec.schedule().steps(), BARE_RUNS));
         }
         a = scenario("(a) " + o.jobs() + " concurrent single-sample jobs", o.jobs(), 1, o.maxBatch(), runsA);
         b = scenario("(b) one " + o.jobs() + "-sample job", 1, o.jobs(), o.maxBatch(), runsB);
-        NoisePredictor p = s.server.models().get(spec.name()).predictor();
-        bareBatch = bare(p, o.jobs(), spec.schedule().steps(), o.repeats() + 2);
-        bareOne = bare(p, 1, spec.schedule().steps(), o.repeats() + 2);
+        bareBatch = median(bareB.stream().mapToDouble(Double::doubleValue).toArray());
+        bareOne = median(bare1.stream().mapToDouble(Double::doubleValue).toArray());
       }
       List<Run> runsC = new ArrayList<>();
-      try (Bench s = new Bench(o, spec, data.resolve("unbatched"), 1)) {
+      try (Bench s = new Bench(o, spec, data.resolve("unbatched"), 1, log)) {
+        s.scenario("warm-up (c)", o.jobs(), 1, 0, 1100);
         for (int r = 0; r < o.repeats(); r++) {
           runsC.add(s.scenario("(c)", o.jobs(), 1, r, 3000 + r * 100));
         }
@@ -218,17 +245,23 @@ public final class ServeBenchmark {
   }
 
   /** One repeat of a scenario. */
-  private record Run(double wallSeconds, double[] latenciesMs, double meanRows) {}
+  private record Run(double wallSeconds, double[] latenciesMs, double meanRows, long evaluations, double networkMs,
+      double submitMs) {}
 
   private static Scenario scenario(String name, int jobs, int n, int maxBatch, List<Run> runs) {
     double[] walls = runs.stream().mapToDouble(Run::wallSeconds).toArray();
     double[] lat = runs.stream().flatMapToDouble(r -> Arrays.stream(r.latenciesMs())).toArray();
     double rows = runs.stream().mapToDouble(Run::meanRows).average().orElse(0);
-    return new Scenario(name, jobs, n, maxBatch, walls, lat, rows);
+    double evals = runs.stream().mapToLong(Run::evaluations).average().orElse(0);
+    double net = median(runs.stream().mapToDouble(r -> r.networkMs() / Math.max(1, r.evaluations())).toArray());
+    return new Scenario(name, jobs, n, maxBatch, walls, lat, rows, evals, net);
   }
 
-  /** Median wall time of one bare evaluation of {@code batch} rows, ms. */
-  private static double bare(NoisePredictor p, int batch, int steps, int runs) {
+  /** Bare evaluations measured after each repeat. */
+  static final int BARE_RUNS = 3;
+
+  /** Wall times of {@code runs} bare evaluations of {@code batch} rows (after one unmeasured), ms. */
+  private static List<Double> bare(NoisePredictor p, int batch, int steps, int runs) {
     int d = p.dimension();
     float[] x = new float[batch * d];
     float[] row = new float[d];
@@ -240,13 +273,13 @@ public final class ServeBenchmark {
       t[i] = steps / 2.0;
     }
     p.predictEps(x, t, batch); // warm-up
-    double[] ms = new double[runs];
+    List<Double> ms = new ArrayList<>();
     for (int r = 0; r < runs; r++) {
       long t0 = System.nanoTime();
       p.predictEps(x, t, batch);
-      ms[r] = (System.nanoTime() - t0) / 1e6;
+      ms.add((System.nanoTime() - t0) / 1e6);
     }
-    return median(ms);
+    return ms;
   }
 
   /** A running server with an event subscription. */
@@ -255,20 +288,24 @@ public final class ServeBenchmark {
     final ModelSpec spec;
     final DpmServer server;
     final String base;
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10)).build();
     final Map<String, Long> firstProgress = new ConcurrentHashMap<>();
     final Map<String, Long> terminal = new ConcurrentHashMap<>();
     final Map<String, String> terminalType = new ConcurrentHashMap<>();
     final WebSocket ws;
 
-    Bench(Options o, ModelSpec spec, Path data, int maxBatch) throws Exception {
+    final PrintWriter log;
+
+    Bench(Options o, ModelSpec spec, Path data, int maxBatch, PrintWriter log) throws Exception {
       this.o = o;
+      this.log = log;
       this.spec = spec;
       Path dir = o.modelDir().toAbsolutePath().normalize();
       ServerConfig cfg = ServerConfig.builder().host("127.0.0.1").port(0).dataDir(data)
           .modelsDir(dir.getParent()).models(List.of(dir.getFileName().toString())).device(o.device())
           .maxBatch(maxBatch).maxActiveJobs(Math.max(64, o.jobs())).retentionHours(0).shutdownGraceSeconds(0)
-          .build();
+          .intraOpThreads(o.threads()).build();
       server = DpmServer.start(cfg, new DefaultModelSource(), Samplers::create);
       try {
         if (!server.awaitReady(600_000)) {
@@ -311,6 +348,7 @@ public final class ServeBenchmark {
     /** Submits {@code jobs} jobs of {@code n} samples at once and waits for all of them. */
     Run scenario(String label, int jobs, int n, int repeat, long seed) throws Exception {
       HistogramSnapshot before = rows();
+      double netBefore = network();
       long[] submitted = new long[jobs];
       List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
       for (int i = 0; i < jobs; i++) {
@@ -323,13 +361,20 @@ public final class ServeBenchmark {
         futures.add(http.sendAsync(req, HttpResponse.BodyHandlers.ofString()));
       }
       String[] ids = new String[jobs];
+      long firstCreated = Long.MAX_VALUE;
+      long lastCreated = Long.MIN_VALUE;
       for (int i = 0; i < jobs; i++) {
         HttpResponse<String> r = futures.get(i).get(60, TimeUnit.SECONDS);
         if (r.statusCode() != 202) {
           throw new IllegalStateException("submit failed: " + r.statusCode() + " " + r.body());
         }
-        ids[i] = new JsonObject(r.body()).getString("id");
+        JsonObject job = new JsonObject(r.body());
+        ids[i] = job.getString("id");
+        long created = java.time.Instant.parse(job.getString("createdAt")).toEpochMilli();
+        firstCreated = Math.min(firstCreated, created);
+        lastCreated = Math.max(lastCreated, created);
       }
+      long allSubmitted = System.nanoTime();
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
       while (!Arrays.stream(ids).allMatch(terminal::containsKey)) {
         if (System.nanoTime() > deadline) {
@@ -350,7 +395,20 @@ public final class ServeBenchmark {
       HistogramSnapshot after = rows();
       double evals = after.count() - before.count();
       double meanRows = evals == 0 ? 0 : (after.total() - before.total()) / evals;
-      return new Run((last - first) / 1e9, Arrays.stream(lat).filter(Double::isFinite).toArray(), meanRows);
+      Run run = new Run((last - first) / 1e9, Arrays.stream(lat).filter(Double::isFinite).toArray(), meanRows,
+          (long) evals, network() - netBefore, (allSubmitted - first) / 1e6);
+      log.printf(Locale.ROOT, "bench serve: %s repeat %d: %d jobs × %d submitted in %.0f ms (created over %d ms), done in "
+          + "%.2f s, %d evaluations (%.1f rows, %.1f ms in the network each)%n", label, repeat, jobs, n, run.submitMs(),
+          lastCreated - firstCreated, run.wallSeconds(),
+          run.evaluations(), run.meanRows(), run.networkMs() / Math.max(1, run.evaluations()));
+      log.flush();
+      return run;
+    }
+
+    /** Total time the engine spent in predictEps so far, ms. */
+    private double network() {
+      return server.registry().get("dpm.evaluation").tag("model", spec.name()).timer()
+          .totalTime(TimeUnit.MILLISECONDS);
     }
 
     private HistogramSnapshot rows() {
@@ -384,7 +442,8 @@ public final class ServeBenchmark {
     sb.append("Command: `").append(command).append("`  \n");
     sb.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (nproc), ")
         .append(cpuModel()).append(", Java ").append(System.getProperty("java.version"))
-        .append(", DJL PyTorch engine (libtorch 2.7.1), device ").append(r.device()).append("; ")
+        .append(", DJL PyTorch engine (libtorch 2.7.1), device ").append(r.device()).append(", intra-op threads ")
+        .append(o.threads() == 0 ? "libtorch default" : Integer.toString(o.threads())).append("; ")
         .append(LocalDate.now()).append("  \n");
     sb.append("Model: `").append(r.spec().name()).append("` (").append(Arrays.toString(r.spec().sampleShape()))
         .append(", ").append(r.spec().raw().path("provenance").path("parameters").asText("?"))
@@ -392,31 +451,39 @@ public final class ServeBenchmark {
         .append(" steps, outputs npy. The server runs in-process on a free port and is driven over HTTP; ")
         .append("completion and progress come from the `/v1/events` WebSocket.  \n");
     sb.append("Wall time: first submit to last terminal event, median of ").append(o.repeats())
-        .append(" repeats after one warm-up run ((a) and (b) interleaved). Latency: submit to the job's first ")
+        .append(" repeats after one warm-up run of each ((a) and (b) interleaved). Latency: submit to the job's first ")
         .append("`progress` event, over every job of every repeat.\n\n");
-    sb.append("| scenario | jobs × samples | max batch | mean rows per evaluation | wall (s) | throughput (samples/s) "
-        + "| vs (b) | first progress, median (ms) | p95 (ms) |\n");
-    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    sb.append("| scenario | jobs × samples | max batch | evaluations | mean rows per evaluation | wall (s) "
+        + "| throughput (samples/s) | vs (b) | first progress, median (ms) | p95 (ms) |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Scenario s : List.of(r.concurrent(), r.single(), r.unbatched())) {
-      sb.append(String.format(Locale.ROOT, "| %s | %d × %d | %d | %.1f | %.2f | %.2f | %.0f%% | %.0f | %.0f |%n",
-          s.name(), s.jobs(), s.n(), s.maxBatch(), s.meanRows(), s.wall(), s.throughput(),
+      sb.append(String.format(Locale.ROOT, "| %s | %d × %d | %d | %.0f | %.1f | %.2f | %.2f | %.0f%% | %.0f | %.0f |%n",
+          s.name(), s.jobs(), s.n(), s.maxBatch(), s.evaluations(), s.meanRows(), s.wall(), s.throughput(),
           100 * s.throughput() / r.single().throughput(), s.latencyMedian(), s.latencyP95()));
     }
-    sb.append(String.format(Locale.ROOT, "%nThroughput of (a) is %.0f%% of (b) (target ≥ 85%%): %s. "
-        + "Step-level batching gives (a) %.1f× the throughput of the same jobs with batching off (c).%n%n",
-        100 * r.ratio(), r.met() ? "met" : "NOT met", r.concurrent().throughput() / r.unbatched().throughput()));
-    sb.append("Server overhead per step, against a bare `predictEps` of the same loaded network at the same batch ")
-        .append("size (median of ").append(o.repeats() + 2).append(" after warm-up):\n\n");
-    sb.append("| batch | bare evaluation (ms) | server, per evaluation (ms) | overhead (ms) | overhead |\n");
-    sb.append("|---:|---:|---:|---:|---:|\n");
-    sb.append(String.format(Locale.ROOT, "| %d (from b) | %.2f | %.2f | %.2f | %.1f%% |%n", o.jobs(), r.bareBatchMs(),
-        r.serverBatchMs(), r.serverBatchMs() - r.bareBatchMs(), 100 * (r.serverBatchMs() / r.bareBatchMs() - 1)));
-    sb.append(String.format(Locale.ROOT, "| 1 (from c) | %.2f | %.2f | %.2f | %.1f%% |%n", r.bareOneMs(),
-        r.serverOneMs(), r.serverOneMs() - r.bareOneMs(), 100 * (r.serverOneMs() / r.bareOneMs() - 1)));
-    sb.append("\nServer per evaluation = wall time / evaluations (K for (b), J·K for (c)); it includes the HTTP ")
-        .append("submit, job bookkeeping in the store, packing rows, the sampler arithmetic, events and writing ")
-        .append("the result file. Timings on a machine shared with other work vary between runs; compare ")
-        .append("within one run.\n");
+    sb.append(String.format(Locale.ROOT, "%nThroughput of (a) is %.0f%% of (b) (target ≥ 85%%): %s "
+        + "(median of the per-repeat ratios: %.0f%%). Step-level batching gives (a) %.1f× the throughput of the "
+        + "same jobs with batching off (c). Wall-time range over the repeats: (a) %.2f–%.2f s, (b) %.2f–%.2f s, "
+        + "(c) %.2f–%.2f s.%n%n",
+        100 * r.ratio(), r.met() ? "met" : "NOT met", 100 * r.pairedRatio(),
+        r.concurrent().throughput() / r.unbatched().throughput(),
+        min(r.concurrent().wallSeconds()), max(r.concurrent().wallSeconds()),
+        min(r.single().wallSeconds()), max(r.single().wallSeconds()),
+        min(r.unbatched().wallSeconds()), max(r.unbatched().wallSeconds())));
+    sb.append("Server overhead per step at the same batch size. Two references: a bare `predictEps` of the same ")
+        .append("loaded network (median of ").append(BARE_RUNS).append(" after each repeat, server idle), and the ")
+        .append("time the engine itself spent in `predictEps` during the same runs (the server's `dpm.evaluation` ")
+        .append("timer) — the second is measured at the same moments as the wall time, so it is not disturbed by ")
+        .append("the load of a shared machine:\n\n");
+    sb.append("| batch | bare evaluation (ms) | evaluation inside the server (ms) | server wall per evaluation (ms) "
+        + "| overhead vs bare (ms) | overhead vs inside (ms) | overhead vs inside |\n");
+    sb.append("|---:|---:|---:|---:|---:|---:|---:|\n");
+    sb.append(overheadRow(o.jobs() + " (from b)", r.bareBatchMs(), r.single().networkMs(), r.serverBatchMs()));
+    sb.append(overheadRow("1 (from c)", r.bareOneMs(), r.unbatched().networkMs(), r.serverOneMs()));
+    sb.append("\nServer wall per evaluation = wall time / evaluations; the overhead is everything the server adds ")
+        .append("around the network call: the HTTP submit, job bookkeeping in the store, packing rows, the sampler ")
+        .append("arithmetic, events and writing the result file. Timings on a machine shared with other work vary ")
+        .append("between runs (see the ranges above); compare within one run.\n");
     return sb.toString();
   }
 
@@ -452,6 +519,19 @@ public final class ServeBenchmark {
       // not Linux
     }
     return System.getProperty("os.arch");
+  }
+
+  private static String overheadRow(String batch, double bare, double inside, double wall) {
+    return String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f%% |%n", batch, bare, inside, wall,
+        wall - bare, wall - inside, 100 * (wall / inside - 1));
+  }
+
+  private static double min(double[] v) {
+    return Arrays.stream(v).min().orElse(Double.NaN);
+  }
+
+  private static double max(double[] v) {
+    return Arrays.stream(v).max().orElse(Double.NaN);
   }
 
   static double median(double[] v) {

@@ -50,6 +50,10 @@ public final class BenchServeCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu|auto", description = "Device (default: ${DEFAULT-VALUE}).")
   String device;
 
+  @Option(names = "--threads", defaultValue = "0", paramLabel = "T",
+      description = "libtorch intra-op threads (default: ${DEFAULT-VALUE} = one per core; 1 suits a CPU shared with other work).")
+  int threads;
+
   @Option(names = "--write", paramLabel = "FILE.md",
       description = "Also write the result into the '" + ServeBenchmark.SECTION + "' section of this Markdown file (e.g. BENCHMARKS.md).")
   Path write;
@@ -65,7 +69,7 @@ public final class BenchServeCommand implements Callable<Integer> {
     Path dir = modelDir();
     ServeBenchmark.Options o;
     try {
-      o = new ServeBenchmark.Options(dir, sampler, steps, jobs, repeats, maxBatch, device);
+      o = new ServeBenchmark.Options(dir, sampler, steps, jobs, repeats, maxBatch, device, threads);
     } catch (IllegalArgumentException e) {
       throw new UsageError(e.getMessage(), e);
     }
@@ -73,7 +77,7 @@ public final class BenchServeCommand implements Callable<Integer> {
     ServeBenchmark.Result r = ServeBenchmark.run(o, err);
     String cmd = "./dpm bench serve" + (model == null ? "" : " --model " + model) + " --sampler " + sampler
         + " --steps " + steps + " --jobs " + jobs + " --max-batch " + maxBatch + " --repeats " + repeats
-        + " --device " + device;
+        + " --device " + device + (threads > 0 ? " --threads " + threads : "");
     String md = ServeBenchmark.markdown(r, cmd);
     PrintWriter out = spec.commandLine().getOut();
     out.print(md);

@@ -103,6 +103,9 @@ public final class JobService implements EngineListener, AutoCloseable {
   private final ExecutorService previewExec = Executors.newSingleThreadExecutor(r -> thread(r, "dpm-previews"));
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "dpm-timer"));
   private volatile boolean accepting = true;
+  private boolean dispatchScheduled; // dpm-jobs thread only
+  private final java.util.concurrent.ConcurrentLinkedQueue<PendingSubmit> pendingSubmits =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private volatile boolean started;
   private final Map<JobStatus, Long> statusCounts = new ConcurrentHashMap<>();
 
@@ -312,7 +315,7 @@ public final class JobService implements EngineListener, AutoCloseable {
    * @throws ProblemException 400 (invalid), 409 (key reused), 429 (full), 503 (shutting down)
    */
   public CompletableFuture<Submitted> submit(JsonObject body, String idempotencyKey) {
-    return async(() -> doSubmit(body, idempotencyKey, null));
+    return enqueueSubmit(body, idempotencyKey, null);
   }
 
   /**
@@ -324,24 +327,97 @@ public final class JobService implements EngineListener, AutoCloseable {
    * @return the job and whether it is a replay
    */
   public CompletableFuture<Submitted> submitCalibration(String model, JsonObject body, String idempotencyKey) {
-    return async(() -> doSubmit(body, idempotencyKey, model));
+    return enqueueSubmit(body, idempotencyKey, model);
   }
 
-  private Submitted doSubmit(JsonObject body, String key, String calibrationModel) throws SQLException {
+  /** A submit waiting for the jobs thread. */
+  private record PendingSubmit(JsonObject body, String key, String calibrationModel, CompletableFuture<Submitted> done) {}
+
+  /** The jobs a drain of pending submits creates, inserted with one commit. */
+  private static final class SubmitBatch {
+    final List<JobState> created = new ArrayList<>();
+    final Map<String, JobState> byKey = new HashMap<>();
+  }
+
+  private CompletableFuture<Submitted> enqueueSubmit(JsonObject body, String key, String calibrationModel) {
+    CompletableFuture<Submitted> f = new CompletableFuture<>();
+    pendingSubmits.add(new PendingSubmit(body, key, calibrationModel, f));
+    try {
+      jobsExec.execute(this::drainSubmits);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      f.completeExceptionally(new ProblemException(503, "unavailable", "Shutting down",
+          "the server is shutting down", List.of(), Map.of("Retry-After", "5")));
+    }
+    return f;
+  }
+
+  /**
+   * Validates every waiting submit, inserts the new jobs in one transaction (group commit: a burst
+   * of submits costs one commit), then announces them and answers the callers. A job is durable
+   * before its {@code queued} event and before its 202 (dpm-jobs thread).
+   */
+  private void drainSubmits() {
+    List<PendingSubmit> ps = new ArrayList<>();
+    PendingSubmit p;
+    while ((p = pendingSubmits.poll()) != null) {
+      ps.add(p);
+    }
+    if (ps.isEmpty()) {
+      return;
+    }
+    SubmitBatch batch = new SubmitBatch();
+    List<PendingSubmit> ok = new ArrayList<>();
+    List<Submitted> answers = new ArrayList<>();
+    for (PendingSubmit q : ps) {
+      try {
+        answers.add(doSubmit(q.body(), q.key(), q.calibrationModel(), batch));
+        ok.add(q);
+      } catch (Throwable t) {
+        q.done().completeExceptionally(t);
+      }
+    }
+    try {
+      store.insertAll(batch.created.stream().map(st -> st.record).toList());
+    } catch (SQLException | RuntimeException e) {
+      LOG.error("event=submit-failed jobs={} error={}", batch.created.size(), e.toString(), e);
+      for (JobState st : batch.created) {
+        live.remove(st.record.id());
+        queue.remove(st.record.id());
+      }
+      for (PendingSubmit q : ok) {
+        q.done().completeExceptionally(e);
+      }
+      return;
+    }
+    for (JobState st : batch.created) {
+      JobRecord r = st.record;
+      LOG.info("event=job-queued job={} kind={} model={} n={} seed={} sampler={}", r.id(), r.kind().wire(),
+          r.model(), r.n(), r.seed(), r.spec().getValue("sampler"));
+      emit(st, "queued", new JsonObject().put("position", Math.max(0, st.position)).put("job", toJson(st)), false);
+    }
+    for (int i = 0; i < ok.size(); i++) {
+      ok.get(i).done().complete(answers.get(i));
+    }
+    requestDispatch();
+  }
+
+  private Submitted doSubmit(JsonObject body, String key, String calibrationModel, SubmitBatch batch)
+      throws SQLException {
     if (!accepting) {
       throw new ProblemException(503, "unavailable", "Shutting down", "the server is shutting down",
           List.of(), Map.of("Retry-After", "5"));
     }
     String hash = sha256(body.encode() + "|" + calibrationModel);
     if (key != null) {
-      Optional<JobRecord> prior = store.byIdempotencyKey(key);
+      JobState inBatch = batch.byKey.get(key);
+      Optional<JobRecord> prior = inBatch != null ? Optional.of(inBatch.record) : store.byIdempotencyKey(key);
       if (prior.isPresent()) {
         if (!hash.equals(prior.get().requestHash())) {
           throw new ProblemException(409, "idempotency-key-reused", "Conflict",
               "Idempotency-Key '" + key + "' was used for a different request",
               List.of(new Problem("Idempotency-Key", "already used for a different request")), Map.of());
         }
-        return new Submitted(toJson(prior.get()), true);
+        return new Submitted(inBatch != null ? toJson(inBatch) : toJson(prior.get()), true);
       }
     }
     List<Problem> problems = new ArrayList<>();
@@ -448,19 +524,16 @@ public final class JobService implements EngineListener, AutoCloseable {
     JobRecord r = new JobRecord(newId(now), calibrationModel == null ? JobKind.SAMPLE : JobKind.CALIBRATION,
         JobStatus.QUEUED, modelName, model.sha256(), spec, n, seed, key, hash, now, null, null, null, null,
         0, total, 0, SEQ_BLOCK);
-    store.insert(r);
     JobState st = new JobState(r.withSeqReserved(SEQ_BLOCK), model, sampler, plan, work);
     st.seq = 0;
-    live.put(r.id(), st);
+    live.put(r.id(), st); // counted by the limits of the next submits of this batch
     queue.put(r.id(), st);
     st.position = queue.size() - 1;
-    LOG.info("event=job-queued job={} kind={} model={} n={} seed={} sampler={}", r.id(), r.kind().wire(),
-        modelName, n, seed, spec.getValue("sampler"));
-    emit(st, "queued", new JsonObject().put("position", st.position).put("job", toJson(st)), false);
-    refreshCounts();
-    JsonObject out = toJson(st);
-    dispatch();
-    return new Submitted(out, false);
+    batch.created.add(st);
+    if (key != null) {
+      batch.byKey.put(key, st);
+    }
+    return new Submitted(toJson(st), false);
   }
 
   /**
@@ -580,28 +653,85 @@ public final class JobService implements EngineListener, AutoCloseable {
 
   // ---------------------------------------------------------------- dispatch
 
-  /** Admits queued jobs to engines with room (dpm-jobs thread). */
+  /**
+   * Schedules one {@link #dispatch} after the tasks already waiting on the jobs thread (dpm-jobs
+   * thread only): a burst of submits is admitted together, with one commit for all of them.
+   */
+  private void requestDispatch() {
+    if (!dispatchScheduled) {
+      dispatchScheduled = true;
+      try {
+        jobsExec.execute(() -> {
+          dispatchScheduled = false;
+          dispatch();
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        dispatchScheduled = false; // shutting down
+      }
+    }
+  }
+
+  /**
+   * Admits queued jobs to engines with room (dpm-jobs thread): their processes are created, their
+   * {@code running} status is committed in one transaction, and only then are they announced and
+   * handed to the engines.
+   */
   private void dispatch() {
     if (!started || !accepting) {
       return;
     }
-    boolean moved = false;
+    Map<String, Integer> room = new HashMap<>();
+    List<JobState> starting = new ArrayList<>();
+    List<EngineJob> engineJobs = new ArrayList<>();
     for (java.util.Iterator<JobState> it = queue.values().iterator(); it.hasNext(); ) {
       JobState st = it.next();
-      BatchEngine engine = engines.get(st.record.model());
-      if (engine.jobCount() >= config.maxActiveJobs()) {
+      String model = st.record.model();
+      int free = room.computeIfAbsent(model, m -> config.maxActiveJobs() - engines.get(m).jobCount());
+      if (free <= 0) {
         continue;
       }
       it.remove();
-      moved = true;
       try {
-        startJob(st, engine);
-      } catch (RuntimeException | SQLException e) {
+        engineJobs.add(engineJob(st));
+        starting.add(st);
+        room.put(model, free - 1);
+      } catch (RuntimeException e) {
         LOG.error("event=job-start-failed job={} error={}", st.record.id(), e.toString(), e);
         finishFailed(st, "internal", "could not start: " + e.getMessage());
       }
     }
-    if (moved) {
+    if (!starting.isEmpty()) {
+      Instant now = Instant.now();
+      List<JobRecord> next = new ArrayList<>(starting.size());
+      for (JobState st : starting) {
+        JobRecord r = st.record;
+        next.add(r.transition(JobStatus.RUNNING, now, null, null, null, 0, r.progressTotal(), 0)
+            .withSeqReserved(r.seqReserved()));
+      }
+      try {
+        store.updateAll(next); // durable before announced
+      } catch (SQLException e) {
+        LOG.error("event=job-start-failed jobs={} error={}", starting.size(), e.toString(), e);
+        for (JobState st : starting) {
+          finishFailed(st, "internal", "could not start: " + e.getMessage());
+        }
+        starting.clear();
+      }
+      for (int i = 0; i < starting.size(); i++) {
+        JobState st = starting.get(i);
+        synchronized (st) {
+          st.record = next.get(i).withSeqReserved(st.record.seqReserved());
+        }
+        st.position = -1;
+        st.step = 0;
+        st.nfe = 0;
+        st.fraction = 0;
+        emit(st, "started", new JsonObject().put("job", toJson(st)), false);
+        LOG.info("event=job-started job={} model={}", st.record.id(), st.record.model());
+        EngineJob ej = engineJobs.get(i);
+        st.engineJob = ej;
+        engines.get(st.record.model()).submit(ej);
+      }
       int pos = 0;
       for (JobState st : queue.values()) {
         if (st.position != pos) {
@@ -612,11 +742,12 @@ public final class JobService implements EngineListener, AutoCloseable {
         }
         pos++;
       }
-      refreshCounts();
     }
+    refreshCounts();
   }
 
-  private void startJob(JobState st, BatchEngine engine) throws SQLException {
+  /** The engine's view of a job about to start: one process per sample (or calibration row). */
+  private EngineJob engineJob(JobState st) {
     JobRecord r = st.record;
     List<SamplingProcess> procs = new ArrayList<>(r.n());
     NoiseSource noise = new NoiseSource(r.seed());
@@ -630,16 +761,7 @@ public final class JobService implements EngineListener, AutoCloseable {
     Number deadline = (Number) r.spec().getValue("deadlineSeconds");
     long deadlineMs = deadline == null ? 0
         : r.createdAt().toEpochMilli() + (long) Math.ceil(deadline.doubleValue() * 1000);
-    persist(st, r.transition(JobStatus.RUNNING, Instant.now(), null, null, null, 0, r.progressTotal(), 0));
-    st.position = -1;
-    st.step = 0;
-    st.nfe = 0;
-    st.fraction = 0;
-    emit(st, "started", new JsonObject().put("job", toJson(st)), false);
-    LOG.info("event=job-started job={} model={}", r.id(), r.model());
-    EngineJob ej = new EngineJob(r.id(), procs, r.spec().getInteger("previewEvery", 0), deadlineMs, st);
-    st.engineJob = ej;
-    engine.submit(ej);
+    return new EngineJob(r.id(), procs, r.spec().getInteger("previewEvery", 0), deadlineMs, st);
   }
 
   private void expireQueued() {

@@ -76,6 +76,30 @@ public final class JobStore implements AutoCloseable {
   }
 
   /**
+   * Inserts several new jobs in one transaction (group commit of a burst of submits).
+   *
+   * @param rs the jobs
+   * @throws SQLException on failure (nothing is inserted then)
+   */
+  public synchronized void insertAll(List<JobRecord> rs) throws SQLException {
+    if (rs.isEmpty()) {
+      return;
+    }
+    conn.setAutoCommit(false);
+    try {
+      for (JobRecord r : rs) {
+        insert(r);
+      }
+      conn.commit();
+    } catch (SQLException | RuntimeException e) {
+      conn.rollback();
+      throw e;
+    } finally {
+      conn.setAutoCommit(true);
+    }
+  }
+
+  /**
    * Writes a job's mutable fields (status, timings, error, progress, seq reservation).
    *
    * @param r the job
@@ -98,6 +122,31 @@ public final class JobStore implements AutoCloseable {
       if (ps.executeUpdate() != 1) {
         throw new SQLException("no job " + r.id());
       }
+    }
+  }
+
+  /**
+   * Writes several jobs' mutable fields in one transaction (one commit for a burst of jobs that
+   * start together).
+   *
+   * @param rs the jobs
+   * @throws SQLException on failure (nothing is written then)
+   */
+  public synchronized void updateAll(List<JobRecord> rs) throws SQLException {
+    if (rs.isEmpty()) {
+      return;
+    }
+    conn.setAutoCommit(false);
+    try {
+      for (JobRecord r : rs) {
+        update(r);
+      }
+      conn.commit();
+    } catch (SQLException | RuntimeException e) {
+      conn.rollback();
+      throw e;
+    } finally {
+      conn.setAutoCommit(true);
     }
   }
 

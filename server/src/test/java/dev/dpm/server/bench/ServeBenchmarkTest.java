@@ -17,7 +17,7 @@ class ServeBenchmarkTest {
   @Test
   void smallRunMeasuresAllThreeScenariosAndWritesTheSection() throws Exception {
     Path fixture = Path.of(System.getProperty("dpm.root", "..")).resolve("core/src/test/resources/fixtures/tiny-mlp-2d");
-    ServeBenchmark.Options o = new ServeBenchmark.Options(fixture, "ddim", 5, 4, 1, 8, "cpu");
+    ServeBenchmark.Options o = new ServeBenchmark.Options(fixture, "ddim", 3, 4, 1, 8, "cpu", 0);
     StringWriter log = new StringWriter();
     ServeBenchmark.Result r = ServeBenchmark.run(o, new PrintWriter(log));
     for (ServeBenchmark.Scenario s : new ServeBenchmark.Scenario[] {r.concurrent(), r.single(), r.unbatched()}) {
