@@ -67,13 +67,32 @@ public final class ModelLoader {
     }
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(modelsDir, Files::isDirectory)) {
       for (Path dir : dirs) {
-        if (Files.isRegularFile(dir.resolve("model.json"))) {
+        if (Files.isRegularFile(dir.resolve("model.json")) && isDiffusionModel(dir)) {
           specs.add(ModelSpec.read(dir));
         }
       }
     }
     specs.sort(Comparator.comparing(ModelSpec::name));
     return specs;
+  }
+
+  /**
+   * Whether a folder's manifest describes a diffusion model. Auxiliary networks such as the
+   * {@code fashion-features} classifier (manifest {@code "kind":"features"}) live beside the
+   * diffusion models but are not served or sampled.
+   *
+   * @param dir a folder holding model.json
+   * @return false for {@code "kind":"features"}
+   * @throws IOException if the manifest cannot be read
+   */
+  public static boolean isDiffusionModel(Path dir) throws IOException {
+    Path f = dir.resolve("model.json");
+    try {
+      return !"features".equals(
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(f)).path("kind").asText());
+    } catch (IOException e) {
+      throw new IOException("cannot read " + f + ": " + e.getMessage(), e);
+    }
   }
 
   /**

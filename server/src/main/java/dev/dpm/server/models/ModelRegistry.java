@@ -47,6 +47,7 @@ public final class ModelRegistry implements AutoCloseable {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (Path p : ds) {
         if (Files.isRegularFile(p.resolve("model.json"))
+            && dev.dpm.core.model.ModelLoader.isDiffusionModel(p)
             && (only == null || only.contains(p.getFileName().toString()))) {
           folders.add(p);
         }
