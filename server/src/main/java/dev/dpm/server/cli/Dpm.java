@@ -24,6 +24,7 @@ import picocli.CommandLine.ParameterException;
         SampleCommand.class,
         CalibrateCommand.class,
         NllCommand.class,
+        EncodeCommand.class,
         BenchCommand.class,
         ServeCommand.class,
         SubmitCommand.class,
@@ -36,8 +37,6 @@ public final class Dpm implements Runnable {
   public static final int EXIT_USAGE = 2;
   /** Exit code of an unexpected failure. */
   public static final int EXIT_FAILURE = 1;
-  /** {@code encode} (continuous samplers: data to latents), registered when present. */
-  static final String ENCODE_COMMAND = "dev.dpm.server.cli.EncodeCommand";
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -95,8 +94,7 @@ public final class Dpm implements Runnable {
   }
 
   /**
-   * The configured picocli command line: subcommands, the one-line error handlers, and the
-   * optional commands ({@code serve}, {@code encode}, {@code bench quality}) when present.
+   * The configured picocli command line: subcommands and the one-line error handlers.
    *
    * @param out standard output
    * @param err standard error
@@ -104,7 +102,6 @@ public final class Dpm implements Runnable {
    */
   public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(new Dpm());
-    registerOptional(cl);
     cl.setOut(out);
     cl.setErr(err);
     cl.setParameterExceptionHandler((ex, args) -> {
@@ -130,32 +127,6 @@ public final class Dpm implements Runnable {
       return EXIT_FAILURE;
     });
     return cl;
-  }
-
-  /**
-   * Adds the commands that live in other parts of the build when their classes are on the class
-   * path: {@code encode} ({@value #ENCODE_COMMAND}). A missing class just means the command is not
-   * offered.
-   */
-  private static void registerOptional(CommandLine cl) {
-    addIfPresent(cl, "encode", ENCODE_COMMAND);
-  }
-
-  private static void addIfPresent(CommandLine parent, String name, String className) {
-    if (parent.getSubcommands().containsKey(name)) {
-      return; // already declared statically
-    }
-    Class<?> type;
-    try {
-      type = Class.forName(className);
-    } catch (ClassNotFoundException e) {
-      return;
-    }
-    try {
-      parent.addSubcommand(name, type.getDeclaredConstructor().newInstance());
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot create " + className, e);
-    }
   }
 
   private static String prefix(CommandLine c) {

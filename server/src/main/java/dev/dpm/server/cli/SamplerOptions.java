@@ -23,10 +23,12 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * The sampler flags shared by {@code plan}, {@code sample} and {@code nll}; their names are the
  * field names of {@link SamplerSettings}. A flag left out means "the sampler's default".
+ * {@code --sampler} is checked when the settings are built ({@link #settings()}), not by the parser,
+ * so that {@code nll --method ode} can do without it.
  */
 public final class SamplerOptions {
-  @Option(names = "--sampler", required = true, paramLabel = "NAME", converter = KindConverter.class,
-      description = "Sampler: ddpm, analytic-ddpm, ddim, analytic-ddim, sde-em, sde-pc, ode-euler, "
+  @Option(names = "--sampler", paramLabel = "NAME", converter = KindConverter.class,
+      description = "Sampler (required, except for nll --method ode): ddpm, analytic-ddpm, ddim, analytic-ddim, sde-em, sde-pc, ode-euler, "
           + "ode-heun, ode-rk45, dpm-solver-2m.")
   SamplerKind sampler;
 
@@ -82,6 +84,9 @@ public final class SamplerOptions {
 
   /** @return the settings as asked for (defaults still unset) */
   public SamplerSettings settings() {
+    if (sampler == null) {
+      throw new UsageError("Missing required option: '--sampler=NAME'");
+    }
     return SamplerSettings.builder(sampler)
         .optSteps(steps)
         .optTrajectory(trajectory)

@@ -64,9 +64,42 @@ class BadArgumentsTest {
         new String[] {"calibrate", "--models", noGamma.toString(), "--model", "gmm-ring-2d", "--exact"}));
     c.add(Arguments.of("calibrate without samples", "--samples",
         new String[] {"calibrate", "--models", noGamma.toString(), "--model", "gmm-ring-2d"}));
-    c.add(Arguments.of("nll ode not wired", "--method ode",
-        new String[] {"nll", "--models", models, "--model", "gaussian", "--sampler", "ddpm", "--steps", "10",
+    c.add(Arguments.of("nll ode with a discrete sampler", "--sampler",
+        new String[] {"nll", "--models", models, "--model", "gaussian", "--sampler", "ddpm",
             "--data", out, "--method", "ode"}));
+    c.add(Arguments.of("nll ode with --steps", "--steps",
+        new String[] {"nll", "--models", models, "--model", "gaussian", "--steps", "10", "--data", out, "--method", "ode"}));
+    c.add(Arguments.of("nll ode rtol <= 0", "--rtol",
+        new String[] {"nll", "--models", models, "--model", "gaussian", "--rtol", "0", "--data", out, "--method", "ode"}));
+    c.add(Arguments.of("nll ode eps > 0.1", "--eps",
+        new String[] {"nll", "--models", models, "--model", "gaussian", "--eps", "0.5", "--data", out, "--method", "ode"}));
+    c.add(Arguments.of("nll ode negative probes", "--probes",
+        new String[] {"nll", "--models", models, "--model", "gaussian", "--probes", "-1", "--data", out, "--method", "ode"}));
+    c.add(Arguments.of("nll elbo with probes", "--probes",
+        new String[] {"nll", "--models", models, "--model", "gaussian", "--sampler", "ddpm", "--steps", "10",
+            "--probes", "2", "--data", out}));
+    c.add(Arguments.of("nll elbo without sampler", "--sampler",
+        new String[] {"nll", "--models", models, "--model", "gaussian", "--data", out}));
+    c.add(Arguments.of("sample without sampler", "--sampler",
+        new String[] {"sample", "--models", models, "--model", "gaussian", "--n", "2", "--out", out}));
+    c.add(Arguments.of("rk45 with --steps", "--steps",
+        new String[] {"sample", "--models", models, "--model", "gaussian", "--sampler", "ode-rk45", "--steps", "10", "--n", "2", "--out", out}));
+    c.add(Arguments.of("snr <= 0", "--snr",
+        new String[] {"sample", "--models", models, "--model", "gaussian", "--sampler", "sde-pc", "--steps", "10", "--snr", "0", "--n", "2", "--out", out}));
+    c.add(Arguments.of("rtol <= 0", "--rtol",
+        new String[] {"sample", "--models", models, "--model", "gaussian", "--sampler", "ode-rk45", "--rtol", "-1e-5", "--n", "2", "--out", out}));
+    c.add(Arguments.of("eps = 0", "--eps",
+        new String[] {"sample", "--models", models, "--model", "gaussian", "--sampler", "ode-euler", "--steps", "10", "--eps", "0", "--n", "2", "--out", out}));
+    c.add(Arguments.of("eps > 0.1", "--eps",
+        new String[] {"sample", "--models", models, "--model", "gaussian", "--sampler", "ode-heun", "--steps", "10", "--eps", "0.2", "--n", "2", "--out", out}));
+    c.add(Arguments.of("encode with a stochastic sampler", "--sampler",
+        new String[] {"encode", "--models", models, "--model", "gaussian", "--sampler", "sde-em", "--steps", "10", "--data", out, "--out", out}));
+    c.add(Arguments.of("encode ddim with eta > 0", "--eta",
+        new String[] {"encode", "--models", models, "--model", "gaussian", "--sampler", "ddim", "--steps", "10", "--eta", "1", "--data", out, "--out", out}));
+    c.add(Arguments.of("encode rk45 with --steps", "--steps",
+        new String[] {"encode", "--models", models, "--model", "gaussian", "--sampler", "ode-rk45", "--steps", "10", "--data", out, "--out", out}));
+    c.add(Arguments.of("encode unreadable data", "--data",
+        new String[] {"encode", "--models", models, "--model", "gaussian", "--sampler", "ode-rk45", "--data", tmp.resolve("none.npy").toString(), "--out", out}));
     c.add(Arguments.of("plan of a continuous sampler", "--sampler",
         new String[] {"plan", "--models", models, "--model", "gaussian", "--sampler", "ode-euler", "--steps", "10"}));
     c.add(Arguments.of("no command", "missing command", new String[] {}));

@@ -90,4 +90,45 @@ class NllCommandTest {
     assertEquals(2, r.code(), r.toString());
     assertTrue(r.err().contains("--sampler"), r.err());
   }
+
+  @Test
+  void odeLikelihoodOfExactGaussianSamplesIsTheirExactNll() throws Exception {
+    int n = 2000;
+    Path f = exactGaussianSamples(n);
+    float[] x = Npy.read(f).toFloat32();
+    // exact mean −log N(x; 0, 0.25 I)/d over these samples (≈ 0.7258 nats/dim in expectation)
+    double var = 0.25;
+    double sum = 0;
+    for (float v : x) {
+      sum += 0.5 * Math.log(2 * Math.PI * var) + v * (double) v / (2 * var);
+    }
+    double exact = sum / x.length;
+    Cli.Result r = Cli.run("nll", "--models", Cli.models().toString(), "--model", "gaussian", "--method", "ode",
+        "--data", f.toString(), "--batch", "500");
+    assertEquals(0, r.code(), r.toString());
+    JsonNode j = r.json();
+    assertEquals(n, j.get("n").asInt());
+    assertEquals("exact", j.get("trace").asText()); // d = 2 ≤ 16
+    double nats = j.get("natsPerDim").asDouble();
+    assertEquals(exact, nats, 0.01 * exact, j.toString());
+    assertEquals(exact, nats, 1e-3, j.toString()); // in fact much closer (OdeLikelihoodTest: 1e-5 relative)
+    assertEquals(nats / Math.log(2), j.get("bitsPerDim").asDouble(), 1e-12);
+    assertTrue(j.get("meanNfe").asDouble() > 0);
+    assertTrue(j.get("stdError").asDouble() > 0);
+  }
+
+  @Test
+  void odeLikelihoodWithHutchinsonProbesIsUnbiased() throws Exception {
+    Path f = exactGaussianSamples(300);
+    Cli.Result exact = Cli.run("nll", "--models", Cli.models().toString(), "--model", "gaussian", "--method", "ode",
+        "--data", f.toString(), "--rtol", "1e-4", "--atol", "1e-4");
+    Cli.Result probes = Cli.run("nll", "--models", Cli.models().toString(), "--model", "gaussian", "--method", "ode",
+        "--data", f.toString(), "--rtol", "1e-4", "--atol", "1e-4", "--probes", "1");
+    assertEquals(0, exact.code(), exact.toString());
+    assertEquals(0, probes.code(), probes.toString());
+    assertEquals(1, probes.json().get("probes").asInt());
+    assertEquals(0, exact.json().get("probes").asInt());
+    // on the isotropic Gaussian ε is linear with J = c(t)·I, so a Rademacher probe gives vᵀJv = c·d exactly
+    assertEquals(exact.json().get("natsPerDim").asDouble(), probes.json().get("natsPerDim").asDouble(), 1e-3);
+  }
 }
