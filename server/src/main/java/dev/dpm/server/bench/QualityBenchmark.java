@@ -239,22 +239,24 @@ public final class QualityBenchmark {
           continue;
         }
         Trajectory traj;
-        String note = null;
         try {
           traj = Trajectory.of(tk, sched, m.gamma(), k, null);
         } catch (IllegalArgumentException e) {
           if (tk != TrajectoryKind.OPTIMAL) {
             throw e;
           }
-          // A noisy Monte-Carlo Γ (small d) can exceed 1 long before N, and the official bad-tail
-          // heuristic then leaves no room for the DP: fall back to the DP on min(Γ, 1).
-          double[] clipped = m.gamma().clone();
-          for (int i = 0; i < clipped.length; i++) {
-            clipped[i] = Math.min(clipped[i], 1.0);
+          // The official bad-tail rule (reference §2.7) gives up when Γ exceeds 1 early, typically a
+          // Monte-Carlo Γ from too few rows. Clipping Γ to 1 is no remedy: J(1, t) = log(β̄₁α_{t|1}/β̄_t)
+          // then makes the DP jump from x_t straight to x₁. Record the row as not available.
+          String note = "no optimal trajectory: " + e.getMessage()
+              + " (calibrate Γ with more rows, or pass --gamma)";
+          for (Method me : todo) {
+            store.put(prefix + me.key() + "/" + k, new ResultStore.Cell(Double.NaN, Double.NaN, 0, 0, 0, note));
           }
-          traj = Trajectory.optimal(sched, clipped, k);
-          note = "DP on min(Γ, 1): " + e.getMessage();
+          store.put(prefix + PAIRED + "/" + k, new ResultStore.Cell(Double.NaN, Double.NaN, 0, 0, 0, note));
           say("nll optimal K=" + k + ": " + note);
+          writeReport(null);
+          continue;
         }
         long t0 = System.nanoTime();
         SharedBound.Result r = SharedBound.evaluate(m.predictor(), sched, rows, traj, todo, m.gamma(), decoder,
@@ -265,7 +267,7 @@ public final class QualityBenchmark {
           BoundResult b = r.results().get(i);
           Method me = todo.get(i);
           store.put(prefix + me.key() + "/" + k, new ResultStore.Cell(b.bitsPerDim() * toUnits,
-              b.stdError() * toUnits, b.n(), secs, i == 0 ? r.evaluations() : 0, note));
+              b.stdError() * toUnits, b.n(), secs, i == 0 ? r.evaluations() : 0, null));
           line.append(String.format(Locale.ROOT, "  %s %.4f±%.4f", me.key(), b.bitsPerDim() * toUnits,
               b.stdError() * toUnits));
         }

@@ -137,6 +137,24 @@ class QualityBenchmarkTest {
   }
 
   @Test
+  void optimalRowsAreNotAvailableWhenGammaExceedsOneEarly(@TempDir Path out) throws IOException {
+    BenchModel m = ring(null);
+    double[] g = m.gamma().clone();
+    for (int n = 100; n < g.length; n++) {
+      g[n] = 1.01; // as a Monte-Carlo Γ from too few rows: the bad-tail rule leaves no room
+    }
+    QualityBenchmark.Report r = QualityBenchmark.run(QualitySettings.builder(out).images(8).nllKs(10)
+        .sampleQuality(false).batch(8).progress(false).build(), m.withGamma(g, "test"), null,
+        new PrintWriter(new StringWriter()));
+    String md = r.markdown();
+    for (Method me : Method.LIKELIHOOD) {
+      assertTrue(line(md, "| optimal | " + me.label() + " |").contains("n/a"), md);
+      assertFalse(line(md, "| even | " + me.label() + " |").contains("n/a"), md);
+    }
+    assertTrue(md.contains("n/a: no optimal trajectory"), md);
+  }
+
+  @Test
   void sharedEvaluationEqualsSeparateBounds() throws IOException {
     BenchModel m = ring(null);
     NoiseSchedule sched = m.schedule();

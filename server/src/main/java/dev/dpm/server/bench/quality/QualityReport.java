@@ -73,6 +73,13 @@ public final class QualityReport {
           sb.append('\n');
         }
       }
+      for (int k : ks) {
+        ResultStore.Cell c = store.get("nll/optimal/" + Method.DDPM_FORWARD.key() + "/" + k);
+        if (c != null && !Double.isFinite(c.value()) && c.note() != null) {
+          sb.append("\nn/a: ").append(c.note()).append('\n');
+          break;
+        }
+      }
       ResultStore.Cell floor = store.get("nll/floor");
       if (floor != null) {
         sb.append(String.format(Locale.ROOT, "%nExact entropy of the held-out rows (−log p₀(x)/d under `%s`): "
