@@ -138,23 +138,28 @@ public final class QualityReport {
       }
       sb.append('\n');
     }
-    if (files != null) {
-      for (Path f : files) {
-        String n = f.getFileName().toString();
-        if (n.endsWith("-vs-k.png") && Files.exists(f)) {
-          sb.append("![").append(n).append("](").append(n).append(")\n\n");
-        }
+    // plots and sample grids: whatever this run or an earlier one left in the folder
+    List<String> names = new java.util.ArrayList<>();
+    try (java.util.stream.Stream<Path> st = Files.list(s.outDir())) {
+      st.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".png")).sorted().forEach(names::add);
+    } catch (IOException e) {
+      if (files != null) {
+        files.forEach(f -> names.add(f.getFileName().toString()));
       }
-      StringBuilder grids = new StringBuilder();
-      for (Path f : files) {
-        String n = f.getFileName().toString();
-        if (n.startsWith("samples-") && Files.exists(f)) {
-          grids.append("[").append(n).append("](").append(n).append(") ");
-        }
+    }
+    for (String n : names) {
+      if (n.endsWith("-vs-k.png")) {
+        sb.append("![").append(n).append("](").append(n).append(")\n\n");
       }
-      if (grids.length() > 0) {
-        sb.append("Samples: ").append(grids.toString().trim()).append("\n");
+    }
+    StringBuilder grids = new StringBuilder();
+    for (String n : names) {
+      if (n.startsWith("samples-")) {
+        grids.append("[").append(n).append("](").append(n).append(") ");
       }
+    }
+    if (grids.length() > 0) {
+      sb.append("Samples: ").append(grids.toString().trim()).append("\n");
     }
     return sb.toString();
   }
