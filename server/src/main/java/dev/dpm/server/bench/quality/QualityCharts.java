@@ -55,14 +55,12 @@ public final class QualityCharts {
     if (s.likelihood()) {
       String title = "Variational bound vs K (held-out rows)";
       boolean any = false;
-      boolean positive = true;
       double othersMin = Double.POSITIVE_INFINITY;
       double othersMax = Double.NEGATIVE_INFINITY;
       double postMax = Double.NEGATIVE_INFINITY;
       for (String traj : new String[] {"even", "optimal"}) {
         for (Method m : Method.LIKELIHOOD) {
           Series se = series(store, "nll/" + traj + "/" + m.key() + "/", s.nllKs());
-          positive &= se.allPositive();
           any |= se.x.length > 0;
           for (double v : se.y) {
             if (m == Method.DDPM_POSTERIOR) {
@@ -75,18 +73,16 @@ public final class QualityCharts {
         }
       }
       ResultStore.Cell floor = store.get("nll/floor");
-      positive &= floor == null || floor.value() > 0;
       if (floor != null) {
         othersMin = Math.min(othersMin, floor.value());
       }
-      // On a linear axis σ²=β̃'s huge small-K bound would flatten every other line: cut the axis.
       double range = othersMax - othersMin;
-      boolean cut = !positive && Double.isFinite(range) && range > 0 && postMax > othersMax + 3 * range;
+      boolean cut = Double.isFinite(range) && range > 0 && postMax > othersMax + 3 * range;
       if (cut) {
         title += ": DDPM σ²=β̃ leaves the top at small K";
       }
       XYChart c = chart(title, "NLL bound (" + units + ")");
-      c.getStyler().setYAxisLogarithmic(positive);
+      // a linear axis (XChart labels a log axis only at powers of ten), cut when σ²=β̃ dwarfs the rest
       if (cut) {
         c.getStyler().setYAxisMax(othersMax + range);
         c.getStyler().setYAxisMin(othersMin - 0.1 * range);
@@ -95,8 +91,7 @@ public final class QualityCharts {
         for (Method m : Method.LIKELIHOOD) {
           Series se = series(store, "nll/" + traj + "/" + m.key() + "/", s.nllKs());
           if (se.x.length > 0) {
-            XYSeries xs = positive ? c.addSeries(m.label() + ", " + traj, se.x, se.y)
-                : c.addSeries(m.label() + ", " + traj, se.x, se.y, se.err);
+            XYSeries xs = c.addSeries(m.label() + ", " + traj, se.x, se.y, se.err);
             xs.setLineColor(COLORS[m.ordinal()]);
             xs.setMarkerColor(COLORS[m.ordinal()]);
             if (traj.equals("optimal")) {
@@ -135,8 +130,17 @@ public final class QualityCharts {
         positive &= se.allPositive();
         any |= se.x.length > 0;
       }
-      c.getStyler().setYAxisLogarithmic(positive && metric.equals("FD"));
-      boolean log = positive && metric.equals("FD");
+      double lo = Double.POSITIVE_INFINITY;
+      double hi = Double.NEGATIVE_INFINITY;
+      for (Method m : Method.values()) {
+        for (double v : series(store, "sample/" + m.key() + "/", all).y) {
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        }
+      }
+      // log only when the values span more than ~1.7 decades (XChart labels only powers of ten)
+      boolean log = positive && metric.equals("FD") && hi / lo > 50;
+      c.getStyler().setYAxisLogarithmic(log);
       for (Method m : Method.values()) {
         Series se = series(store, "sample/" + m.key() + "/", all);
         if (se.x.length > 0) {
