@@ -104,8 +104,11 @@ public final class QualityReport {
             .append(m.referenceName()).append("` mixture (closed-form kernel means, unbiased), RBF kernel width h = ")
             .append(s.mmdWidth()).append(". ± is the first-order standard error.");
       }
-      sb.append(" Even trajectory, η = 0 for the DDIM kinds, default σ₂ clip; every method samples with the same seed.")
-          .append(" — = not run.\n\n");
+      sb.append(" Even trajectory, η = 0 for the DDIM kinds, ")
+          .append(s.clipSigma2() == null ? "σ₂ clip at each sampler's default (y = 1 for 8-bit images, off for"
+              + " continuous data)" : s.clipSigma2() == 0 ? "no σ₂ clip" : "σ₂ clip y = " + s.clipSigma2()
+              + " for every method")
+          .append("; every method samples with the same seed. — = not run.\n\n");
       sb.append("| method |");
       for (int k : kset) {
         sb.append(" K=").append(k).append(" |");
