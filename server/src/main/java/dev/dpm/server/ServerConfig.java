@@ -35,6 +35,10 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param progressIntervalMs minimum time between two progress events of one job
  * @param previewIntervalMs minimum time between two preview events of one job
  * @param warmup whether to run warm-up evaluations before reporting ready
+ * @param batchWindowMs when a job arrives at an idle engine, the first evaluation waits up to this
+ *     long for more jobs, so that a burst of submissions starts in step (0 = never wait)
+ * @param batchGapMs the wait ends as soon as no job has arrived for this long (a lone job waits
+ *     just this)
  * @param intraOpThreads libtorch intra-op (OpenMP) threads per evaluation, set before the first
  *     network is loaded (0 = libtorch's default, one per core). On a CPU host shared with other
  *     work, 1 avoids the barrier stalls of an oversubscribed thread team
@@ -61,6 +65,8 @@ public record ServerConfig(
     long progressIntervalMs,
     long previewIntervalMs,
     boolean warmup,
+    long batchWindowMs,
+    long batchGapMs,
     int intraOpThreads,
     java.util.List<Path> calibrationDataDirs) {
 
@@ -76,6 +82,7 @@ public record ServerConfig(
     check(maxActiveJobs >= 1, "maxActiveJobs must be at least 1");
     check(retentionHours >= 0, "retentionHours must be >= 0");
     check(shutdownGraceSeconds >= 0, "shutdownGraceSeconds must be >= 0");
+    check(batchWindowMs >= 0 && batchGapMs >= 0, "batchWindowMs and batchGapMs must be >= 0");
     check(intraOpThreads >= 0, "intraOpThreads must be >= 0 (0 = libtorch's default)");
     check(device != null && device.matches("auto|cpu|gpu(:\\d+)?"), "device must be auto, cpu, gpu or gpu:N");
     models = models == null ? null : java.util.List.copyOf(models);
@@ -114,6 +121,7 @@ public record ServerConfig(
         .put("shutdownGraceSeconds", shutdownGraceSeconds)
         .put("progressIntervalMs", progressIntervalMs).put("previewIntervalMs", previewIntervalMs)
         .put("warmup", warmup)
+        .put("batchWindowMs", batchWindowMs).put("batchGapMs", batchGapMs)
         .put("intraOpThreads", intraOpThreads)
         .put("calibrationDataDirs", calibrationDataDirs.stream().map(Path::toString).toList());
   }
@@ -138,6 +146,8 @@ public record ServerConfig(
     private long progressIntervalMs = 100;
     private long previewIntervalMs = 250;
     private boolean warmup = true;
+    private long batchWindowMs = 100;
+    private long batchGapMs = 10;
     private int intraOpThreads;
     private java.util.List<Path> calibrationDataDirs = java.util.List.of();
 
@@ -179,6 +189,10 @@ public record ServerConfig(
     public Builder previewIntervalMs(long v) { previewIntervalMs = v; return this; }
     /** @param v warm-up @return this */
     public Builder warmup(boolean v) { warmup = v; return this; }
+    /** @param v longest batching wait at an idle engine, ms @return this */
+    public Builder batchWindowMs(long v) { batchWindowMs = v; return this; }
+    /** @param v arrival gap that ends the batching wait, ms @return this */
+    public Builder batchGapMs(long v) { batchGapMs = v; return this; }
     /** @param v libtorch intra-op threads (0 = default) @return this */
     public Builder intraOpThreads(int v) { intraOpThreads = v; return this; }
     /** @param v folders calibration data may be read from @return this */
@@ -221,6 +235,8 @@ public record ServerConfig(
             case "previewIntervalMs" -> previewIntervalMs = Long.parseLong(s);
             case "warmup" -> warmup = Boolean.parseBoolean(s);
             case "intraOpThreads" -> intraOpThreads = Integer.parseInt(s);
+            case "batchWindowMs" -> batchWindowMs = Long.parseLong(s);
+            case "batchGapMs" -> batchGapMs = Long.parseLong(s);
             case "calibrationDataDirs" -> calibrationDataDirs = (v instanceof java.util.List<?> l
                 ? l.stream().map(String::valueOf)
                 : java.util.Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()))
@@ -286,7 +302,7 @@ public record ServerConfig(
     public ServerConfig build() {
       return new ServerConfig(host, port, dataDir, modelsDir, models, device, maxBatch, maxBodyBytes,
           maxN, maxSteps, maxQueuedJobs, maxQueuedWork, maxActiveJobs, retentionHours,
-          shutdownGraceSeconds, progressIntervalMs, previewIntervalMs, warmup, intraOpThreads,
+          shutdownGraceSeconds, progressIntervalMs, previewIntervalMs, warmup, batchWindowMs, batchGapMs, intraOpThreads,
           calibrationDataDirs);
     }
   }

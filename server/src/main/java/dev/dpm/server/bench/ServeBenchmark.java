@@ -446,7 +446,7 @@ public final class ServeBenchmark {
         .append(o.threads() == 0 ? "libtorch default" : Integer.toString(o.threads())).append("; ")
         .append(LocalDate.now()).append("  \n");
     sb.append("Model: `").append(r.spec().name()).append("` (").append(Arrays.toString(r.spec().sampleShape()))
-        .append(", ").append(r.spec().raw().path("provenance").path("parameters").asText("?"))
+        .append(", ").append(parameters(r.spec()))
         .append(" parameters, TorchScript). Every job: `").append(o.sampler()).append("`, ").append(o.steps())
         .append(" steps, outputs npy. The server runs in-process on a free port and is driven over HTTP; ")
         .append("completion and progress come from the `/v1/events` WebSocket.  \n");
@@ -519,6 +519,13 @@ public final class ServeBenchmark {
       // not Linux
     }
     return System.getProperty("os.arch");
+  }
+
+  /** The parameter count a manifest records (fixtures: provenance.parameters; trained: training.params). */
+  private static String parameters(ModelSpec spec) {
+    var raw = spec.raw();
+    String p = raw.path("provenance").path("parameters").asText("");
+    return p.isEmpty() ? raw.path("training").path("params").asText("?") : p;
   }
 
   private static String overheadRow(String batch, double bare, double inside, double wall) {

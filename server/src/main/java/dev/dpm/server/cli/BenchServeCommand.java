@@ -106,7 +106,7 @@ public final class BenchServeCommand implements Callable<Integer> {
   }
 
   /**
-   * Runs the benchmark on its own (until the lead registers it under {@code bench}).
+   * Runs the benchmark on its own, without the {@code dpm} front end.
    *
    * @param args arguments
    */

@@ -59,6 +59,8 @@ public final class BatchEngine implements AutoCloseable {
   private volatile double rowsPerSecond;
   private volatile Thread thread;
   private int rotation;
+  private volatile long windowNanos;
+  private volatile long gapNanos;
 
   /**
    * @param name model name (thread name, metric tag)
@@ -206,7 +208,22 @@ public final class BatchEngine implements AutoCloseable {
     }
   }
 
-  private void iterate() throws InterruptedException {
+  /**
+   * Sets the batching window: when a job arrives at an idle engine, the first evaluation waits for
+   * more jobs as long as they keep arriving at most {@code gapMs} apart, for at most
+   * {@code windowMs} in all (or until {@code maxBatch} rows are waiting), so that a burst of
+   * submissions starts in step and shares full batches. A lone job waits {@code gapMs}. 0 disables.
+   *
+   * @param windowMs the longest wait
+   * @param gapMs the longest pause between two arrivals that still extends the wait
+   */
+  public void batchWindow(long windowMs, long gapMs) {
+    this.windowNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, windowMs));
+    this.gapNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, gapMs));
+  }
+
+  private int admitAll() {
+    int n = 0;
     EngineJob admitted;
     while ((admitted = admissions.poll()) != null) {
       admitted.startedNanos = System.nanoTime();
@@ -216,7 +233,42 @@ public final class BatchEngine implements AutoCloseable {
         finish(admitted);
       } else {
         active.add(admitted);
+        n++;
       }
+    }
+    return n;
+  }
+
+  /** Waits for the rest of a burst (see {@link #batchWindow}) after the engine was idle. */
+  private void gatherBurst() throws InterruptedException {
+    long start = System.nanoTime();
+    long last = start;
+    while (running) {
+      int rows = 0;
+      for (EngineJob j : active) {
+        rows += j.live;
+      }
+      long now = System.nanoTime();
+      long until = Math.min(start + windowNanos, last + gapNanos);
+      if (rows >= maxBatch || now >= until) {
+        return;
+      }
+      synchronized (signal) {
+        if (admissions.isEmpty()) {
+          long ms = TimeUnit.NANOSECONDS.toMillis(until - now);
+          signal.wait(Math.max(1, ms));
+        }
+      }
+      if (admitAll() > 0) {
+        last = System.nanoTime();
+      }
+    }
+  }
+
+  private void iterate() throws InterruptedException {
+    boolean idle = active.isEmpty();
+    if (admitAll() > 0 && idle && windowNanos > 0 && gapNanos > 0) {
+      gatherBurst();
     }
     if (active.isEmpty()) {
       synchronized (signal) {

@@ -158,9 +158,11 @@ public final class JobService implements EngineListener, AutoCloseable {
     this.samplers = samplers;
     this.events = events;
     for (ServedModel m : models.all()) {
-      engines.put(m.name(), new BatchEngine(m.name(), m.predictor(), config.maxBatch(),
+      BatchEngine e = new BatchEngine(m.name(), m.predictor(), config.maxBatch(),
           Math.max(1.0, m.context().schedule().steps() / 2.0), this, registry,
-          config.progressIntervalMs(), config.previewIntervalMs()));
+          config.progressIntervalMs(), config.previewIntervalMs());
+      e.batchWindow(config.batchWindowMs(), config.batchGapMs());
+      engines.put(m.name(), e);
     }
     for (JobStatus s : JobStatus.values()) {
       statusCounts.put(s, 0L);
