@@ -218,21 +218,4 @@ public final class GaussianMixturePredictor implements NoisePredictor {
     }
     return r;
   }
-
-  /**
-   * The closed-form Γ^eps for Gaussian data N(μ, s² I) (reference §7):
-   * Γ^eps_n = E‖ε*(x_n, n)‖²/d = β̄_n/(ᾱ_n s² + β̄_n), with Γ^eps_0 = 0.
-   *
-   * @param schedule the forward process
-   * @param s2 the data variance s²
-   * @return Γ^eps[0..N]
-   */
-  public static double[] exactGammaIsotropic(NoiseSchedule schedule, double s2) {
-    int n = schedule.steps();
-    double[] g = new double[n + 1];
-    for (int i = 1; i <= n; i++) {
-      g[i] = schedule.betaBar(i) / (schedule.alphaBar(i) * s2 + schedule.betaBar(i));
-    }
-    return g;
-  }
 }

@@ -19,7 +19,7 @@ final class Oracles {
   static final ModelContext CTX = new ModelContext(SCHED, 2, DataRange.UNBOUNDED, false, null);
   /** Context with the Gaussian's exact Γ. */
   static final ModelContext GAUSSIAN_CTX = new ModelContext(SCHED, 2, DataRange.UNBOUNDED, false,
-      GaussianMixturePredictor.exactGammaIsotropic(SCHED, 0.25));
+      dev.dpm.core.moments.Moments.isotropicGaussian(SCHED, 0.25));
 
   private Oracles() {}
 

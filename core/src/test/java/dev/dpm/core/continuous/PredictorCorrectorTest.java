@@ -51,7 +51,7 @@ class PredictorCorrectorTest {
 
   @Test
   void perSampleNormsAreBiasedInLowDimensionOnly() {
-    double[] gamma = GaussianMixturePredictor.exactGammaIsotropic(Oracles.SCHED, 0.25);
+    double[] gamma = dev.dpm.core.moments.Moments.isotropicGaussian(Oracles.SCHED, 0.25);
     double low = variance(2, 500, PredictorCorrector.Norms.SAMPLE, gamma);
     double lowExpected = variance(2, 2000, PredictorCorrector.Norms.EXPECTED, gamma);
     double high = variance(256, 60, PredictorCorrector.Norms.SAMPLE, gamma);

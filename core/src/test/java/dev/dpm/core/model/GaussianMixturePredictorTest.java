@@ -117,7 +117,7 @@ class GaussianMixturePredictorTest {
   /** Γ^eps by Monte Carlo over exact data with the oracle equals the closed form within 4 SE. */
   @Test
   void monteCarloGammaMatchesClosedForm() throws IOException {
-    double[] exact = GaussianMixturePredictor.exactGammaIsotropic(LINEAR, 0.25);
+    double[] exact = dev.dpm.core.moments.Moments.isotropicGaussian(LINEAR, 0.25);
     assertEquals(0.366579, exact[112], 1e-6);
     assertEquals(0.999990, exact[1000], 1e-6);
     assertEquals(0.0, exact[0]);

@@ -17,7 +17,7 @@ final class Oracles {
   static final MixtureSpec GAUSSIAN = read("gaussian");
   static final MixtureSpec RING = read("gmm-ring-2d");
   /** Γ^eps of N(0, 0.25 I) in closed form (reference §7). */
-  static final double[] GAMMA_GAUSSIAN = GaussianMixturePredictor.exactGammaIsotropic(LINEAR, 0.25);
+  static final double[] GAMMA_GAUSSIAN = dev.dpm.core.moments.Moments.isotropicGaussian(LINEAR, 0.25);
   private static double[] gammaRing;
 
   private Oracles() {}

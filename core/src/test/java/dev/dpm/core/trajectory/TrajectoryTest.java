@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class TrajectoryTest {
   private static final NoiseSchedule LINEAR = NoiseSchedule.linear(1000);
-  private static final double[] GAMMA_GAUSS = GaussianMixturePredictor.exactGammaIsotropic(LINEAR, 0.25);
+  private static final double[] GAMMA_GAUSS = dev.dpm.core.moments.Moments.isotropicGaussian(LINEAR, 0.25);
 
   private static int[] range(int from, int to) {
     int[] r = new int[to - from + 1];

@@ -27,7 +27,7 @@ class CalibrateCommandTest {
     assertEquals(0, r.code(), r.toString());
     assertEquals("monte-carlo", r.json().get("estimator").asText());
     Gamma g = Gamma.read(models.resolve("gaussian/gamma.json"));
-    double[] exact = GaussianMixturePredictor.exactGammaIsotropic(NoiseSchedule.linear(1000), 0.25);
+    double[] exact = dev.dpm.core.moments.Moments.isotropicGaussian(NoiseSchedule.linear(1000), 0.25);
     int outside = 0;
     for (int n = 1; n <= 1000; n++) {
       double z = (g.get(n) - exact[n]) / g.stdError()[n];
