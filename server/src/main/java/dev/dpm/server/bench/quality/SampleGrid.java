@@ -1,6 +1,7 @@
 package dev.dpm.server.bench.quality;
 
 import dev.dpm.core.model.DataRange;
+import dev.dpm.server.cli.ImageGrid;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,12 +10,10 @@ import java.nio.file.StandardCopyOption;
 import javax.imageio.ImageIO;
 
 /**
- * A PNG grid of image samples: values in the data range map to 0..255, ⌈√n⌉ columns, 2-pixel
+ * A PNG grid of image samples, drawn by {@link ImageGrid#render} (the CLI's grid): values in the data range map to 0..255, ⌈√n⌉ columns, 2-pixel
  * gutters; one channel is grey, three are RGB.
  */
 public final class SampleGrid {
-  private static final int GUTTER = 2;
-
   private SampleGrid() {}
 
   /**
@@ -26,33 +25,12 @@ public final class SampleGrid {
    * @throws IOException if the file cannot be written
    */
   public static void write(Path file, float[][] samples, int n, int[] shape, DataRange range) throws IOException {
-    if (shape.length != 3 || (shape[0] != 1 && shape[0] != 3)) {
-      throw new IllegalArgumentException("a sample grid needs samples of shape [1|3, H, W]");
-    }
-    int c = shape[0];
-    int h = shape[1];
-    int w = shape[2];
-    int cols = (int) Math.ceil(Math.sqrt(n));
-    int rows = (n + cols - 1) / cols;
-    BufferedImage img = new BufferedImage(GUTTER + cols * (w + GUTTER), GUTTER + rows * (h + GUTTER),
-        BufferedImage.TYPE_INT_RGB);
-    double lo = range.bounded() ? range.low() : -1;
-    double hi = range.bounded() ? range.high() : 1;
+    int d = samples[0].length;
+    float[] flat = new float[n * d];
     for (int i = 0; i < n; i++) {
-      int x0 = GUTTER + (i % cols) * (w + GUTTER);
-      int y0 = GUTTER + (i / cols) * (h + GUTTER);
-      float[] s = samples[i];
-      for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          int p = y * w + x;
-          int r = level(s[p], lo, hi);
-          int g = c == 3 ? level(s[p + h * w], lo, hi) : r;
-          int b = c == 3 ? level(s[p + 2 * h * w], lo, hi) : r;
-          img.setRGB(x0 + x, y0 + y, (r << 16) | (g << 8) | b);
-        }
-      }
+      System.arraycopy(samples[i], 0, flat, i * d, d);
     }
-    save(img, file);
+    save(ImageGrid.render(flat, n, shape, range), file);
   }
 
   /**
@@ -74,10 +52,5 @@ public final class SampleGrid {
     } finally {
       Files.deleteIfExists(tmp);
     }
-  }
-
-  private static int level(float v, double lo, double hi) {
-    long u = Math.round((v - lo) / (hi - lo) * 255.0);
-    return (int) Math.max(0, Math.min(255, u));
   }
 }
