@@ -4,6 +4,11 @@ package dev.dpm.core.moments;
 public enum Estimator {
   /** The Monte-Carlo average over data of the official code (reference §4.1). */
   MONTE_CARLO("monte-carlo"),
+  /**
+   * The Monte-Carlo average with ‖ε‖²/d of the noise that made x_n as a control variate
+   * ({@link Moments.Options#controlVariate()}).
+   */
+  MONTE_CARLO_CONTROL_VARIATE("monte-carlo-control-variate"),
   /** An exact closed form (e.g. the isotropic-Gaussian oracle). */
   CLOSED_FORM("closed-form");
 
@@ -29,6 +34,6 @@ public enum Estimator {
         return e;
       }
     }
-    throw new IllegalArgumentException("unknown estimator '" + name + "' (monte-carlo, closed-form)");
+    throw new IllegalArgumentException("unknown estimator '" + name + "' (monte-carlo, monte-carlo-control-variate, closed-form)");
   }
 }

@@ -135,6 +135,7 @@ public final class Gamma {
       p.put("modelSha256", provenance.modelSha256());
       p.put("data", provenance.data());
       p.put("samples", provenance.samples());
+      p.put("rowsPerStep", provenance.rowsPerStep());
       p.put("seed", provenance.seed());
       p.put("estimator", provenance.estimator().wireName());
       p.put("created", provenance.created() == null ? null : provenance.created().toString());
@@ -245,8 +246,10 @@ public final class Gamma {
         }
       }
       String est = text(p, "estimator");
-      prov = new Provenance(text(p, "modelSha256"), text(p, "data"), p.path("samples").asInt(0),
-          p.path("seed").asLong(0), est == null ? Estimator.MONTE_CARLO : Estimator.parse(est), created, sched);
+      int samples = p.path("samples").asInt(0);
+      prov = new Provenance(text(p, "modelSha256"), text(p, "data"), samples,
+          p.path("seed").asLong(0), est == null ? Estimator.MONTE_CARLO : Estimator.parse(est), created, sched,
+          p.path("rowsPerStep").asInt(samples));
     }
     return new Gamma(g, se, prov);
   }

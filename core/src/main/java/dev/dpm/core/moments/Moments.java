@@ -26,11 +26,14 @@ public final class Moments {
    * @param steps the steps estimated, ascending, [S]
    * @param mean Γ^eps at those steps, [S]
    * @param stdError standard error of each mean (sample std over rows / √M), [S]
-   * @param samples M, the rows averaged
+   * @param samples M, the distinct data rows used
+   * @param rowsPerStep the rows averaged at each step (M for the official estimator)
    * @param seed the noise seed
    * @param data description of the data
+   * @param estimator plain Monte-Carlo or with the control variate
    */
-  public record Estimate(int[] steps, double[] mean, double[] stdError, int samples, long seed, String data) {
+  public record Estimate(int[] steps, double[] mean, double[] stdError, int samples, int rowsPerStep, long seed,
+      String data, Estimator estimator) {
     /**
      * The full Γ vector (index 0 = 0), when every step 1..N was estimated.
      *
@@ -61,6 +64,16 @@ public final class Moments {
   }
 
   /**
+   * @param rows M
+   * @param steps number of steps estimated
+   * @param options rows per step
+   * @return the number of network evaluations (rows) an estimate with these options takes
+   */
+  public static long evaluations(int rows, int steps, Options options) {
+    return (long) options.rowsUsed(rows) * steps;
+  }
+
+  /**
    * Estimates Γ^eps at every step 1..N.
    *
    * @param model the ε predictor
@@ -74,15 +87,177 @@ public final class Moments {
    */
   public static Estimate estimate(NoisePredictor model, NoiseSchedule sched, DataSet data, long seed,
       int batchSize, LongConsumer progress) {
+    return estimate(model, sched, data, seed, batchSize, Options.PLAIN, progress);
+  }
+
+  /**
+   * Estimates Γ^eps at every step 1..N.
+   *
+   * @param model the ε predictor
+   * @param sched the model's schedule
+   * @param data M data rows in model coordinates
+   * @param seed noise seed
+   * @param batchSize rows per evaluation
+   * @param options rows per step and control variate
+   * @param progress cumulative evaluations done (may be null)
+   * @return the estimate
+   */
+  public static Estimate estimate(NoisePredictor model, NoiseSchedule sched, DataSet data, long seed,
+      int batchSize, Options options, LongConsumer progress) {
     int[] all = new int[sched.steps()];
     for (int i = 0; i < all.length; i++) {
       all[i] = i + 1;
     }
-    return estimateAt(model, sched, data, all, seed, batchSize, progress);
+    return estimateAt(model, sched, data, all, seed, batchSize, options, progress);
   }
 
   /**
-   * Estimates Γ^eps at the given steps.
+   * How rows are spread over steps and averaged.
+   *
+   * @param rowsPerStep m, the rows averaged at each step (1 ≤ m ≤ M; 0 means all M). With m &lt; M,
+   *     step k (0-based among the estimated steps) uses rows (k·m + j) mod M, j = 0..m−1, so every
+   *     row is used equally often and the cost is m·S instead of M·S evaluations
+   * @param controlVariate whether to use Q = ‖ε‖²/d, the noise that made x_n (E Q = 1 exactly), as a
+   *     control variate: Γ̂ = P̄ − ĉ(Q̄ − 1) with ĉ the fitted slope of P on Q. Unbiased to O(1/m),
+   *     and far less noisy at large n where ε_θ ≈ ε (needs m ≥ 3)
+   */
+  public record Options(int rowsPerStep, boolean controlVariate) {
+    /** The official code's estimator: every row at every step, plain mean. */
+    public static final Options PLAIN = new Options(0, false);
+
+    /** Validates the fields. */
+    public Options {
+      if (rowsPerStep < 0) {
+        throw new IllegalArgumentException("rowsPerStep must be >= 0 (0 = all rows), got " + rowsPerStep);
+      }
+    }
+
+    /**
+     * @param m M, the rows available
+     * @return the rows used per step
+     */
+    public int rowsUsed(int m) {
+      return rowsPerStep == 0 ? m : Math.min(rowsPerStep, m);
+    }
+
+    /** @return the estimator recorded in provenance */
+    public Estimator estimator() {
+      return controlVariate ? Estimator.MONTE_CARLO_CONTROL_VARIATE : Estimator.MONTE_CARLO;
+    }
+  }
+
+  /**
+   * Running sums of the per-row statistics P = mean_j ε_θ(x_n)_j² and Q = mean_j ε_j² at S steps,
+   * shifted by 1 (both are near 1 at large n, so the shifted sums keep their small spread exact).
+   * Rows may arrive in any step order; within a step, summation is in arrival order.
+   */
+  public static final class Accumulator {
+    private final long[] count;
+    private final double[] sa;
+    private final double[] saa;
+    private final double[] sb;
+    private final double[] sbb;
+    private final double[] sab;
+
+    /** @param steps S, the number of steps accumulated */
+    public Accumulator(int steps) {
+      count = new long[steps];
+      sa = new double[steps];
+      saa = new double[steps];
+      sb = new double[steps];
+      sbb = new double[steps];
+      sab = new double[steps];
+    }
+
+    /**
+     * Adds one row.
+     *
+     * @param k step index in [0, S)
+     * @param eps the network's outputs ε_θ(x_n, n), [B, d]
+     * @param epsOffset where this row starts in {@code eps}
+     * @param noise the ε that made x_n, [d] (from index 0)
+     * @param d values per row
+     */
+    public void add(int k, float[] eps, int epsOffset, float[] noise, int d) {
+      double p = 0;
+      double q = 0;
+      for (int j = 0; j < d; j++) {
+        double e = eps[epsOffset + j];
+        double z = noise[j];
+        p += e * e;
+        q += z * z;
+      }
+      double a = p / d - 1; // P − 1
+      double b = q / d - 1; // Q − 1
+      count[k]++;
+      sa[k] += a;
+      saa[k] += a * a;
+      sb[k] += b;
+      sbb[k] += b * b;
+      sab[k] += a * b;
+    }
+
+    /** Clears every sum. */
+    public void reset() {
+      java.util.Arrays.fill(count, 0);
+      java.util.Arrays.fill(sa, 0);
+      java.util.Arrays.fill(saa, 0);
+      java.util.Arrays.fill(sb, 0);
+      java.util.Arrays.fill(sbb, 0);
+      java.util.Arrays.fill(sab, 0);
+    }
+
+    /**
+     * The estimate at step index k: {mean, standard error}.
+     *
+     * <p>Plain: Γ̂ = P̄, SE = s_P/√m. Control variate (regression estimator): ĉ = S_PQ/S_QQ,
+     * Γ̂ = P̄ − ĉ(Q̄ − 1), SE² = s²_res (1/m + (Q̄ − 1)²/S_QQ) with s²_res = (S_PP − ĉ S_PQ)/(m − 2).
+     *
+     * @param k step index
+     * @param controlVariate whether to use the control variate
+     * @return {mean, stdError}
+     */
+    public double[] result(int k, boolean controlVariate) {
+      long m = count[k];
+      if (m < 2 || (controlVariate && m < 3)) {
+        throw new IllegalStateException("step index " + k + " has " + m + " rows, too few for an estimate");
+      }
+      double ma = sa[k] / m;
+      double spp = Math.max(0.0, saa[k] - m * ma * ma);
+      if (!controlVariate) {
+        return new double[] {1 + ma, Math.sqrt(spp / (m - 1) / m)};
+      }
+      double mb = sb[k] / m;
+      double sqq = Math.max(0.0, sbb[k] - m * mb * mb);
+      double spq = sab[k] - m * ma * mb;
+      double c = sqq > 0 ? spq / sqq : 0.0;
+      double res = Math.max(0.0, (spp - c * spq) / (m - 2));
+      double se2 = res * (1.0 / m + (sqq > 0 ? mb * mb / sqq : 0.0));
+      return new double[] {1 + ma - c * mb, Math.sqrt(se2)};
+    }
+
+    /**
+     * @param steps the steps accumulated, [S]
+     * @param samples M
+     * @param seed noise seed
+     * @param data data description
+     * @param options how rows were used
+     * @return the estimate
+     */
+    public Estimate finish(int[] steps, int samples, long seed, String data, Options options) {
+      double[] mean = new double[steps.length];
+      double[] se = new double[steps.length];
+      for (int k = 0; k < steps.length; k++) {
+        double[] r = result(k, options.controlVariate());
+        mean[k] = r[0];
+        se[k] = r[1];
+      }
+      return new Estimate(steps.clone(), mean, se, samples, options.rowsUsed(samples), seed, data, options.estimator());
+    }
+  }
+
+  /**
+   * Estimates Γ^eps at the given steps with the official code's estimator ({@link Options#PLAIN}).
    *
    * @param model the ε predictor
    * @param sched the model's schedule
@@ -96,6 +271,25 @@ public final class Moments {
    */
   public static Estimate estimateAt(NoisePredictor model, NoiseSchedule sched, DataSet data, int[] steps,
       long seed, int batchSize, LongConsumer progress) {
+    return estimateAt(model, sched, data, steps, seed, batchSize, Options.PLAIN, progress);
+  }
+
+  /**
+   * Estimates Γ^eps at the given steps.
+   *
+   * @param model the ε predictor
+   * @param sched the model's schedule
+   * @param data M ≥ 2 data rows in model coordinates
+   * @param steps strictly ascending steps in [1, N]
+   * @param seed noise seed
+   * @param batchSize rows per evaluation (≥ 1)
+   * @param options rows per step and control variate
+   * @param progress cumulative evaluations done, out of {@code rowsUsed(M)·S} (may be null)
+   * @return the estimate
+   * @throws CancellationException if the thread is interrupted between batches
+   */
+  public static Estimate estimateAt(NoisePredictor model, NoiseSchedule sched, DataSet data, int[] steps,
+      long seed, int batchSize, Options options, LongConsumer progress) {
     int d = data.dimension();
     int m = data.size();
     if (model.dimension() != d) {
@@ -103,6 +297,11 @@ public final class Moments {
     }
     if (m < 2) {
       throw new IllegalArgumentException("the Monte-Carlo estimate needs at least 2 data rows, got " + m);
+    }
+    int per = options.rowsUsed(m);
+    if (per < (options.controlVariate() ? 3 : 2)) {
+      throw new IllegalArgumentException("rows per step must be at least " + (options.controlVariate() ? 3 : 2)
+          + ", got " + per);
     }
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be >= 1");
@@ -113,11 +312,10 @@ public final class Moments {
       }
     }
     NoiseSource noise = new NoiseSource(seed);
-    double[] sum = new double[steps.length];
-    double[] sumSq = new double[steps.length];
-    long total = evaluations(m, steps.length);
+    Accumulator acc = new Accumulator(steps.length);
+    long total = (long) per * steps.length;
     float[] x0 = new float[d];
-    float[] eps = new float[d];
+    float[] eps = new float[batchSize * d]; // [B, d], the noise of each row
     float[] x = new float[batchSize * d]; // [B, d]
     double[] time = new double[batchSize];
     int[] rowStep = new int[batchSize]; // index into steps of each row of the batch
@@ -127,17 +325,19 @@ public final class Moments {
         throw new CancellationException("Γ estimation interrupted");
       }
       int b = (int) Math.min(batchSize, total - done);
+      float[] z = new float[d];
       for (int r = 0; r < b; r++) {
         long p = done + r;
-        int k = (int) (p / m);
-        int row = (int) (p % m);
+        int k = (int) (p / per);
+        int row = (int) (((long) k * per + p % per) % m); // = p % m when per = M
         int n = steps[k];
         data.copyRow(row, x0, 0);
-        noise.gaussian(row, n, eps);
+        noise.gaussian(row, n, z);
+        System.arraycopy(z, 0, eps, r * d, d);
         double sa = Math.sqrt(sched.alphaBar(n));
         double sb = Math.sqrt(sched.betaBar(n));
         for (int j = 0; j < d; j++) {
-          x[r * d + j] = (float) (sa * x0[j] + sb * eps[j]); // x_n = √ᾱ_n x₀ + √β̄_n ε
+          x[r * d + j] = (float) (sa * x0[j] + sb * z[j]); // x_n = √ᾱ_n x₀ + √β̄_n ε
         }
         time[r] = n;
         rowStep[r] = k;
@@ -146,28 +346,15 @@ public final class Moments {
       double[] ts = b == batchSize ? time : java.util.Arrays.copyOf(time, b);
       float[] out = model.predictEps(xs, ts, b); // [b, d]
       for (int r = 0; r < b; r++) {
-        double ms = 0;
-        for (int j = 0; j < d; j++) {
-          double e = out[r * d + j];
-          ms += e * e;
-        }
-        ms /= d; // mean of squares over coordinates
-        sum[rowStep[r]] += ms;
-        sumSq[rowStep[r]] += ms * ms;
+        System.arraycopy(eps, r * d, z, 0, d);
+        acc.add(rowStep[r], out, r * d, z, d);
       }
       done += b;
       if (progress != null) {
         progress.accept(done);
       }
     }
-    double[] mean = new double[steps.length];
-    double[] se = new double[steps.length];
-    for (int k = 0; k < steps.length; k++) {
-      mean[k] = sum[k] / m;
-      double var = Math.max(0.0, (sumSq[k] - m * mean[k] * mean[k]) / (m - 1));
-      se[k] = Math.sqrt(var / m);
-    }
-    return new Estimate(steps.clone(), mean, se, m, seed, data.describe());
+    return acc.finish(steps, m, seed, data.describe(), options);
   }
 
   /**

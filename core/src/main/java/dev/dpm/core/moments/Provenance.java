@@ -13,6 +13,8 @@ import java.time.temporal.ChronoUnit;
  * @param estimator how Γ was obtained
  * @param created when, to the second
  * @param schedule the schedule it belongs to (null when unknown)
+ * @param rowsPerStep rows averaged at each step (= samples for the official estimator; 0 for a
+ *     closed form)
  */
 public record Provenance(
     String modelSha256,
@@ -21,7 +23,8 @@ public record Provenance(
     long seed,
     Estimator estimator,
     Instant created,
-    ScheduleInfo schedule) {
+    ScheduleInfo schedule,
+    int rowsPerStep) {
 
   /**
    * Provenance of a Monte-Carlo estimate made now.
@@ -35,7 +38,20 @@ public record Provenance(
    */
   public static Provenance monteCarlo(
       String modelSha256, String data, int samples, long seed, ScheduleInfo schedule) {
-    return new Provenance(modelSha256, data, samples, seed, Estimator.MONTE_CARLO, now(), schedule);
+    return new Provenance(modelSha256, data, samples, seed, Estimator.MONTE_CARLO, now(), schedule, samples);
+  }
+
+  /**
+   * Provenance of an estimate made now, with its estimator and rows per step.
+   *
+   * @param modelSha256 model file hash (null for oracles)
+   * @param estimate the estimate
+   * @param schedule schedule info
+   * @return the provenance
+   */
+  public static Provenance of(String modelSha256, Moments.Estimate estimate, ScheduleInfo schedule) {
+    return new Provenance(modelSha256, estimate.data(), estimate.samples(), estimate.seed(), estimate.estimator(),
+        now(), schedule, estimate.rowsPerStep());
   }
 
   /**
@@ -46,7 +62,7 @@ public record Provenance(
    * @return the provenance
    */
   public static Provenance closedForm(String what, ScheduleInfo schedule) {
-    return new Provenance(null, what, 0, 0, Estimator.CLOSED_FORM, now(), schedule);
+    return new Provenance(null, what, 0, 0, Estimator.CLOSED_FORM, now(), schedule, 0);
   }
 
   private static Instant now() {

@@ -41,6 +41,23 @@ class GammaTest {
   }
 
   @Test
+  void controlVariateProvenanceRoundTripsWithRowsPerStep() throws IOException {
+    NoiseSchedule sched = NoiseSchedule.linear(25);
+    DataSet data = MomentsTest.gaussianRows(16, 2, 0.25, 3);
+    Moments.Estimate est = Moments.estimate(new IsotropicGaussianEps(sched, 2, 0, 0.25), sched, data, 42, 8,
+        new Moments.Options(5, true), null);
+    Gamma g = est.toGamma(25, Provenance.of("ABCDEF", est, ScheduleInfo.of("linear", sched)));
+    Path f = dir.resolve("gamma-cv.json");
+    g.write(f);
+    Gamma r = Gamma.read(f, sched);
+    assertEquals(g.provenance(), r.provenance());
+    assertEquals(Estimator.MONTE_CARLO_CONTROL_VARIATE, r.provenance().estimator());
+    assertEquals(16, r.provenance().samples());
+    assertEquals(5, r.provenance().rowsPerStep());
+    assertTrue(Files.readString(f).contains("\"estimator\" : \"monte-carlo-control-variate\""));
+  }
+
+  @Test
   void closedFormGammaRoundTrips() throws IOException {
     NoiseSchedule sched = NoiseSchedule.linear(30);
     Gamma g = Moments.isotropicGaussianGamma(sched, "linear", 0.25);

@@ -47,8 +47,7 @@ final class CalibrationPlan {
   private final long seed;
   private final boolean install;
   private final Path dataFile;
-  private final double[] sum; // [N+1], Σ over rows of mean_j ε_j² at step n
-  private final double[] sumSq; // [N+1]
+  private final Moments.Accumulator sums; // step index n − 1
   private volatile Gamma installed;
   private volatile Path installedFile;
 
@@ -58,9 +57,7 @@ final class CalibrationPlan {
     this.seed = seed;
     this.install = install;
     this.dataFile = dataFile;
-    int n = model.context().schedule().steps();
-    this.sum = new double[n + 1];
-    this.sumSq = new double[n + 1];
+    this.sums = new Moments.Accumulator(model.context().schedule().steps());
   }
 
   /**
@@ -113,8 +110,7 @@ final class CalibrationPlan {
 
   /** @return fresh processes, one per data row (accumulators reset) */
   List<SamplingProcess> processes() {
-    java.util.Arrays.fill(sum, 0);
-    java.util.Arrays.fill(sumSq, 0);
+    sums.reset();
     NoiseSource noise = new NoiseSource(seed);
     int m = data.size();
     List<SamplingProcess> ps = new ArrayList<>(m);
@@ -132,19 +128,13 @@ final class CalibrationPlan {
   Gamma result() {
     NoiseSchedule sched = model.context().schedule();
     int n = sched.steps();
-    int m = data.size();
     int[] steps = new int[n];
-    double[] mean = new double[n];
-    double[] se = new double[n];
-    for (int k = 1; k <= n; k++) { // as Moments.estimateAt
+    for (int k = 1; k <= n; k++) {
       steps[k - 1] = k;
-      mean[k - 1] = sum[k] / m;
-      double var = Math.max(0.0, (sumSq[k] - m * mean[k - 1] * mean[k - 1]) / (m - 1));
-      se[k - 1] = Math.sqrt(var / m);
     }
-    Moments.Estimate est = new Moments.Estimate(steps, mean, se, m, seed, data.describe());
+    Moments.Estimate est = sums.finish(steps, data.size(), seed, data.describe(), Moments.Options.PLAIN);
     String type = model.spec().schedule().kind().name().toLowerCase(Locale.ROOT).replace('_', '-');
-    return est.toGamma(n, Provenance.monteCarlo(model.sha256(), data.describe(), m, seed, ScheduleInfo.of(type, sched)));
+    return est.toGamma(n, Provenance.of(model.sha256(), est, ScheduleInfo.of(type, sched)));
   }
 
   /**
@@ -171,6 +161,7 @@ final class CalibrationPlan {
     private final NoiseSource noise;
     private final NoiseSchedule sched = model.context().schedule();
     private EvalRequest request; // for step n, built on demand and dropped after accept
+    private float[] noiseOfRequest; // the ε that made the request's x_n, [d]
     private int n = 1;
 
     Row(int row, NoiseSource noise) {
@@ -193,21 +184,16 @@ final class CalibrationPlan {
           x[j] = (float) (sa * x0[j] + sb * eps[j]); // x_n = √ᾱ_n x₀ + √β̄_n ε
         }
         request = new EvalRequest(x, n);
+        noiseOfRequest = eps;
       }
       return request;
     }
 
     @Override
     public void accept(float[] eps) {
-      double ms = 0;
-      for (float e : eps) {
-        double v = e;
-        ms += v * v;
-      }
-      ms /= eps.length; // mean over coordinates, as Moments
-      sum[n] += ms;
-      sumSq[n] += ms * ms;
+      sums.add(n - 1, eps, 0, noiseOfRequest, eps.length); // as Moments.estimateAt
       request = null;
+      noiseOfRequest = null;
       n++;
     }
 
