@@ -30,6 +30,17 @@ import java.util.Map;
  * {@code float[]}, so no native memory outlives the call and nothing is computed in place on
  * network outputs.
  *
+ * <p>Batch independence (the determinism rule): on CPU, libtorch's matrix kernels process rows in
+ * blocks, and the rows of an incomplete block at the end of a batch take a different code path
+ * that rounds differently (measured on this project's machines for every bundled network and test
+ * fixture: with 2 intra-op threads a row's ε is bit-identical across batch sizes that are multiples
+ * of 4 or at least 12, and differs by ~1e-7 relative otherwise; with 1 thread from 4 rows on). So
+ * every evaluation is padded with zero rows up to a multiple of {@link #batchQuantum()} (default
+ * {@value #DEFAULT_BATCH_QUANTUM}, system property {@value #BATCH_QUANTUM_PROPERTY}; 1 turns it
+ * off), which makes a row's ε independent of how many rows share its evaluation: a job batched
+ * with others gives the same bytes as the job alone. The cost is at most quantum − 1 extra rows per
+ * evaluation. {@code TorchScriptBatchIndependenceTest} checks it for every bundled network.
+ *
  * <p>Thread-safety: instances are thread-safe; {@link #predictEps} is {@code synchronized}, so
  * concurrent callers are served one batch at a time (libtorch uses its own intra-op threads for each
  * call). The server gives each model and device one engine thread anyway.
@@ -43,7 +54,14 @@ public final class TorchScriptPredictor implements NoisePredictor {
     }
   }
 
+  /** System property overriding the batch quantum. */
+  public static final String BATCH_QUANTUM_PROPERTY = "dpm.batch.quantum";
+
+  /** Evaluations are padded to a multiple of this many rows unless the property says otherwise. */
+  public static final int DEFAULT_BATCH_QUANTUM = 4;
+
   private final Model model;
+  private final int batchQuantum;
   private final int[] sampleShape; // e.g. [1, 28, 28]
   private final long[] batchShapeTail; // sampleShape as long[] for Shape
   private final int dimension;
@@ -82,6 +100,7 @@ public final class TorchScriptPredictor implements NoisePredictor {
     this.timeInput = timeInput;
     this.schedule = schedule;
     this.device = device == null ? Device.cpu() : device;
+    this.batchQuantum = quantumFromProperty();
     if (this.device.isGpu()) {
       int gpus = Engine.getEngine("PyTorch").getGpuCount();
       if (gpus <= this.device.getDeviceId()) {
@@ -133,24 +152,29 @@ public final class TorchScriptPredictor implements NoisePredictor {
           + " values and " + batch + " times, got " + x.length + " and " + time.length);
     }
     int steps = schedule.steps();
-    float[] t = new float[batch]; // [B], the network's time input
-    for (int i = 0; i < batch; i++) {
-      t[i] = (float) timeInput.networkTime(time[i], steps);
+    int padded = (batch + batchQuantum - 1) / batchQuantum * batchQuantum; // rows sent: whole blocks
+    float[] t = new float[padded]; // [P], the network's time input (padding rows: t of row 0)
+    for (int i = 0; i < padded; i++) {
+      t[i] = (float) timeInput.networkTime(time[i < batch ? i : 0], steps);
     }
+    float[] xp = padded == batch ? x : Arrays.copyOf(x, padded * dimension); // [P, d], zero rows appended
     long[] dims = new long[batchShapeTail.length + 1];
-    dims[0] = batch;
+    dims[0] = padded;
     System.arraycopy(batchShapeTail, 0, dims, 1, batchShapeTail.length);
     float[] out;
     try (NDManager step = model.getNDManager().newSubManager()) {
-      NDArray xs = step.create(x, new Shape(dims)); // [B, *sampleShape]
-      NDArray ts = step.create(t, new Shape(batch)); // [B]
+      NDArray xs = step.create(xp, new Shape(dims)); // [P, *sampleShape]
+      NDArray ts = step.create(t, new Shape(padded)); // [P]
       NDList result = model.getBlock().forward(new ParameterStore(step, false), new NDList(xs, ts), false);
       NDArray y = result.singletonOrThrow();
       if (!y.getShape().equals(new Shape(dims))) {
         throw new IllegalStateException("network returned shape " + y.getShape() + ", expected "
             + new Shape(dims) + " (forward(x [B, *shape], t [B]) -> [B, *shape])");
       }
-      out = y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(); // [B*d], host
+      out = y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(); // [P*d], host
+    }
+    if (padded != batch) {
+      out = Arrays.copyOf(out, batch * dimension); // [B*d], the padding rows dropped
     }
     if (prediction != PredictionType.EPS) {
       for (int i = 0; i < batch; i++) {
@@ -164,6 +188,27 @@ public final class TorchScriptPredictor implements NoisePredictor {
   @Override
   public int dimension() {
     return dimension;
+  }
+
+  /** @return the row multiple every evaluation is padded to (1 = no padding) */
+  public int batchQuantum() {
+    return batchQuantum;
+  }
+
+  private static int quantumFromProperty() {
+    String v = System.getProperty(BATCH_QUANTUM_PROPERTY);
+    if (v == null || v.isBlank()) {
+      return DEFAULT_BATCH_QUANTUM;
+    }
+    try {
+      int q = Integer.parseInt(v.strip());
+      if (q >= 1 && q <= 1024) {
+        return q;
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw new IllegalArgumentException(BATCH_QUANTUM_PROPERTY + " must be an integer in [1, 1024], got '" + v + "'");
   }
 
   /** @return the shape of one sample, e.g. [1, 28, 28] */
