@@ -67,6 +67,7 @@ class LifecycleTest {
       int step = -1;
       int progress = 0;
       int previews = 0;
+      long lastPreviewSeq = -1;
       for (JsonObject e : events) {
         assertTrue(e.getLong("seq") > seq, "seq increases: " + events);
         seq = e.getLong("seq");
@@ -79,6 +80,7 @@ class LifecycleTest {
         }
         if (e.getString("type").equals("preview")) {
           previews++;
+          lastPreviewSeq = e.getLong("seq");
           assertTrue(e.getString("png").length() > 100);
         }
       }
@@ -92,6 +94,20 @@ class LifecycleTest {
       Harness.Ws upToDate = h.ws("/v1/jobs/" + id + "/events?after=" + seq);
       assertEquals(1000, upToDate.closed.get(5, java.util.concurrent.TimeUnit.SECONDS));
       assertTrue(upToDate.events.isEmpty());
+      // a replay from the start carries, in seq order, the latest preview only (older ones are superseded)
+      Harness.Ws replay = h.ws("/v1/jobs/" + id + "/events?after=0");
+      List<JsonObject> again = new ArrayList<>();
+      JsonObject e;
+      do {
+        e = replay.next(5000);
+        again.add(e);
+      } while (!e.getString("type").equals("succeeded"));
+      List<Long> previewSeqs = again.stream().filter(x -> x.getString("type").equals("preview"))
+          .map(x -> x.getLong("seq")).toList();
+      assertEquals(List.of(lastPreviewSeq), previewSeqs, "replayed previews: " + again.stream().map(x -> x.getString("type") + x.getLong("seq")).toList());
+      for (int i = 1; i < again.size(); i++) {
+        assertTrue(again.get(i).getLong("seq") > again.get(i - 1).getLong("seq"), "replay in seq order");
+      }
     }
   }
 

@@ -16,9 +16,11 @@ import java.util.Map;
  * Fans job events out to WebSocket subscribers. All state lives on one Vert.x context: publishers
  * (engine, job threads) only enqueue with {@code runOnContext}, so they never block.
  *
- * <p>Per job it keeps the last {@value #RING} non-preview events, which lets a reconnecting
- * subscriber ({@code ?after=SEQ}) be replayed exactly what it missed; when the buffer no longer
- * reaches back that far, the subscriber gets one event describing the current state instead.
+ * <p>Per job it keeps the last {@value #RING} events, of which at most one preview (the latest:
+ * older previews are superseded), which lets a reconnecting subscriber ({@code ?after=SEQ}) be
+ * replayed what it missed in seq order, the current preview included; when the buffer no longer
+ * reaches back that far, the subscriber gets one event describing the current state instead,
+ * followed by the buffered events newer than it.
  *
  * <p>Slow consumers: while a socket's write queue is full, progress events are coalesced (only
  * the latest per job is kept and sent on drain), previews are dropped, and other events are
@@ -71,12 +73,13 @@ public final class EventHub implements EventSink {
   }
 
   private void deliver(String jobId, JsonObject event, boolean terminal) {
-    if (!"preview".equals(event.getString("type"))) {
-      ArrayDeque<JsonObject> ring = rings.computeIfAbsent(jobId, k -> new ArrayDeque<>());
-      ring.addLast(event);
-      if (ring.size() > RING) {
-        ring.removeFirst();
-      }
+    ArrayDeque<JsonObject> ring = rings.computeIfAbsent(jobId, k -> new ArrayDeque<>());
+    if ("preview".equals(event.getString("type"))) {
+      ring.removeIf(e -> "preview".equals(e.getString("type"))); // only the latest preview is kept
+    }
+    ring.addLast(event);
+    if (ring.size() > RING) {
+      ring.removeFirst();
     }
     List<Sub> subs = byJob.get(jobId);
     if (subs != null) {
@@ -112,7 +115,7 @@ public final class EventHub implements EventSink {
           && ring.peekFirst().getLong("seq") <= after + 1) {
         for (JsonObject e : List.copyOf(ring)) {
           if (e.getLong("seq") > after) {
-            send(s, jobId, e, isTerminal(e));
+            send(s, jobId, e, isTerminal(e), true);
           }
         }
         replayed = true;
@@ -130,7 +133,7 @@ public final class EventHub implements EventSink {
         if (ring != null && !s.closed) {
           for (JsonObject e : List.copyOf(ring)) {
             if (e.getLong("seq") > stateSeq) {
-              send(s, jobId, e, isTerminal(e));
+              send(s, jobId, e, isTerminal(e), true);
             }
           }
         }
@@ -187,6 +190,14 @@ public final class EventHub implements EventSink {
   }
 
   private void send(Sub s, String jobId, JsonObject e, boolean terminal) {
+    send(s, jobId, e, terminal, false);
+  }
+
+  /**
+   * @param replay whether e is replayed from the ring on subscribe: a replayed preview is the job's
+   *     only (latest) one and is queued rather than dropped while the new socket's queue is full
+   */
+  private void send(Sub s, String jobId, JsonObject e, boolean terminal, boolean replay) {
     if (s.closed) {
       return;
     }
@@ -208,7 +219,7 @@ public final class EventHub implements EventSink {
         s.pending.put(jobId, e);
         return;
       }
-      if ("preview".equals(type)) {
+      if ("preview".equals(type) && !replay) {
         return;
       }
     }

@@ -48,6 +48,18 @@ public final class ImageGrid {
    * @return the grid image
    */
   public static BufferedImage render(float[] samples, int n, int[] shape, DataRange range) {
+    return render(samples, n, shape, range, GUTTER);
+  }
+
+  /**
+   * @param samples row-major [n, c, h, w]
+   * @param n number of images
+   * @param shape [c, h, w], c = 1 or 3
+   * @param range data range mapped to 0..255
+   * @param gutter black pixels around and between the images
+   * @return the grid image
+   */
+  public static BufferedImage render(float[] samples, int n, int[] shape, DataRange range, int gutter) {
     if (shape.length != 3 || (shape[0] != 1 && shape[0] != 3)) {
       throw new IllegalArgumentException("a PNG grid needs samples of shape [1|3, H, W]");
     }
@@ -56,14 +68,14 @@ public final class ImageGrid {
     int w = shape[2];
     int cols = (int) Math.ceil(Math.sqrt(n));
     int rows = (n + cols - 1) / cols;
-    BufferedImage img = new BufferedImage(GUTTER + cols * (w + GUTTER), GUTTER + rows * (h + GUTTER),
+    BufferedImage img = new BufferedImage(gutter + cols * (w + gutter), gutter + rows * (h + gutter),
         BufferedImage.TYPE_INT_RGB);
     double lo = range.bounded() ? range.low() : -1.0;
     double hi = range.bounded() ? range.high() : 1.0;
     int d = c * h * w;
     for (int i = 0; i < n; i++) {
-      int x0 = GUTTER + (i % cols) * (w + GUTTER);
-      int y0 = GUTTER + (i / cols) * (h + GUTTER);
+      int x0 = gutter + (i % cols) * (w + gutter);
+      int y0 = gutter + (i / cols) * (h + gutter);
       for (int y = 0; y < h; y++) {
         for (int x = 0; x < w; x++) {
           int p = i * d + y * w + x;

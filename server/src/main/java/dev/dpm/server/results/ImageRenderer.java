@@ -1,6 +1,7 @@
 package dev.dpm.server.results;
 
 import dev.dpm.core.model.DataRange;
+import dev.dpm.server.cli.ImageGrid;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -76,37 +77,15 @@ public final class ImageRenderer {
     return png(tile(new float[][] {sample}));
   }
 
+  /** The samples as one grid ({@link ImageGrid}; a single sample without a gutter). */
   private BufferedImage tile(float[][] samples) {
-    int c = shape[0];
-    int h = shape[1];
-    int w = shape[2];
-    int n = Math.max(1, samples.length);
-    int cols = (int) Math.ceil(Math.sqrt(n));
-    int rows = (n + cols - 1) / cols;
-    int gw = samples.length == 1 ? w : cols * (w + PAD) + PAD;
-    int gh = samples.length == 1 ? h : rows * (h + PAD) + PAD;
-    int off = samples.length == 1 ? 0 : PAD;
-    BufferedImage img = new BufferedImage(gw, gh, BufferedImage.TYPE_INT_RGB);
-    double lo = range.low();
-    double scale = 255.0 / (range.high() - range.low());
-    for (int i = 0; i < samples.length; i++) {
-      int ox = off + (i % cols) * (w + PAD);
-      int oy = off + (i / cols) * (h + PAD);
-      float[] s = samples[i];
-      for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          int rgb = 0;
-          for (int ch = 0; ch < 3; ch++) {
-            int src = c == 1 ? 0 : ch;
-            double v = (s[(src * h + y) * w + x] - lo) * scale;
-            int b = (int) Math.max(0, Math.min(255, Math.round(v)));
-            rgb = (rgb << 8) | b;
-          }
-          img.setRGB(ox + x, oy + y, rgb);
-        }
-      }
+    int n = samples.length;
+    int d = shape[0] * shape[1] * shape[2];
+    float[] flat = new float[n * d]; // [n, c, h, w]
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(samples[i], 0, flat, i * d, d);
     }
-    return img;
+    return ImageGrid.render(flat, n, shape, range, n == 1 ? 0 : PAD);
   }
 
   private static BufferedImage scatter(float[][] points) {
