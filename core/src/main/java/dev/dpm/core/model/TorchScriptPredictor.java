@@ -30,16 +30,19 @@ import java.util.Map;
  * {@code float[]}, so no native memory outlives the call and nothing is computed in place on
  * network outputs.
  *
- * <p>Batch independence (the determinism rule): on CPU, libtorch's matrix kernels process rows in
- * blocks, and the rows of an incomplete block at the end of a batch take a different code path
- * that rounds differently (measured on this project's machines for every bundled network and test
- * fixture: with 2 intra-op threads a row's ε is bit-identical across batch sizes that are multiples
- * of 4 or at least 12, and differs by ~1e-7 relative otherwise; with 1 thread from 4 rows on). So
- * every evaluation is padded with zero rows up to a multiple of {@link #batchQuantum()} (default
- * {@value #DEFAULT_BATCH_QUANTUM}, system property {@value #BATCH_QUANTUM_PROPERTY}; 1 turns it
- * off), which makes a row's ε independent of how many rows share its evaluation: a job batched
- * with others gives the same bytes as the job alone. The cost is at most quantum − 1 extra rows per
- * evaluation. {@code TorchScriptBatchIndependenceTest} checks it for every bundled network.
+ * <p>Batch independence (the determinism rule): on CPU, libtorch's kernels choose their code path by
+ * batch size, and rows of differently sized batches can round differently. The pattern depends on
+ * the CPU and the thread count (measured for every bundled network and test fixture: on an AMD EPYC
+ * with 2 intra-op threads, batches that are multiples of 4 or at least 12 rows agree and others
+ * differ by ~1e-7 relative; on an Intel Xeon the classes were 1 | 2 | 3–15 | ≥ 16 rows). So at load
+ * a probe ({@link #probeQuantum()}) finds the smallest quantum q ∈ {1, 2, 4, 8, 16, 32} for which
+ * batches of q, 2q and 3q rows reproduce a batch of {@value #PROBE_ROWS} bit for bit, and every
+ * evaluation is padded with zero rows up to a multiple of q ({@link #batchQuantum()}; system
+ * property {@value #BATCH_QUANTUM_PROPERTY} fixes q and skips the probe, 1 turns padding off). A
+ * row's ε is then independent of how many rows share its evaluation: a job batched with others
+ * gives the same bytes as the job alone. The cost is at most q − 1 extra rows per evaluation, and
+ * the probe's few hundred rows once per load. {@code BundledModelsTest} checks it for every
+ * bundled network.
  *
  * <p>Thread-safety: instances are thread-safe; {@link #predictEps} is {@code synchronized}, so
  * concurrent callers are served one batch at a time (libtorch uses its own intra-op threads for each
@@ -57,11 +60,15 @@ public final class TorchScriptPredictor implements NoisePredictor {
   /** System property overriding the batch quantum. */
   public static final String BATCH_QUANTUM_PROPERTY = "dpm.batch.quantum";
 
-  /** Evaluations are padded to a multiple of this many rows unless the property says otherwise. */
-  public static final int DEFAULT_BATCH_QUANTUM = 4;
+  /** Row quanta tried by the load-time probe, smallest first. */
+  static final int[] QUANTA = {1, 2, 4, 8, 16, 32};
+
+  /** Rows of the probe's reference batch (a multiple of every quantum). */
+  static final int PROBE_ROWS = 96;
 
   private final Model model;
   private final int batchQuantum;
+  private final boolean batchIndependent;
   private final int[] sampleShape; // e.g. [1, 28, 28]
   private final long[] batchShapeTail; // sampleShape as long[] for Shape
   private final int dimension;
@@ -100,7 +107,6 @@ public final class TorchScriptPredictor implements NoisePredictor {
     this.timeInput = timeInput;
     this.schedule = schedule;
     this.device = device == null ? Device.cpu() : device;
-    this.batchQuantum = quantumFromProperty();
     if (this.device.isGpu()) {
       int gpus = Engine.getEngine("PyTorch").getGpuCount();
       if (gpus <= this.device.getDeviceId()) {
@@ -122,6 +128,22 @@ public final class TorchScriptPredictor implements NoisePredictor {
       throw e;
     }
     this.model = m;
+    Integer fixed = quantumFromProperty();
+    if (fixed != null) {
+      this.batchQuantum = fixed;
+      this.batchIndependent = true;
+    } else {
+      int q;
+      try {
+        q = probeQuantum(); // also the first call: a network that rejects its declared shape fails here
+      } catch (RuntimeException e) {
+        m.close();
+        throw new IOException("TorchScript file " + file + " does not run on x [B, " + Arrays.toString(sampleShape)
+            .replaceAll("[\\[\\]]", "") + "], t [B]: " + firstSentence(e.getMessage()), e);
+      }
+      this.batchQuantum = Math.max(1, q);
+      this.batchIndependent = q > 0;
+    }
   }
 
   /**
@@ -151,30 +173,17 @@ public final class TorchScriptPredictor implements NoisePredictor {
       throw new IllegalArgumentException("expected x of " + batch + "×" + dimension
           + " values and " + batch + " times, got " + x.length + " and " + time.length);
     }
-    int steps = schedule.steps();
     int padded = (batch + batchQuantum - 1) / batchQuantum * batchQuantum; // rows sent: whole blocks
-    float[] t = new float[padded]; // [P], the network's time input (padding rows: t of row 0)
-    for (int i = 0; i < padded; i++) {
-      t[i] = (float) timeInput.networkTime(time[i < batch ? i : 0], steps);
-    }
-    float[] xp = padded == batch ? x : Arrays.copyOf(x, padded * dimension); // [P, d], zero rows appended
-    long[] dims = new long[batchShapeTail.length + 1];
-    dims[0] = padded;
-    System.arraycopy(batchShapeTail, 0, dims, 1, batchShapeTail.length);
     float[] out;
-    try (NDManager step = model.getNDManager().newSubManager()) {
-      NDArray xs = step.create(xp, new Shape(dims)); // [P, *sampleShape]
-      NDArray ts = step.create(t, new Shape(padded)); // [P]
-      NDList result = model.getBlock().forward(new ParameterStore(step, false), new NDList(xs, ts), false);
-      NDArray y = result.singletonOrThrow();
-      if (!y.getShape().equals(new Shape(dims))) {
-        throw new IllegalStateException("network returned shape " + y.getShape() + ", expected "
-            + new Shape(dims) + " (forward(x [B, *shape], t [B]) -> [B, *shape])");
+    if (padded == batch) {
+      out = forward(x, time, batch);
+    } else {
+      float[] xp = Arrays.copyOf(x, padded * dimension); // [P, d], zero rows appended
+      double[] tp = new double[padded]; // [P], padding rows at the time of row 0
+      for (int i = 0; i < padded; i++) {
+        tp[i] = time[i < batch ? i : 0];
       }
-      out = y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(); // [P*d], host
-    }
-    if (padded != batch) {
-      out = Arrays.copyOf(out, batch * dimension); // [B*d], the padding rows dropped
+      out = Arrays.copyOf(forward(xp, tp, padded), batch * dimension); // [B*d], the padding rows dropped
     }
     if (prediction != PredictionType.EPS) {
       for (int i = 0; i < batch; i++) {
@@ -183,6 +192,64 @@ public final class TorchScriptPredictor implements NoisePredictor {
       }
     }
     return out;
+  }
+
+  /** One network call on exactly {@code batch} rows: the raw output, [B*d]. */
+  private float[] forward(float[] x, double[] time, int batch) {
+    int steps = schedule.steps();
+    float[] t = new float[batch]; // [B], the network's time input
+    for (int i = 0; i < batch; i++) {
+      t[i] = (float) timeInput.networkTime(time[i], steps);
+    }
+    long[] dims = new long[batchShapeTail.length + 1];
+    dims[0] = batch;
+    System.arraycopy(batchShapeTail, 0, dims, 1, batchShapeTail.length);
+    try (NDManager step = model.getNDManager().newSubManager()) {
+      NDArray xs = step.create(x, new Shape(dims)); // [B, *sampleShape]
+      NDArray ts = step.create(t, new Shape(batch)); // [B]
+      NDList result = model.getBlock().forward(new ParameterStore(step, false), new NDList(xs, ts), false);
+      NDArray y = result.singletonOrThrow();
+      if (!y.getShape().equals(new Shape(dims))) {
+        throw new IllegalStateException("network returned shape " + y.getShape() + ", expected "
+            + new Shape(dims) + " (forward(x [B, *shape], t [B]) -> [B, *shape])");
+      }
+      return y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(); // [B*d], host
+    }
+  }
+
+  /**
+   * Finds the smallest row quantum q ∈ {@link #QUANTA} for which rows evaluated in batches of q, 2q
+   * and 3q rows (at an unaligned offset) are bit-identical to the same rows in one batch of
+   * {@value #PROBE_ROWS}: the padding that makes this network batch-independent on this machine
+   * and thread count. Deterministic inputs; costs at most a few hundred rows, once per load.
+   *
+   * @return q, or 0 when no candidate gives identical rows (then no padding is applied)
+   */
+  private int probeQuantum() {
+    int d = dimension;
+    float[] x = new float[PROBE_ROWS * d]; // [R, d]
+    double[] t = new double[PROBE_ROWS];
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x5EEDL);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (rnd.nextDouble(-1.0, 1.0) + rnd.nextDouble(-1.0, 1.0));
+    }
+    for (int i = 0; i < PROBE_ROWS; i++) {
+      t[i] = 1 + (i * 397L) % schedule.steps();
+    }
+    float[] want = forward(x, t, PROBE_ROWS);
+    for (int q : QUANTA) {
+      boolean same = true;
+      for (int m = 1; m <= 3 && same; m++) {
+        int b = m * q;
+        int off = Math.min(5, PROBE_ROWS - b);
+        float[] got = forward(Arrays.copyOfRange(x, off * d, (off + b) * d), Arrays.copyOfRange(t, off, off + b), b);
+        same = Arrays.equals(got, 0, b * d, want, off * d, (off + b) * d);
+      }
+      if (same) {
+        return q;
+      }
+    }
+    return 0;
   }
 
   @Override
@@ -195,10 +262,19 @@ public final class TorchScriptPredictor implements NoisePredictor {
     return batchQuantum;
   }
 
-  private static int quantumFromProperty() {
+  /**
+   * @return false when the load-time probe found no padding that makes rows independent of their
+   *     batch (then a row's ε may differ in the last bits between batch sizes); true when it did, or
+   *     when the quantum was set by {@value #BATCH_QUANTUM_PROPERTY}
+   */
+  public boolean batchIndependent() {
+    return batchIndependent;
+  }
+
+  private static Integer quantumFromProperty() {
     String v = System.getProperty(BATCH_QUANTUM_PROPERTY);
     if (v == null || v.isBlank()) {
-      return DEFAULT_BATCH_QUANTUM;
+      return null;
     }
     try {
       int q = Integer.parseInt(v.strip());

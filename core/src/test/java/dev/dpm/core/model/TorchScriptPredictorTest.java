@@ -143,10 +143,17 @@ class TorchScriptPredictorTest {
     try (TorchScriptPredictor p = open(spec, PredictionType.EPS)) {
       assertThrows(IllegalArgumentException.class, () -> p.predictEps(new float[3], new double[] {1}, 1));
     }
-    // a 2-D network declared with the wrong sample shape: the output shape check names the problem
+    // a 2-D network declared with the wrong sample shape is refused at load (the probe's first call)
+    IOException e = assertThrows(IOException.class, () -> new TorchScriptPredictor(spec.dir().resolve("model.pt"),
+        new int[] {1, 2}, PredictionType.EPS, TimeInput.INDEX_MINUS_ONE, sched, null));
+    assertTrue(e.getMessage().contains("does not run on x [B, 1, 2]"), e.getMessage());
+    // with the probe skipped (fixed quantum), the output shape check at the first evaluation names it
+    System.setProperty(TorchScriptPredictor.BATCH_QUANTUM_PROPERTY, "1");
     try (TorchScriptPredictor p = new TorchScriptPredictor(spec.dir().resolve("model.pt"),
         new int[] {1, 2}, PredictionType.EPS, TimeInput.INDEX_MINUS_ONE, sched, null)) {
       assertThrows(RuntimeException.class, () -> p.predictEps(new float[4], new double[] {1, 2}, 2));
+    } finally {
+      System.clearProperty(TorchScriptPredictor.BATCH_QUANTUM_PROPERTY);
     }
   }
 }

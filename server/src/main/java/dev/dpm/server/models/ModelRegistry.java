@@ -70,8 +70,14 @@ public final class ModelRegistry implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
           throw new IOException("model '" + p.getFileName() + "' refused: " + e.getMessage(), e);
         }
-        LOG.info("event=model-loaded model={} device={} sha256={} gamma={}", m.name(), m.device(),
-            m.sha256(), m.context().gamma() != null);
+        String batching = m.predictor() instanceof dev.dpm.core.model.TorchScriptPredictor ts
+            ? (ts.batchIndependent() ? "padded-to-" + ts.batchQuantum() : "batch-dependent") : "exact";
+        LOG.info("event=model-loaded model={} device={} sha256={} gamma={} rows={}", m.name(), m.device(),
+            m.sha256(), m.context().gamma() != null, batching);
+        if ("batch-dependent".equals(batching)) {
+          LOG.warn("event=batch-dependent model={} reason=\"no row padding makes this network's rows independent of"
+              + " their batch here; batched jobs may differ from lone runs in the last bits\"", m.name());
+        }
         loaded.add(m);
       }
     } catch (IOException e) {
