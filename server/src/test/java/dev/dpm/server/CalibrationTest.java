@@ -103,6 +103,13 @@ class CalibrationTest {
       // without install the model's Γ is left alone
       calibrate(h, "{\"samples\":10,\"seed\":9}");
       assertEquals(40, Gamma.read(dir.resolve("gamma.json")).provenance().samples());
+      // the control variate: same as the core estimator with it, bit for bit
+      Gamma wantCv = Moments.estimate(GaussianMixturePredictor.of(spec), sched, rows, seed, 256,
+          new Moments.Options(0, true), null).toGamma(1000, null);
+      Gamma cv = calibrate(h, "{\"samples\":40,\"seed\":4,\"controlVariate\":true}");
+      assertArrayEquals(wantCv.values(), cv.values(), 0.0, "server == core estimator with the control variate");
+      assertArrayEquals(wantCv.stdError(), cv.stdError(), 0.0);
+      assertEquals(dev.dpm.core.moments.Estimator.MONTE_CARLO_CONTROL_VARIATE, cv.provenance().estimator());
     }
   }
 }

@@ -46,16 +46,19 @@ final class CalibrationPlan {
   private final DataSet data;
   private final long seed;
   private final boolean install;
+  private final Moments.Options options;
   private final Path dataFile;
   private final Moments.Accumulator sums; // step index n − 1
   private volatile Gamma installed;
   private volatile Path installedFile;
 
-  private CalibrationPlan(ServedModel model, DataSet data, long seed, boolean install, Path dataFile) {
+  private CalibrationPlan(ServedModel model, DataSet data, long seed, boolean install, boolean controlVariate,
+      Path dataFile) {
     this.model = model;
     this.data = data;
     this.seed = seed;
     this.install = install;
+    this.options = new Moments.Options(0, controlVariate);
     this.dataFile = dataFile;
     this.sums = new Moments.Accumulator(model.context().schedule().steps());
   }
@@ -68,13 +71,14 @@ final class CalibrationPlan {
    * @param m M, data rows
    * @param seed noise seed
    * @param install whether the result becomes the model's Γ
+   * @param controlVariate whether to use the ‖ε‖²/d control variate ({@link Moments.Options})
    * @param dataFile a resolved data file, or null for exact oracle samples
    * @return the plan
    * @throws IOException naming the problem (unreadable file, wrong shape, fewer than M rows, no data
    *     for a network)
    */
-  static CalibrationPlan create(ServedModel model, int m, long seed, boolean install, Path dataFile)
-      throws IOException {
+  static CalibrationPlan create(ServedModel model, int m, long seed, boolean install, boolean controlVariate,
+      Path dataFile) throws IOException {
     ModelSpec spec = model.spec();
     DataSet rows;
     if (dataFile != null) {
@@ -90,7 +94,10 @@ final class CalibrationPlan {
     } else {
       throw new IOException("model '" + spec.name() + "' is a network: name a data file on the server ('data')");
     }
-    return new CalibrationPlan(model, rows, seed, install, dataFile);
+    if (controlVariate && m < 3) {
+      throw new IOException("the control variate needs at least 3 samples, got " + m);
+    }
+    return new CalibrationPlan(model, rows, seed, install, controlVariate, dataFile);
   }
 
   /** @return whether the result is installed as the model's Γ */
@@ -132,7 +139,7 @@ final class CalibrationPlan {
     for (int k = 1; k <= n; k++) {
       steps[k - 1] = k;
     }
-    Moments.Estimate est = sums.finish(steps, data.size(), seed, data.describe(), Moments.Options.PLAIN);
+    Moments.Estimate est = sums.finish(steps, data.size(), seed, data.describe(), options);
     String type = model.spec().schedule().kind().name().toLowerCase(Locale.ROOT).replace('_', '-');
     return est.toGamma(n, Provenance.of(model.sha256(), est, ScheduleInfo.of(type, sched)));
   }

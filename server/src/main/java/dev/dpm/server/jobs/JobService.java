@@ -498,13 +498,14 @@ public final class JobService implements EngineListener, AutoCloseable {
             + (config.calibrationDataDirs().isEmpty() ? "" : " or in " + config.calibrationDataDirs()) + ")");
       }
       boolean install = body.getBoolean("install", false);
+      boolean controlVariate = body.getBoolean("controlVariate", false);
       try {
-        plan = CalibrationPlan.create(model, n, seed, install, dataFile);
+        plan = CalibrationPlan.create(model, n, seed, install, controlVariate, dataFile);
       } catch (IOException e) {
         throw ProblemException.invalid("data", e.getMessage());
       }
       JsonObject cal = new JsonObject().put("samples", n).put("seed", seed).put("install", install)
-          .put("data", dataFile == null ? null : dataFile.toString());
+          .put("controlVariate", controlVariate).put("data", dataFile == null ? null : dataFile.toString());
       spec.put("calibration", cal).put("outputs", new JsonArray().add("json")).put("previewEvery", 0)
           .putNull("deadlineSeconds");
       work = (long) n * model.context().schedule().steps();
@@ -635,7 +636,7 @@ public final class JobService implements EngineListener, AutoCloseable {
       String data = cal.getString("data");
       try {
         plan = CalibrationPlan.create(model, r.n(), r.seed(), cal.getBoolean("install", false),
-            data == null ? null : Path.of(data));
+            cal.getBoolean("controlVariate", false), data == null ? null : Path.of(data));
       } catch (IOException e) {
         why = "its calibration data cannot be read any more: " + e.getMessage();
       }

@@ -89,8 +89,8 @@ class BundledModelsTest {
         t[i] = 1 + (i * 397L) % n;
       }
       float[] ref = m.predictor().predictEps(x, t, all);
-      TorchScriptPredictor ts = (TorchScriptPredictor) m.predictor();
-      assertTrue(ts.batchIndependent(), spec.name() + ": the probe found a padding");
+      TorchScriptPredictor net = (TorchScriptPredictor) m.predictor();
+      assertTrue(net.batchIndependent(), spec.name() + ": the probe found a padding (q = " + net.batchQuantum() + ")");
       float[] twice = new float[2 * all * d]; // [128, d]: the 64 rows twice
       System.arraycopy(x, 0, twice, 0, all * d);
       System.arraycopy(x, 0, twice, all * d, all * d);
