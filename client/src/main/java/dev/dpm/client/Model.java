@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param samplers the samplers and whether each is available
  * @param gamma whether Γ is present, and its provenance
  * @param device where the model runs, e.g. cpu, gpu(0)
+ * @param batchQuantum evaluations are padded to a multiple of this many rows (1 = none)
+ * @param batchIndependent whether samples are bit-identical whatever jobs share their batches
  * @param sha256 SHA-256 of the model file, or null
  * @param ready whether it is loaded and warmed up
  */
@@ -41,6 +43,8 @@ public record Model(
     List<SamplerAvailability> samplers,
     Gamma gamma,
     String device,
+    Integer batchQuantum,
+    Boolean batchIndependent,
     String sha256,
     Boolean ready) {
 

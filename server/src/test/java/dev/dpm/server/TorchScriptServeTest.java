@@ -71,6 +71,8 @@ class TorchScriptServeTest {
       JsonObject m = h.json(h.send("GET", "/v1/models/" + NAME, null));
       assertEquals("torchscript", m.getString("kind"));
       assertEquals("cpu", m.getString("device"));
+      assertTrue(m.getBoolean("batchIndependent"), "the load-time probe found a row padding");
+      assertTrue(m.getInteger("batchQuantum") >= 1 && m.getInteger("batchQuantum") <= 32, m.encode());
       assertEquals(ModelSpec.read(models.resolve(NAME)).sha256(), m.getString("sha256"));
 
       // two jobs with different samplers and step counts run together, so their rows share evaluations

@@ -334,6 +334,7 @@ public final class ApiVerticle extends VerticleBase {
           .put("continuous", k.continuous()).put("needsGamma", k.needsGamma()));
     }
     var engine = jobs.engines().get(m.name());
+    var net = m.predictor() instanceof dev.dpm.core.model.TorchScriptPredictor t ? t : null;
     return new JsonObject()
         .put("name", m.name())
         .put("description", spec.description())
@@ -350,6 +351,8 @@ public final class ApiVerticle extends VerticleBase {
         .put("gamma", new JsonObject().put("present", gamma).put("provenance", m.gammaProvenance())
             .put("file", m.gammaFile() == null ? null : m.gammaFile().toString()))
         .put("device", m.device())
+        .put("batchQuantum", net == null ? 1 : net.batchQuantum()) // oracles are exact per row
+        .put("batchIndependent", net == null || net.batchIndependent())
         .put("sha256", m.sha256())
         .put("ready", engine != null && engine.ready());
   }
