@@ -175,15 +175,16 @@ public final class Moments {
      * @param k step index in [0, S)
      * @param eps the network's outputs ε_θ(x_n, n), [B, d]
      * @param epsOffset where this row starts in {@code eps}
-     * @param noise the ε that made x_n, [d] (from index 0)
+     * @param noise the ε that made x_n, [B, d]
+     * @param noiseOffset where this row starts in {@code noise}
      * @param d values per row
      */
-    public void add(int k, float[] eps, int epsOffset, float[] noise, int d) {
+    public void add(int k, float[] eps, int epsOffset, float[] noise, int noiseOffset, int d) {
       double p = 0;
       double q = 0;
       for (int j = 0; j < d; j++) {
         double e = eps[epsOffset + j];
-        double z = noise[j];
+        double z = noise[noiseOffset + j];
         p += e * e;
         q += z * z;
       }
@@ -315,6 +316,7 @@ public final class Moments {
     Accumulator acc = new Accumulator(steps.length);
     long total = (long) per * steps.length;
     float[] x0 = new float[d];
+    float[] z = new float[d]; // one row's noise
     float[] eps = new float[batchSize * d]; // [B, d], the noise of each row
     float[] x = new float[batchSize * d]; // [B, d]
     double[] time = new double[batchSize];
@@ -325,7 +327,6 @@ public final class Moments {
         throw new CancellationException("Γ estimation interrupted");
       }
       int b = (int) Math.min(batchSize, total - done);
-      float[] z = new float[d];
       for (int r = 0; r < b; r++) {
         long p = done + r;
         int k = (int) (p / per);
@@ -346,8 +347,7 @@ public final class Moments {
       double[] ts = b == batchSize ? time : java.util.Arrays.copyOf(time, b);
       float[] out = model.predictEps(xs, ts, b); // [b, d]
       for (int r = 0; r < b; r++) {
-        System.arraycopy(eps, r * d, z, 0, d);
-        acc.add(rowStep[r], out, r * d, z, d);
+        acc.add(rowStep[r], out, r * d, eps, r * d, d);
       }
       done += b;
       if (progress != null) {

@@ -198,7 +198,7 @@ final class CalibrationPlan {
 
     @Override
     public void accept(float[] eps) {
-      sums.add(n - 1, eps, 0, noiseOfRequest, eps.length); // as Moments.estimateAt
+      sums.add(n - 1, eps, 0, noiseOfRequest, 0, eps.length); // as Moments.estimateAt
       request = null;
       noiseOfRequest = null;
       n++;
