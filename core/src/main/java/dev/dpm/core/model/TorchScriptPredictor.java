@@ -114,6 +114,7 @@ public final class TorchScriptPredictor implements NoisePredictor {
             + " GPU(s) (CPU build of libtorch? build with mvn -Ppytorch-cuda on a CUDA host)");
       }
     }
+    Integer fixed = quantumFromProperty(); // before loading: a bad value must not leak the model
     String fileName = file.getFileName().toString();
     Model m = Model.newInstance(fileName, this.device, "PyTorch");
     try {
@@ -128,7 +129,6 @@ public final class TorchScriptPredictor implements NoisePredictor {
       throw e;
     }
     this.model = m;
-    Integer fixed = quantumFromProperty();
     if (fixed != null) {
       this.batchQuantum = fixed;
       this.batchIndependent = true;
