@@ -82,21 +82,7 @@ public final class JobStore implements AutoCloseable {
    * @throws SQLException on failure (nothing is inserted then)
    */
   public synchronized void insertAll(List<JobRecord> rs) throws SQLException {
-    if (rs.isEmpty()) {
-      return;
-    }
-    conn.setAutoCommit(false);
-    try {
-      for (JobRecord r : rs) {
-        insert(r);
-      }
-      conn.commit();
-    } catch (SQLException | RuntimeException e) {
-      conn.rollback();
-      throw e;
-    } finally {
-      conn.setAutoCommit(true);
-    }
+    inOneTransaction(rs, this::insert);
   }
 
   /**
@@ -133,13 +119,23 @@ public final class JobStore implements AutoCloseable {
    * @throws SQLException on failure (nothing is written then)
    */
   public synchronized void updateAll(List<JobRecord> rs) throws SQLException {
+    inOneTransaction(rs, this::update);
+  }
+
+  /** A write of one job record. */
+  private interface RowWrite {
+    void apply(JobRecord r) throws SQLException;
+  }
+
+  /** Applies {@code write} to every record in one transaction: all or nothing. */
+  private void inOneTransaction(List<JobRecord> rs, RowWrite write) throws SQLException {
     if (rs.isEmpty()) {
       return;
     }
     conn.setAutoCommit(false);
     try {
       for (JobRecord r : rs) {
-        update(r);
+        write.apply(r);
       }
       conn.commit();
     } catch (SQLException | RuntimeException e) {
