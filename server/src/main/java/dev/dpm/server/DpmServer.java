@@ -1,5 +1,6 @@
 package dev.dpm.server;
 
+import dev.dpm.server.config.ServerConfig;
 import dev.dpm.server.api.ApiVerticle;
 import dev.dpm.server.api.EventHub;
 import dev.dpm.server.jobs.JobService;

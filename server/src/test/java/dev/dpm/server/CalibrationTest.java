@@ -1,5 +1,8 @@
 package dev.dpm.server;
 
+import dev.dpm.server.config.ServerConfig;
+import dev.dpm.runtime.model.ModelLoader;
+import dev.dpm.runtime.model.GammaJson;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,12 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dpm.core.io.DataSet;
+import dev.dpm.core.data.DataSet;
 import dev.dpm.core.model.GaussianMixturePredictor;
-import dev.dpm.core.model.ModelSpec;
+import dev.dpm.runtime.model.ModelSpec;
 import dev.dpm.core.moments.Gamma;
 import dev.dpm.core.moments.Moments;
-import dev.dpm.core.sampler.Samplers;
+import dev.dpm.core.catalog.Samplers;
 import dev.dpm.core.schedule.NoiseSchedule;
 import dev.dpm.server.models.DefaultModelSource;
 import dev.dpm.server.models.GammaFiles;
@@ -44,7 +47,7 @@ class CalibrationTest {
     JsonObject job = h.await(h.json(r).getString("id"), 60_000);
     assertEquals("succeeded", job.getString("status"), job.encode());
     byte[] file = h.send("GET", job.getJsonObject("results").getString("json"), null).body();
-    return Gamma.parse(new ObjectMapper().readTree(file));
+    return GammaJson.parse(new ObjectMapper().readTree(file));
   }
 
   @Test
@@ -62,7 +65,7 @@ class CalibrationTest {
     // what ./dpm calibrate --model gmm-ring-2d --samples 40 --seed 4 computes
     DataSet rows = DataSet.ofRows(GaussianMixturePredictor.sampleData(spec.mixture(), ~seed, m), spec.sampleShape(),
         spec.dataRange(), "exact");
-    Gamma want = Moments.estimate(GaussianMixturePredictor.of(spec), sched, rows, seed, 256, null).toGamma(1000, null);
+    Gamma want = Moments.estimate(ModelLoader.oracle(spec), sched, rows, seed, 256, null).toGamma(1000, null);
 
     Path fallback = GammaFiles.fallback(data, NAME);
     // a batch smaller than M: each step's rows are split over several evaluations and other jobs'
@@ -83,7 +86,7 @@ class CalibrationTest {
       JsonObject g = h.json(h.send("GET", "/v1/models/" + NAME, null)).getJsonObject("gamma");
       assertTrue(g.getBoolean("present"));
       assertEquals(fallback.toString(), g.getString("file"));
-      assertArrayEquals(want.values(), Gamma.read(fallback, sched).values(), 0.0, "canonical file in the data dir");
+      assertArrayEquals(want.values(), GammaJson.read(fallback, sched).values(), 0.0, "canonical file in the data dir");
       assertEquals(202, h.send("POST", "/v1/jobs", "{\"model\":\"" + NAME
           + "\",\"sampler\":{\"name\":\"analytic-ddim\",\"steps\":10},\"n\":2}").statusCode());
     }
@@ -102,9 +105,9 @@ class CalibrationTest {
       assertEquals(dir.resolve("gamma.json").toString(), g.getString("file"));
       // without install the model's Γ is left alone
       calibrate(h, "{\"samples\":10,\"seed\":9}");
-      assertEquals(40, Gamma.read(dir.resolve("gamma.json")).provenance().samples());
+      assertEquals(40, GammaJson.read(dir.resolve("gamma.json")).provenance().samples());
       // the control variate: same as the core estimator with it, bit for bit
-      Gamma wantCv = Moments.estimate(GaussianMixturePredictor.of(spec), sched, rows, seed, 256,
+      Gamma wantCv = Moments.estimate(ModelLoader.oracle(spec), sched, rows, seed, 256,
           new Moments.Options(0, true), null).toGamma(1000, null);
       Gamma cv = calibrate(h, "{\"samples\":40,\"seed\":4,\"controlVariate\":true}");
       assertArrayEquals(wantCv.values(), cv.values(), 0.0, "server == core estimator with the control variate");

@@ -1,5 +1,6 @@
 package dev.dpm.server;
 
+import dev.dpm.server.config.ServerConfig;
 import dev.dpm.server.models.ModelRegistry;
 import dev.dpm.server.models.ServedModel;
 import io.vertx.core.json.JsonObject;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
-import dev.dpm.core.model.LoadedModel;
-import dev.dpm.core.model.ModelLoader;
-import dev.dpm.core.model.TorchScriptPredictor;
+import dev.dpm.runtime.model.LoadedModel;
+import dev.dpm.runtime.model.ModelLoader;
+import dev.dpm.runtime.model.TorchScriptPredictor;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.sampler.Sampler;
 import dev.dpm.core.sampler.SamplerKind;
@@ -71,7 +71,7 @@ class NativeMemoryTest {
 
   @Test
   void thousandsOfEngineStepsThroughTorchScriptLeaveNoNativeResourcesBehind() throws Exception {
-    Path fixtures = Path.of(System.getProperty("dpm.root", "..")).resolve("core/src/test/resources/fixtures");
+    Path fixtures = Path.of(System.getProperty("dpm.root", "..")).resolve("runtime/src/test/resources/fixtures");
     try (LoadedModel lm = ModelLoader.load(fixtures, "tiny-mlp-2d", Device.cpu())) {
       TorchScriptPredictor p = (TorchScriptPredictor) lm.predictor();
       Sampler ddpm = TorchScriptServeTest.sampler(SamplerKind.DDPM, 1000, lm);

@@ -1,16 +1,18 @@
 package dev.dpm.server;
 
+import dev.dpm.server.config.ServerConfig;
+import dev.dpm.runtime.model.ModelLoader;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dpm.core.model.GaussianMixturePredictor;
-import dev.dpm.core.model.ModelSpec;
+import dev.dpm.runtime.model.ModelSpec;
 import dev.dpm.core.sampler.Driver;
 import dev.dpm.core.sampler.SamplerKind;
 import dev.dpm.core.sampler.SamplerResult;
 import dev.dpm.core.sampler.SamplerSettings;
-import dev.dpm.core.sampler.Samplers;
+import dev.dpm.core.catalog.Samplers;
 import dev.dpm.server.models.DefaultModelSource;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -52,7 +54,7 @@ class OracleTest {
       var ctx = s.models().get("gmm-ring-2d").context();
       var sampler = ((SamplerResult.Ok) Samplers.create(
           SamplerSettings.builder(SamplerKind.DDIM).optSteps(25).build(), ctx)).sampler();
-      float[][] want = Driver.sample(sampler, GaussianMixturePredictor.of(spec), 7, 16, 5, null);
+      float[][] want = Driver.sample(sampler, ModelLoader.oracle(spec), 7, 16, 5, null);
       for (float[] w : want) {
         float[] got = new float[2];
         got[0] = buf.getFloat();

@@ -1,5 +1,7 @@
 package dev.dpm.server;
 
+import dev.dpm.server.config.ServerConfig;
+import dev.dpm.runtime.model.GammaJson;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -8,10 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dpm.core.io.DataSets;
-import dev.dpm.core.model.LoadedModel;
-import dev.dpm.core.model.ModelLoader;
-import dev.dpm.core.model.ModelSpec;
+import dev.dpm.runtime.io.DataSets;
+import dev.dpm.runtime.model.LoadedModel;
+import dev.dpm.runtime.model.ModelLoader;
+import dev.dpm.runtime.model.ModelSpec;
 import dev.dpm.core.moments.Gamma;
 import dev.dpm.core.moments.Moments;
 import dev.dpm.core.noise.NoiseSource;
@@ -19,7 +21,7 @@ import dev.dpm.core.sampler.Driver;
 import dev.dpm.core.sampler.SamplerKind;
 import dev.dpm.core.sampler.SamplerResult;
 import dev.dpm.core.sampler.SamplerSettings;
-import dev.dpm.core.sampler.Samplers;
+import dev.dpm.core.catalog.Samplers;
 import dev.dpm.server.models.DefaultModelSource;
 import dev.dpm.server.results.NpyWriter;
 import io.vertx.core.json.JsonObject;
@@ -43,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * equal the driver's whatever the batch composition (see {@code BundledModelsTest}).
  */
 class TorchScriptServeTest {
-  static final Path FIXTURES = Path.of(System.getProperty("dpm.root", "..")).resolve("core/src/test/resources/fixtures");
+  static final Path FIXTURES = Path.of(System.getProperty("dpm.root", "..")).resolve("runtime/src/test/resources/fixtures");
   static final String NAME = "tiny-mlp-2d";
 
   @TempDir Path tmp;
@@ -144,7 +146,7 @@ class TorchScriptServeTest {
       JsonObject job = h.await(h.json(r).getString("id"), 60_000);
       assertEquals("succeeded", job.getString("status"), job.encode());
       byte[] file = h.send("GET", job.getJsonObject("results").getString("json"), null).body();
-      Gamma served = Gamma.parse(new ObjectMapper().readTree(file));
+      Gamma served = GammaJson.parse(new ObjectMapper().readTree(file));
 
       try (LoadedModel lm = ModelLoader.load(models, NAME, Device.cpu())) {
         // the Γ file beside the model is what the loader now reads

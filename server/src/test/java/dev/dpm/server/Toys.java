@@ -2,7 +2,7 @@ package dev.dpm.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dpm.core.model.DataRange;
-import dev.dpm.core.model.ModelSpec;
+import dev.dpm.runtime.model.ModelSpec;
 import dev.dpm.core.model.NoisePredictor;
 import dev.dpm.core.noise.NoiseStream;
 import dev.dpm.core.sampler.EvalRequest;

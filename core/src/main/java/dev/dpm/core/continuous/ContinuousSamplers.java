@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * Validates the settings of the continuous-time samplers, fills their defaults and builds them.
- * {@link dev.dpm.core.sampler.Samplers#create} delegates the continuous kinds here.
+ * {@link dev.dpm.core.catalog.Samplers#create} delegates the continuous kinds here.
  *
  * <table>
  *   <caption>Flags and defaults</caption>

@@ -10,7 +10,7 @@ import dev.dpm.core.sampler.Sampler;
 import dev.dpm.core.sampler.SamplerKind;
 import dev.dpm.core.sampler.SamplerResult;
 import dev.dpm.core.sampler.SamplerSettings;
-import dev.dpm.core.sampler.Samplers;
+import dev.dpm.core.sampler.DiscreteSamplers;
 import dev.dpm.core.sampler.SamplingProcess;
 import dev.dpm.core.schedule.NoiseSchedule;
 import java.util.ArrayList;
@@ -85,7 +85,9 @@ public final class Encoder {
       return new Outcome.Invalid(List.of(new Problem("name", kind.wire()
           + " is not deterministic; encode with ode-euler, ode-heun, ode-rk45, dpm-solver-2m or ddim")));
     }
-    SamplerResult r = Samplers.create(settings, model);
+    SamplerResult r = kind.continuous()
+        ? ContinuousSamplers.create(settings, model)
+        : DiscreteSamplers.create(settings, model);
     if (r instanceof SamplerResult.Invalid inv) {
       return new Outcome.Invalid(inv.problems());
     }

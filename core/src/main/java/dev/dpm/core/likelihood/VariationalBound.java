@@ -1,6 +1,6 @@
 package dev.dpm.core.likelihood;
 
-import dev.dpm.core.io.DataSet;
+import dev.dpm.core.data.DataSet;
 import dev.dpm.core.model.DataRange;
 import dev.dpm.core.model.NoisePredictor;
 import dev.dpm.core.noise.NoiseSource;

@@ -49,25 +49,6 @@ public final class GaussianMixturePredictor implements NoisePredictor {
     }
   }
 
-  /**
-   * The oracle of a {@code gaussian-mixture} manifest.
-   *
-   * @param spec the manifest
-   * @return the predictor
-   * @throws IOException if the schedule cannot be built
-   * @throws IllegalArgumentException if the manifest is not a Gaussian-mixture oracle
-   */
-  public static GaussianMixturePredictor of(ModelSpec spec) throws IOException {
-    if (spec.kind() != ModelKind.GAUSSIAN_MIXTURE || spec.mixture() == null) {
-      throw new IllegalArgumentException("model " + spec.name() + " is not a gaussian-mixture oracle");
-    }
-    if (spec.mixture().dimension() != spec.dimension()) {
-      throw new IllegalArgumentException("model " + spec.name() + ": the mixture has dimension "
-          + spec.mixture().dimension() + " but sampleShape has " + spec.dimension());
-    }
-    return new GaussianMixturePredictor(spec.mixture(), spec.schedule().build(spec.dir()));
-  }
-
   /** @return the data distribution */
   public MixtureSpec mixture() {
     return mixture;

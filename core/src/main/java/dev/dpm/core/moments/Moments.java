@@ -1,6 +1,6 @@
 package dev.dpm.core.moments;
 
-import dev.dpm.core.io.DataSet;
+import dev.dpm.core.data.DataSet;
 import dev.dpm.core.model.NoisePredictor;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.schedule.NoiseSchedule;

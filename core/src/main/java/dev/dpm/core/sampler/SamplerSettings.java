@@ -211,7 +211,7 @@ public record SamplerSettings(
     /** @param v denoise @return this */
     public Builder optDenoise(Boolean v) { denoise = v; return this; }
 
-    /** @return the settings (not yet validated; see {@link Samplers#create}) */
+    /** @return the settings (not yet validated; see {@code dev.dpm.core.catalog.Samplers#create}) */
     public SamplerSettings build() {
       return new SamplerSettings(kind, steps, trajectory, timesteps, eta, variance, clipSigma2,
           snr, correctorSteps, predictor, rtol, atol, eps, grid, denoise);

@@ -98,8 +98,15 @@ public final class NoiseSchedule {
     return ofBetas(b);
   }
 
-  /** numpy.linspace(start, stop, num) in double precision. */
-  static double[] linspace(double start, double stop, int num) {
+  /**
+   * numpy.linspace(start, stop, num) in double precision.
+   *
+   * @param start first value
+   * @param stop last value
+   * @param num how many
+   * @return the values
+   */
+  public static double[] linspace(double start, double stop, int num) {
     double[] r = new double[num];
     double step = (stop - start) / (num - 1);
     for (int i = 0; i < num; i++) {

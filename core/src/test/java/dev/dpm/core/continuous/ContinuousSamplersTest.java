@@ -14,7 +14,7 @@ import dev.dpm.core.sampler.SamplerSettings;
 import dev.dpm.core.sampler.SamplerSettings.GridKind;
 import dev.dpm.core.sampler.SamplerSettings.PredictorKind;
 import dev.dpm.core.sampler.SamplerSettings.VarianceKind;
-import dev.dpm.core.sampler.Samplers;
+import dev.dpm.core.catalog.Samplers;
 import dev.dpm.core.trajectory.TrajectoryKind;
 import java.util.LinkedHashMap;
 import java.util.List;

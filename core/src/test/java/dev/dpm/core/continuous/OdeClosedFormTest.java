@@ -1,5 +1,7 @@
 package dev.dpm.core.continuous;
 
+import dev.dpm.testkit.Runs;
+import dev.dpm.testkit.GaussianOracle;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dpm.core.sampler.SamplerKind;

@@ -1,5 +1,6 @@
 package dev.dpm.core.continuous;
 
+import dev.dpm.testkit.GaussianOracle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -12,7 +12,7 @@ import dev.dpm.core.sampler.SamplerKind;
 import dev.dpm.core.sampler.SamplerResult;
 import dev.dpm.core.sampler.SamplerSettings;
 import dev.dpm.core.sampler.SamplerSettings.GridKind;
-import dev.dpm.core.sampler.Samplers;
+import dev.dpm.core.catalog.Samplers;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 

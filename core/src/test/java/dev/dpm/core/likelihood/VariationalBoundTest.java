@@ -1,17 +1,17 @@
 package dev.dpm.core.likelihood;
 
+import dev.dpm.testkit.IsotropicGaussianEps;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dpm.core.io.DataSet;
+import dev.dpm.core.data.DataSet;
 import dev.dpm.core.model.DataRange;
 import dev.dpm.core.model.NoisePredictor;
 import dev.dpm.core.moments.Moments;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.schedule.NoiseSchedule;
-import dev.dpm.core.testing.IsotropicGaussianEps;
 import dev.dpm.core.trajectory.Trajectory;
 import dev.dpm.core.variance.ReverseVariance;
 import java.util.ArrayList;

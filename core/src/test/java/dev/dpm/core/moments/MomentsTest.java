@@ -1,15 +1,15 @@
 package dev.dpm.core.moments;
 
+import dev.dpm.testkit.IsotropicGaussianEps;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dpm.core.io.DataSet;
+import dev.dpm.core.data.DataSet;
 import dev.dpm.core.model.DataRange;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.schedule.NoiseSchedule;
-import dev.dpm.core.testing.IsotropicGaussianEps;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

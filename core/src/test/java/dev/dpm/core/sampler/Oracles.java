@@ -1,34 +1,24 @@
 package dev.dpm.core.sampler;
 
+import dev.dpm.core.catalog.Samplers;
 import dev.dpm.core.model.DataRange;
 import dev.dpm.core.model.GaussianMixturePredictor;
 import dev.dpm.core.model.MixtureSpec;
-import dev.dpm.core.model.ModelSpec;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.noise.NoiseStream;
 import dev.dpm.core.schedule.NoiseSchedule;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
+import dev.dpm.testkit.Mixtures;
 
 /** The two bundled oracles, their Γ and small statistics helpers shared by the sampler tests. */
 final class Oracles {
   static final NoiseSchedule LINEAR = NoiseSchedule.linear(1000);
-  static final MixtureSpec GAUSSIAN = read("gaussian");
-  static final MixtureSpec RING = read("gmm-ring-2d");
+  static final MixtureSpec GAUSSIAN = Mixtures.GAUSSIAN;
+  static final MixtureSpec RING = Mixtures.RING;
   /** Γ^eps of N(0, 0.25 I) in closed form (reference §7). */
   static final double[] GAMMA_GAUSSIAN = dev.dpm.core.moments.Moments.isotropicGaussian(LINEAR, 0.25);
   private static double[] gammaRing;
 
   private Oracles() {}
-
-  private static MixtureSpec read(String name) {
-    try {
-      return ModelSpec.read(Path.of("..", "models", name)).mixture();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   static ModelContext gaussianContext() {
     return new ModelContext(LINEAR, 2, DataRange.UNBOUNDED, false, GAMMA_GAUSSIAN);

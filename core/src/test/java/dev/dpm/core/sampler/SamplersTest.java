@@ -1,5 +1,6 @@
 package dev.dpm.core.sampler;
 
+import dev.dpm.core.catalog.Samplers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -2,7 +2,7 @@ package dev.dpm.server.api;
 
 import dev.dpm.core.model.DataRange;
 import dev.dpm.core.sampler.SamplerKind;
-import dev.dpm.server.ServerConfig;
+import dev.dpm.server.config.ServerConfig;
 import dev.dpm.server.jobs.JobRecord;
 import dev.dpm.server.jobs.JobService;
 import dev.dpm.server.jobs.JobStatus;
@@ -334,11 +334,11 @@ public final class ApiVerticle extends VerticleBase {
           .put("continuous", k.continuous()).put("needsGamma", k.needsGamma()));
     }
     var engine = jobs.engines().get(m.name());
-    var net = m.predictor() instanceof dev.dpm.core.model.TorchScriptPredictor t ? t : null;
+    var net = m.predictor() instanceof dev.dpm.runtime.model.TorchScriptPredictor t ? t : null;
     return new JsonObject()
         .put("name", m.name())
         .put("description", spec.description())
-        .put("kind", spec.kind() == dev.dpm.core.model.ModelKind.TORCHSCRIPT ? "torchscript" : "gaussian-mixture")
+        .put("kind", spec.kind() == dev.dpm.runtime.model.ModelKind.TORCHSCRIPT ? "torchscript" : "gaussian-mixture")
         .put("sampleShape", new JsonArray(java.util.Arrays.stream(spec.sampleShape()).boxed().toList()))
         .put("dataRange", r.bounded() ? new JsonArray().add(r.low()).add(r.high()) : null)
         .put("eightBit", spec.eightBit())

@@ -1,9 +1,9 @@
 package dev.dpm.server.jobs;
 
-import dev.dpm.core.io.DataSet;
-import dev.dpm.core.io.DataSets;
+import dev.dpm.core.data.DataSet;
+import dev.dpm.runtime.io.DataSets;
 import dev.dpm.core.model.GaussianMixturePredictor;
-import dev.dpm.core.model.ModelSpec;
+import dev.dpm.runtime.model.ModelSpec;
 import dev.dpm.core.moments.Gamma;
 import dev.dpm.core.moments.Moments;
 import dev.dpm.core.moments.Provenance;

@@ -1,5 +1,6 @@
 package dev.dpm.server.jobs;
 
+import dev.dpm.runtime.model.GammaJson;
 import dev.dpm.core.moments.Gamma;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.sampler.ModelContext;
@@ -8,7 +9,7 @@ import dev.dpm.core.sampler.Sampler;
 import dev.dpm.core.sampler.SamplerResult;
 import dev.dpm.core.sampler.SamplerSettings;
 import dev.dpm.core.sampler.SamplingProcess;
-import dev.dpm.server.ServerConfig;
+import dev.dpm.server.config.ServerConfig;
 import dev.dpm.server.api.ProblemException;
 import dev.dpm.server.engine.BatchEngine;
 import dev.dpm.server.engine.EngineJob;
@@ -902,7 +903,7 @@ public final class JobService implements EngineListener, AutoCloseable {
     Map<String, byte[]> files = new LinkedHashMap<>();
     if (st.calibration != null) {
       Gamma gamma = st.calibration.result();
-      files.put(ResultStore.GAMMA, (gamma.toJson().toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
+      files.put(ResultStore.GAMMA, (GammaJson.toJson(gamma).toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
       if (st.calibration.install()) {
         // durable before the job is marked succeeded: a crash in between re-runs the job, which
         // writes the same Γ again

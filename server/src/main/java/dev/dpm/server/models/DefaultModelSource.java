@@ -1,11 +1,12 @@
 package dev.dpm.server.models;
 
+import dev.dpm.runtime.model.GammaJson;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import dev.dpm.core.model.LoadedModel;
-import dev.dpm.core.model.ModelKind;
-import dev.dpm.core.model.ModelLoader;
-import dev.dpm.core.model.ModelSpec;
+import dev.dpm.runtime.model.LoadedModel;
+import dev.dpm.runtime.model.ModelKind;
+import dev.dpm.runtime.model.ModelLoader;
+import dev.dpm.runtime.model.ModelSpec;
 import dev.dpm.core.moments.Gamma;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ public final class DefaultModelSource implements ModelSource {
     try {
       Gamma gamma = null;
       if (lm.gamma() != null) {
-        gamma = Gamma.read(spec.gammaPath(), lm.schedule());
+        gamma = GammaJson.read(spec.gammaPath(), lm.schedule());
       } else if (lm.gammaNote() != null) {
         LOG.warn("event=gamma-ignored model={} reason=\"{}\"", spec.name(), lm.gammaNote());
       }

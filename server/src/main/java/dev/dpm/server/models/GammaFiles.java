@@ -1,5 +1,6 @@
 package dev.dpm.server.models;
 
+import dev.dpm.runtime.model.GammaJson;
 import dev.dpm.core.moments.Gamma;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,7 +45,7 @@ public final class GammaFiles {
   public static Path write(Gamma gamma, ServedModel model, Path dataDir) throws IOException {
     Path preferred = model.spec().gammaPath();
     try {
-      gamma.write(preferred);
+      GammaJson.write(gamma, preferred);
       Files.deleteIfExists(fallback(dataDir, model.name())); // the folder's file is now the newest
       return preferred;
     } catch (IOException e) {
@@ -52,7 +53,7 @@ public final class GammaFiles {
       LOG.warn("event=gamma-folder-not-writable model={} file={} error=\"{}\" fallback={}", model.name(),
           preferred, e.toString(), alt);
       Files.createDirectories(alt.getParent());
-      gamma.write(alt);
+      GammaJson.write(gamma, alt);
       return alt;
     }
   }
@@ -71,7 +72,7 @@ public final class GammaFiles {
         continue;
       }
       try {
-        Gamma g = Gamma.read(f, m.context().schedule());
+        Gamma g = GammaJson.read(f, m.context().schedule());
         if (m.sha256() != null && g.provenance() != null && g.provenance().modelSha256() != null
             && !g.madeWithModel(m.sha256())) {
           LOG.warn("event=gamma-ignored model={} file={} reason=\"estimated with another network file\"", m.name(), f);

@@ -47,7 +47,7 @@ public final class ModelRegistry implements AutoCloseable {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (Path p : ds) {
         if (Files.isRegularFile(p.resolve("model.json"))
-            && dev.dpm.core.model.ModelLoader.isDiffusionModel(p)
+            && dev.dpm.runtime.model.ModelLoader.isDiffusionModel(p)
             && (only == null || only.contains(p.getFileName().toString()))) {
           folders.add(p);
         }
@@ -70,7 +70,7 @@ public final class ModelRegistry implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
           throw new IOException("model '" + p.getFileName() + "' refused: " + e.getMessage(), e);
         }
-        String batching = m.predictor() instanceof dev.dpm.core.model.TorchScriptPredictor ts
+        String batching = m.predictor() instanceof dev.dpm.runtime.model.TorchScriptPredictor ts
             ? (ts.batchIndependent() ? "padded-to-" + ts.batchQuantum() : "batch-dependent") : "exact";
         LOG.info("event=model-loaded model={} device={} sha256={} gamma={} rows={}", m.name(), m.device(),
             m.sha256(), m.context().gamma() != null, batching);

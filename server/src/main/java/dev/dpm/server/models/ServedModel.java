@@ -1,6 +1,7 @@
 package dev.dpm.server.models;
 
-import dev.dpm.core.model.ModelSpec;
+import dev.dpm.runtime.model.GammaJson;
+import dev.dpm.runtime.model.ModelSpec;
 import dev.dpm.core.model.NoisePredictor;
 import dev.dpm.core.moments.Gamma;
 import dev.dpm.core.sampler.ModelContext;
@@ -97,7 +98,7 @@ public final class ServedModel implements AutoCloseable {
    * @return its provenance as stored in {@code gamma.json}, or null
    */
   public static JsonObject provenanceJson(Gamma gamma) {
-    Object p = gamma.toJson().get("provenance");
+    Object p = GammaJson.toJson(gamma).get("provenance");
     return p == null ? null : new JsonObject(p.toString());
   }
 

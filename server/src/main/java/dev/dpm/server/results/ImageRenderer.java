@@ -1,7 +1,7 @@
 package dev.dpm.server.results;
 
 import dev.dpm.core.model.DataRange;
-import dev.dpm.server.cli.ImageGrid;
+import dev.dpm.runtime.image.ImageGrid;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.dpm.server.results;
 
-import dev.dpm.core.io.Npy;
-import dev.dpm.core.io.NumericArray;
+import dev.dpm.runtime.io.Npy;
+import dev.dpm.runtime.io.NumericArray;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

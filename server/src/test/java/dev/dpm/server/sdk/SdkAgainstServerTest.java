@@ -1,5 +1,6 @@
 package dev.dpm.server.sdk;
 
+import dev.dpm.server.config.ServerConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,6 +33,7 @@ import dev.dpm.client.SamplerName;
 import dev.dpm.client.SamplerParams;
 import dev.dpm.client.ValidationException;
 import dev.dpm.server.Harness;
+import dev.dpm.server.SlowPredictor;
 import dev.dpm.server.Toys;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +73,7 @@ class SdkAgainstServerTest {
     return JobRequest.builder("toy", SamplerParams.of(SamplerName.DDPM, steps)).optN(n).optSeed(seed).build();
   }
 
-  Harness harness(SlowPredictor p, java.util.function.Consumer<dev.dpm.server.ServerConfig.Builder> tweak) throws Exception {
+  Harness harness(SlowPredictor p, java.util.function.Consumer<dev.dpm.server.config.ServerConfig.Builder> tweak) throws Exception {
     return new Harness(tmp.resolve("data"), List.of(Toys.model("toy", p, tmp)), tweak);
   }
 

@@ -1,0 +1,219 @@
+package dev.dpm.cli;
+
+import dev.dpm.runtime.model.ModelLoader;
+import dev.dpm.runtime.model.ModelSpec;
+import dev.dpm.core.sampler.ModelContext;
+import dev.dpm.core.sampler.Problem;
+import dev.dpm.core.sampler.Sampler;
+import dev.dpm.core.sampler.SamplerKind;
+import dev.dpm.core.sampler.SamplerResult;
+import dev.dpm.core.sampler.SamplerSettings;
+import dev.dpm.core.sampler.SamplerSettings.GridKind;
+import dev.dpm.core.sampler.SamplerSettings.PredictorKind;
+import dev.dpm.core.sampler.SamplerSettings.VarianceKind;
+import dev.dpm.core.catalog.Samplers;
+import dev.dpm.core.trajectory.TrajectoryKind;
+import java.io.IOException;
+import java.util.List;
+import java.util.stream.Collectors;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The sampler flags shared by {@code plan}, {@code sample} and {@code nll}; their names are the
+ * field names of {@link SamplerSettings}. A flag left out means "the sampler's default".
+ * {@code --sampler} is checked when the settings are built ({@link #settings()}), not by the parser,
+ * so that {@code nll --method ode} can do without it.
+ */
+public final class SamplerOptions {
+  @Option(names = "--sampler", paramLabel = "NAME", converter = KindConverter.class,
+      description = "Sampler (required, except for nll --method ode): ddpm, analytic-ddpm, ddim, analytic-ddim, sde-em, sde-pc, ode-euler, "
+          + "ode-heun, ode-rk45, dpm-solver-2m.")
+  SamplerKind sampler;
+
+  @Option(names = "--steps", paramLabel = "K", description = "Number of sampling steps K (2 <= K <= N).")
+  Integer steps;
+
+  @Option(names = "--trajectory", paramLabel = "even|quadratic|uniform|optimal|explicit",
+      converter = TrajectoryConverter.class,
+      description = "Timesteps of a discrete sampler (default even; optimal needs the model's Γ).")
+  TrajectoryKind trajectory;
+
+  @Option(names = "--timesteps", split = ",", paramLabel = "T1,T2,...",
+      description = "Explicit ascending timesteps (implies --trajectory explicit).")
+  int[] timesteps;
+
+  @Option(names = "--eta", paramLabel = "E", description = "DDIM η >= 0 (ddim, analytic-ddim; default 0).")
+  Double eta;
+
+  @Option(names = "--variance", paramLabel = "posterior|forward", converter = VarianceConverter.class,
+      description = "Fixed variance of ddpm: posterior β̃ (default) or forward β.")
+  VarianceKind variance;
+
+  @Option(names = "--clip-sigma2", paramLabel = "Y",
+      description = "σ₂ clip of the step into x₁: 0 off, 1 or 2 pixel levels (default 1 for 8-bit image models, else 0).")
+  Integer clipSigma2;
+
+  @Option(names = "--snr", paramLabel = "R", description = "Langevin corrector signal-to-noise ratio (sde-pc).")
+  Double snr;
+
+  @Option(names = "--corrector-steps", paramLabel = "M", description = "Langevin corrector steps per step (sde-pc).")
+  Integer correctorSteps;
+
+  @Option(names = "--predictor", paramLabel = "reverse-diffusion|euler-maruyama",
+      converter = PredictorConverter.class, description = "Predictor of sde-pc.")
+  PredictorKind predictor;
+
+  @Option(names = "--rtol", paramLabel = "R", description = "Relative tolerance of ode-rk45.")
+  Double rtol;
+
+  @Option(names = "--atol", paramLabel = "A", description = "Absolute tolerance of ode-rk45.")
+  Double atol;
+
+  @Option(names = "--eps", paramLabel = "E", description = "Final time of the continuous samplers, in (0, 0.1].")
+  Double eps;
+
+  @Option(names = "--grid", paramLabel = "uniform|logsnr|quadratic", converter = GridConverter.class,
+      description = "Time grid of the continuous samplers.")
+  GridKind grid;
+
+  @Option(names = "--denoise", negatable = true,
+      description = "Final denoising step of the continuous samplers (--no-denoise to skip).")
+  Boolean denoise;
+
+  /** @return the settings as asked for (defaults still unset) */
+  public SamplerSettings settings() {
+    if (sampler == null) {
+      throw new UsageError("Missing required option: '--sampler=NAME'");
+    }
+    return SamplerSettings.builder(sampler)
+        .optSteps(steps)
+        .optTrajectory(trajectory)
+        .optTimesteps(timesteps)
+        .optEta(eta)
+        .optVariance(variance)
+        .optClipSigma2(clipSigma2)
+        .optSnr(snr)
+        .optCorrectorSteps(correctorSteps)
+        .optPredictor(predictor)
+        .optRtol(rtol)
+        .optAtol(atol)
+        .optEps(eps)
+        .optGrid(grid)
+        .optDenoise(denoise)
+        .build();
+  }
+
+  /**
+   * Configures the sampler for a model.
+   *
+   * @param ctx the model's context
+   * @param gammaNote why the model's Γ is not used although a file exists, or null
+   * @return the sampler
+   * @throws UsageError naming every problem, on one line
+   */
+  public Sampler create(ModelContext ctx, String gammaNote) {
+    SamplerResult r = Samplers.create(settings(), ctx);
+    if (r instanceof SamplerResult.Ok ok) {
+      return ok.sampler();
+    }
+    List<Problem> problems = ((SamplerResult.Invalid) r).problems();
+    String line = problems.stream().map(SamplerOptions::describe).collect(Collectors.joining("; "));
+    if (gammaNote != null && ctx.gamma() == null) {
+      line += " (" + gammaNote + ")";
+    }
+    throw new UsageError(line);
+  }
+
+  /**
+   * Configures the sampler for a model from its manifest alone (no network loaded), so that bad
+   * settings are reported before the engine starts.
+   *
+   * @param spec the manifest
+   * @return the sampler
+   * @throws UsageError naming every problem, on one line
+   */
+  public Sampler create(ModelSpec spec) {
+    try {
+      ModelContext ctx = ModelLoader.context(spec);
+      SamplerResult r = Samplers.create(settings(), ctx);
+      if (r instanceof SamplerResult.Ok ok) {
+        return ok.sampler();
+      }
+      return create(ctx, ctx.gamma() == null ? ModelLoader.gammaNote(spec) : null);
+    } catch (IOException e) {
+      throw new UsageError(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * @param p a problem naming a settings field
+   * @return "--flag: message"
+   */
+  static String describe(Problem p) {
+    String flag = switch (p.field()) {
+      case "name", "sampler", "sampler.name" -> "--sampler";
+      default -> "--" + p.field();
+    };
+    return flag + ": " + p.message();
+  }
+
+  /** Wire names of samplers. */
+  static final class KindConverter implements ITypeConverter<SamplerKind> {
+    @Override
+    public SamplerKind convert(String value) {
+      try {
+        return SamplerKind.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** Wire names of an enum, via {@link SamplerSettings#parseWire}. */
+  abstract static class WireConverter<E extends Enum<E>> implements ITypeConverter<E> {
+    private final Class<E> type;
+
+    WireConverter(Class<E> type) {
+      this.type = type;
+    }
+
+    @Override
+    public E convert(String value) {
+      try {
+        return SamplerSettings.parseWire(type, value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  /** even, quadratic, uniform, optimal, explicit. */
+  static final class TrajectoryConverter extends WireConverter<TrajectoryKind> {
+    TrajectoryConverter() {
+      super(TrajectoryKind.class);
+    }
+  }
+
+  /** posterior, forward. */
+  static final class VarianceConverter extends WireConverter<VarianceKind> {
+    VarianceConverter() {
+      super(VarianceKind.class);
+    }
+  }
+
+  /** reverse-diffusion, euler-maruyama. */
+  static final class PredictorConverter extends WireConverter<PredictorKind> {
+    PredictorConverter() {
+      super(PredictorKind.class);
+    }
+  }
+
+  /** uniform, logsnr, quadratic. */
+  static final class GridConverter extends WireConverter<GridKind> {
+    GridConverter() {
+      super(GridKind.class);
+    }
+  }
+}

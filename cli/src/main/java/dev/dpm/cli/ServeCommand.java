@@ -1,0 +1,118 @@
+package dev.dpm.cli;
+
+import dev.dpm.core.catalog.Samplers;
+import dev.dpm.server.DpmServer;
+import dev.dpm.server.config.ServerConfig;
+import dev.dpm.server.models.DefaultModelSource;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./dpm serve}: runs the sampling service until interrupted (Ctrl-C / SIGTERM shut it down
+ * gracefully). Configuration: defaults, then {@code --config FILE} (JSON or YAML), then the
+ * environment ({@code DPM_PORT}, {@code DPM_DATA_DIR}, {@code DPM_MODELS}, {@code DPM_DEVICE},
+ * {@code DPM_MAX_BATCH}), then these flags.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Serve every model in the models directory over HTTP/WebSocket (see openapi.yaml).")
+public final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--port", description = "HTTP port (default 8080; 0 = any free port)")
+  Integer port;
+  @Option(names = "--host", description = "interface to bind (default 0.0.0.0)")
+  String host;
+  @Option(names = "--data-dir", description = "job database and results (default ./dpm-data)")
+  Path dataDir;
+  @Option(names = "--models", description = "models directory (default ./models)")
+  Path models;
+  @Option(names = "--model", split = ",", description = "serve only these models (comma separated)")
+  java.util.List<String> only;
+  @Option(names = "--config", description = "configuration file (JSON or YAML)")
+  Path config;
+  @Option(names = "--device", description = "auto | cpu | gpu | gpu:N (default auto: CUDA when DJL finds it)")
+  String device;
+  @Option(names = "--max-batch", description = "maximum rows per network evaluation (default 64; 1 disables batching)")
+  Integer maxBatch;
+  @Option(names = "--max-n", description = "maximum samples per job (default 4096)")
+  Integer maxN;
+  @Option(names = "--retention-hours", description = "delete finished jobs after this many hours (default 168; 0 = never)")
+  Double retentionHours;
+
+  @Override
+  public Integer call() throws Exception {
+    ServerConfig cfg;
+    try {
+      cfg = config().build();
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      System.err.println("dpm serve: " + e.getMessage());
+      return 2;
+    }
+    DpmServer server;
+    try {
+      server = DpmServer.start(cfg, new DefaultModelSource(), Samplers::create);
+    } catch (Exception e) {
+      System.err.println("dpm serve: " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }, "dpm-shutdown"));
+    System.err.println("dpm serve: listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host())
+        + ":" + server.port() + "/ (Ctrl-C to stop)");
+    stopped.await();
+    return 0;
+  }
+
+  /**
+   * @return the configuration builder from file, environment and flags
+   * @throws java.io.IOException if the config file cannot be read
+   */
+  ServerConfig.Builder config() throws java.io.IOException {
+    ServerConfig.Builder b = ServerConfig.builder();
+    if (config != null) {
+      b.applyFile(config);
+    }
+    b.applyEnv(System.getenv());
+    if (port != null) {
+      b.port(port);
+    }
+    if (host != null) {
+      b.host(host);
+    }
+    if (dataDir != null) {
+      b.dataDir(dataDir);
+    }
+    if (models != null) {
+      b.modelsDir(models);
+    }
+    if (only != null) {
+      b.models(only);
+    }
+    if (device != null) {
+      b.device(device);
+    }
+    if (maxBatch != null) {
+      b.maxBatch(maxBatch);
+    }
+    if (maxN != null) {
+      b.maxN(maxN);
+    }
+    if (retentionHours != null) {
+      b.retentionHours(retentionHours);
+    }
+    return b;
+  }
+
+  /**
+   * Runs the command on its own (until the lead registers it in {@code Dpm}).
+   *
+   * @param args arguments
+   */
+  public static void main(String[] args) {
+    System.exit(new picocli.CommandLine(new ServeCommand()).execute(args));
+  }
+}

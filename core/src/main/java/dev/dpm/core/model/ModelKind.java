@@ -1,9 +1,0 @@
-package dev.dpm.core.model;
-
-/** How a model's ε is computed. */
-public enum ModelKind {
-  /** A TorchScript network run by DJL's PyTorch engine. */
-  TORCHSCRIPT,
-  /** The exact Gaussian-mixture oracle (closed-form score). */
-  GAUSSIAN_MIXTURE
-}

@@ -1,0 +1,169 @@
+package dev.dpm.runtime.model;
+
+import dev.dpm.core.model.DataRange;
+import dev.dpm.core.model.MixtureSpec;
+import dev.dpm.core.model.PredictionType;
+import dev.dpm.core.model.TimeInput;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dpm.runtime.model.ScheduleSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * A model's manifest, {@code models/<name>/model.json}. Example:
+ *
+ * <pre>{@code
+ * {"name":"gmm-ring-2d","kind":"gaussian-mixture","sampleShape":[2],"dataRange":null,
+ *  "eightBit":false,"prediction":"eps","timeInput":"index","schedule":{"type":"linear","steps":1000},
+ *  "mixture":{"weights":[...],"means":[[...],...],"stds":[...]},"gamma":"gamma.json",
+ *  "licence":"...","provenance":{...}}
+ * }</pre>
+ *
+ * @param name model name (folder name)
+ * @param description one line for people
+ * @param kind TorchScript or oracle
+ * @param file TorchScript file relative to the folder (null for oracles)
+ * @param sha256 hex SHA-256 of {@code file} (null for oracles)
+ * @param sampleShape shape of one sample, e.g. [1, 28, 28] or [2]
+ * @param dataRange range of the data; {@link DataRange#UNBOUNDED} when the manifest says null
+ * @param eightBit whether the data are 8-bit images scaled to the range (enables the σ₂ clip default
+ *     and the discretised decoder)
+ * @param prediction what the network outputs
+ * @param timeInput how the network reads time
+ * @param schedule the noise schedule
+ * @param mixture the oracle's mixture (null for networks)
+ * @param gammaFile Γ file relative to the folder, or null
+ * @param raw the whole manifest, for echoing licence and provenance
+ * @param dir the model folder
+ */
+public record ModelSpec(
+    String name,
+    String description,
+    ModelKind kind,
+    String file,
+    String sha256,
+    int[] sampleShape,
+    DataRange dataRange,
+    boolean eightBit,
+    PredictionType prediction,
+    TimeInput timeInput,
+    ScheduleSpec schedule,
+    MixtureSpec mixture,
+    String gammaFile,
+    JsonNode raw,
+    Path dir) {
+
+  /** @return d, the product of the sample shape */
+  public int dimension() {
+    return Arrays.stream(sampleShape).reduce(1, (a, b) -> a * b);
+  }
+
+  /** @return true for image models (sample shape [C, H, W] with 8-bit data) */
+  public boolean isImage() {
+    return sampleShape.length == 3 && eightBit;
+  }
+
+  /** @return the default Γ file path ({@code gamma.json} in the folder) when none is named */
+  public Path gammaPath() {
+    return dir.resolve(gammaFile == null ? "gamma.json" : gammaFile);
+  }
+
+  /**
+   * Reads {@code model.json} from a model folder.
+   *
+   * @param dir the folder
+   * @return the manifest
+   * @throws IOException if the file cannot be read or is invalid (the message names the field)
+   */
+  public static ModelSpec read(Path dir) throws IOException {
+    Path f = dir.resolve("model.json");
+    JsonNode n;
+    try {
+      n = new ObjectMapper().readTree(Files.readString(f));
+    } catch (IOException e) {
+      throw new IOException("cannot read " + f + ": " + e.getMessage(), e);
+    }
+    try {
+      return parse(n, dir);
+    } catch (RuntimeException e) {
+      throw new IOException("invalid manifest " + f + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Parses a manifest.
+   *
+   * @param n JSON root
+   * @param dir model folder
+   * @return the manifest
+   */
+  public static ModelSpec parse(JsonNode n, Path dir) {
+    String name = req(n, "name").asText();
+    ModelKind kind = switch (req(n, "kind").asText()) {
+      case "torchscript" -> ModelKind.TORCHSCRIPT;
+      case "gaussian-mixture" -> ModelKind.GAUSSIAN_MIXTURE;
+      default -> throw new IllegalArgumentException("kind must be torchscript or gaussian-mixture");
+    };
+    JsonNode shapeNode = req(n, "sampleShape");
+    int[] shape = new int[shapeNode.size()];
+    for (int i = 0; i < shape.length; i++) {
+      shape[i] = shapeNode.get(i).asInt();
+      if (shape[i] <= 0) {
+        throw new IllegalArgumentException("sampleShape entries must be positive");
+      }
+    }
+    JsonNode dr = n.path("dataRange");
+    DataRange range = dr.isArray() ? new DataRange(dr.get(0).asDouble(), dr.get(1).asDouble())
+        : DataRange.UNBOUNDED;
+    MixtureSpec mixture = null;
+    if (kind == ModelKind.GAUSSIAN_MIXTURE) {
+      JsonNode m = req(n, "mixture");
+      JsonNode w = req(m, "weights");
+      JsonNode mu = req(m, "means");
+      JsonNode sd = req(m, "stds");
+      double[] weights = new double[w.size()];
+      double[][] means = new double[mu.size()][];
+      double[] stds = new double[sd.size()];
+      for (int k = 0; k < weights.length; k++) {
+        weights[k] = w.get(k).asDouble();
+      }
+      for (int k = 0; k < means.length; k++) {
+        means[k] = new double[mu.get(k).size()];
+        for (int j = 0; j < means[k].length; j++) {
+          means[k][j] = mu.get(k).get(j).asDouble();
+        }
+      }
+      for (int k = 0; k < stds.length; k++) {
+        stds[k] = sd.get(k).asDouble();
+      }
+      mixture = new MixtureSpec(weights, means, stds);
+    }
+    return new ModelSpec(
+        name,
+        n.path("description").asText(""),
+        kind,
+        n.hasNonNull("file") ? n.get("file").asText() : null,
+        n.hasNonNull("sha256") ? n.get("sha256").asText() : null,
+        shape,
+        range,
+        n.path("eightBit").asBoolean(false),
+        PredictionType.parse(n.path("prediction").asText("eps")),
+        TimeInput.parse(n.path("timeInput").asText("index-minus-one")),
+        ScheduleSpec.parse(req(n, "schedule")),
+        mixture,
+        n.hasNonNull("gamma") ? n.get("gamma").asText() : null,
+        n,
+        dir);
+  }
+
+  private static JsonNode req(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      throw new IllegalArgumentException("missing field '" + field + "'");
+    }
+    return v;
+  }
+}

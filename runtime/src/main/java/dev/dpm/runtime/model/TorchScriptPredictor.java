@@ -1,0 +1,333 @@
+package dev.dpm.runtime.model;
+
+import dev.dpm.core.model.NoisePredictor;
+import dev.dpm.core.model.PredictionType;
+import dev.dpm.core.model.TimeInput;
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import dev.dpm.core.schedule.NoiseSchedule;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * A {@link NoisePredictor} over a TorchScript file, run by DJL's PyTorch engine (libtorch 2.7.1),
+ * offline.
+ *
+ * <p>Network contract: {@code forward(x: float32 [B, *sampleShape], t: float32 [B]) -> float32
+ * [B, *sampleShape]}, where {@code t} is {@link TimeInput#networkTime(double, int)} of the row's
+ * step index. The output is converted to ε by {@link PredictionType#toEps} — the one place where
+ * x₀- and v-networks become ε-networks.
+ *
+ * <p>Memory: every {@link #predictEps} call opens one sub-{@link NDManager} of the model's manager
+ * (try-with-resources) that owns the input, time and output tensors; the result leaves as a host
+ * {@code float[]}, so no native memory outlives the call and nothing is computed in place on
+ * network outputs.
+ *
+ * <p>Batch independence (the determinism rule): on CPU, libtorch's kernels choose their code path by
+ * batch size, and rows of differently sized batches can round differently. The pattern depends on
+ * the CPU and the thread count (measured for every bundled network and test fixture: on an AMD EPYC
+ * with 2 intra-op threads, batches that are multiples of 4 or at least 12 rows agree and others
+ * differ by ~1e-7 relative; on an Intel Xeon the classes were 1 | 2 | 3–15 | ≥ 16 rows). So at load
+ * a probe ({@link #probeQuantum()}) finds the smallest quantum q ∈ {1, 2, 4, 8, 16, 32} for which
+ * batches of q, 2q and 3q rows reproduce a batch of {@value #PROBE_ROWS} bit for bit, and every
+ * evaluation is padded with zero rows up to a multiple of q ({@link #batchQuantum()}; system
+ * property {@value #BATCH_QUANTUM_PROPERTY} fixes q and skips the probe, 1 turns padding off). A
+ * row's ε is then independent of how many rows share its evaluation: a job batched with others
+ * gives the same bytes as the job alone. The cost is at most q − 1 extra rows per evaluation, and
+ * the probe's few hundred rows once per load. {@code BundledModelsTest} checks it for every
+ * bundled network.
+ *
+ * <p>Thread-safety: instances are thread-safe; {@link #predictEps} is {@code synchronized}, so
+ * concurrent callers are served one batch at a time (libtorch uses its own intra-op threads for each
+ * call). The server gives each model and device one engine thread anyway.
+ */
+public final class TorchScriptPredictor implements NoisePredictor {
+  static {
+    // DJL must never try to download an engine or a model: the native libraries come from the
+    // pytorch-native jar on the class path. Respect an explicit setting.
+    if (System.getProperty("ai.djl.offline") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
+  }
+
+  /** System property overriding the batch quantum. */
+  public static final String BATCH_QUANTUM_PROPERTY = "dpm.batch.quantum";
+
+  /** Row quanta tried by the load-time probe, smallest first. */
+  static final int[] QUANTA = {1, 2, 4, 8, 16, 32};
+
+  /** Rows of the probe's reference batch (a multiple of every quantum). */
+  static final int PROBE_ROWS = 96;
+
+  private final Model model;
+  private final int batchQuantum;
+  private final boolean batchIndependent;
+  private final int[] sampleShape; // e.g. [1, 28, 28]
+  private final long[] batchShapeTail; // sampleShape as long[] for Shape
+  private final int dimension;
+  private final PredictionType prediction;
+  private final TimeInput timeInput;
+  private final NoiseSchedule schedule;
+  private final Device device;
+  private boolean closed;
+
+  /**
+   * Loads a TorchScript file.
+   *
+   * @param file the TorchScript file ({@code .pt}, saved by {@code torch.jit.save})
+   * @param sampleShape the shape of one sample, e.g. [1, 28, 28] or [2]
+   * @param prediction what the network outputs
+   * @param timeInput how the network reads time
+   * @param schedule the model's noise schedule (N, and ᾱ for the ε conversion)
+   * @param device where to run ({@link Device#cpu()} or {@link Device#gpu()}); null means CPU
+   * @throws IOException if the file is missing or not a TorchScript module libtorch can load
+   */
+  public TorchScriptPredictor(
+      Path file,
+      int[] sampleShape,
+      PredictionType prediction,
+      TimeInput timeInput,
+      NoiseSchedule schedule,
+      Device device)
+      throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("TorchScript file not found: " + file);
+    }
+    this.sampleShape = sampleShape.clone();
+    this.batchShapeTail = Arrays.stream(sampleShape).asLongStream().toArray();
+    this.dimension = Arrays.stream(sampleShape).reduce(1, (a, b) -> a * b);
+    this.prediction = prediction;
+    this.timeInput = timeInput;
+    this.schedule = schedule;
+    this.device = device == null ? Device.cpu() : device;
+    if (this.device.isGpu()) {
+      int gpus = Engine.getEngine("PyTorch").getGpuCount();
+      if (gpus <= this.device.getDeviceId()) {
+        throw new IOException("device " + this.device + " requested but the PyTorch engine sees " + gpus
+            + " GPU(s) (CPU build of libtorch? build with mvn -Ppytorch-cuda on a CUDA host)");
+      }
+    }
+    Integer fixed = quantumFromProperty(); // before loading: a bad value must not leak the model
+    String fileName = file.getFileName().toString();
+    Model m = Model.newInstance(fileName, this.device, "PyTorch");
+    try {
+      Path dir = file.toAbsolutePath().getParent();
+      // mapLocation: load tensors saved on a GPU onto the chosen device
+      m.load(dir, fileName, Map.of("mapLocation", "true"));
+    } catch (MalformedModelException | RuntimeException e) {
+      m.close();
+      throw new IOException("cannot load TorchScript file " + file + ": " + firstSentence(e.getMessage()), e);
+    } catch (IOException e) {
+      m.close();
+      throw e;
+    }
+    this.model = m;
+    if (fixed != null) {
+      this.batchQuantum = fixed;
+      this.batchIndependent = true;
+    } else {
+      int q;
+      try {
+        q = probeQuantum(); // also the first call: a network that rejects its declared shape fails here
+      } catch (RuntimeException e) {
+        m.close();
+        throw new IOException("TorchScript file " + file + " does not run on x [B, " + Arrays.toString(sampleShape)
+            .replaceAll("[\\[\\]]", "") + "], t [B]: " + firstSentence(e.getMessage()), e);
+      }
+      this.batchQuantum = Math.max(1, q);
+      this.batchIndependent = q > 0;
+    }
+  }
+
+  /**
+   * Opens the TorchScript network named by a manifest (no hash check; {@code ModelLoader} does that).
+   *
+   * @param spec the manifest (kind torchscript)
+   * @param schedule the schedule built from the manifest
+   * @param device CPU or GPU; null means CPU
+   * @return the predictor
+   * @throws IOException if the file cannot be loaded
+   */
+  public static TorchScriptPredictor open(ModelSpec spec, NoiseSchedule schedule, Device device)
+      throws IOException {
+    if (spec.kind() != ModelKind.TORCHSCRIPT || spec.file() == null) {
+      throw new IllegalArgumentException("model '" + spec.name() + "' is not a TorchScript model");
+    }
+    return new TorchScriptPredictor(spec.dir().resolve(spec.file()), spec.sampleShape(),
+        spec.prediction(), spec.timeInput(), schedule, device);
+  }
+
+  @Override
+  public synchronized float[] predictEps(float[] x, double[] time, int batch) {
+    if (closed) {
+      throw new IllegalStateException("predictor is closed");
+    }
+    if (x.length != batch * dimension || time.length < batch) {
+      throw new IllegalArgumentException("expected x of " + batch + "×" + dimension
+          + " values and " + batch + " times, got " + x.length + " and " + time.length);
+    }
+    int padded = (batch + batchQuantum - 1) / batchQuantum * batchQuantum; // rows sent: whole blocks
+    float[] out;
+    if (padded == batch) {
+      out = forward(x, time, batch);
+    } else {
+      float[] xp = Arrays.copyOf(x, padded * dimension); // [P, d], zero rows appended
+      double[] tp = new double[padded]; // [P], padding rows at the time of row 0
+      for (int i = 0; i < padded; i++) {
+        tp[i] = time[i < batch ? i : 0];
+      }
+      out = Arrays.copyOf(forward(xp, tp, padded), batch * dimension); // [B*d], the padding rows dropped
+    }
+    if (prediction != PredictionType.EPS) {
+      for (int i = 0; i < batch; i++) {
+        double alphaBar = Math.exp(schedule.logAlphaBarAt(time[i]));
+        prediction.toEps(out, i * dimension, x, dimension, alphaBar);
+      }
+    }
+    return out;
+  }
+
+  /** One network call on exactly {@code batch} rows: the raw output, [B*d]. */
+  private float[] forward(float[] x, double[] time, int batch) {
+    int steps = schedule.steps();
+    float[] t = new float[batch]; // [B], the network's time input
+    for (int i = 0; i < batch; i++) {
+      t[i] = (float) timeInput.networkTime(time[i], steps);
+    }
+    long[] dims = new long[batchShapeTail.length + 1];
+    dims[0] = batch;
+    System.arraycopy(batchShapeTail, 0, dims, 1, batchShapeTail.length);
+    try (NDManager step = model.getNDManager().newSubManager()) {
+      NDArray xs = step.create(x, new Shape(dims)); // [B, *sampleShape]
+      NDArray ts = step.create(t, new Shape(batch)); // [B]
+      NDList result = model.getBlock().forward(new ParameterStore(step, false), new NDList(xs, ts), false);
+      NDArray y = result.singletonOrThrow();
+      if (!y.getShape().equals(new Shape(dims))) {
+        throw new IllegalStateException("network returned shape " + y.getShape() + ", expected "
+            + new Shape(dims) + " (forward(x [B, *shape], t [B]) -> [B, *shape])");
+      }
+      return y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(); // [B*d], host
+    }
+  }
+
+  /**
+   * Finds the smallest row quantum q ∈ {@link #QUANTA} for which rows evaluated in batches of q, 2q
+   * and 3q rows (at an unaligned offset) are bit-identical to the same rows in one batch of
+   * {@value #PROBE_ROWS}: the padding that makes this network batch-independent on this machine
+   * and thread count. Deterministic inputs; costs at most a few hundred rows, once per load.
+   *
+   * @return q, or 0 when no candidate gives identical rows (then no padding is applied)
+   */
+  private int probeQuantum() {
+    int d = dimension;
+    float[] x = new float[PROBE_ROWS * d]; // [R, d]
+    double[] t = new double[PROBE_ROWS];
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x5EEDL);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (rnd.nextDouble(-1.0, 1.0) + rnd.nextDouble(-1.0, 1.0));
+    }
+    for (int i = 0; i < PROBE_ROWS; i++) {
+      t[i] = 1 + (i * 397L) % schedule.steps();
+    }
+    float[] want = forward(x, t, PROBE_ROWS);
+    for (int q : QUANTA) {
+      boolean same = true;
+      for (int m = 1; m <= 3 && same; m++) {
+        int b = m * q;
+        int off = Math.min(5, PROBE_ROWS - b);
+        float[] got = forward(Arrays.copyOfRange(x, off * d, (off + b) * d), Arrays.copyOfRange(t, off, off + b), b);
+        same = Arrays.equals(got, 0, b * d, want, off * d, (off + b) * d);
+      }
+      if (same) {
+        return q;
+      }
+    }
+    return 0;
+  }
+
+  @Override
+  public int dimension() {
+    return dimension;
+  }
+
+  /** @return the row multiple every evaluation is padded to (1 = no padding) */
+  public int batchQuantum() {
+    return batchQuantum;
+  }
+
+  /**
+   * @return false when the load-time probe found no padding that makes rows independent of their
+   *     batch (then a row's ε may differ in the last bits between batch sizes); true when it did, or
+   *     when the quantum was set by {@value #BATCH_QUANTUM_PROPERTY}
+   */
+  public boolean batchIndependent() {
+    return batchIndependent;
+  }
+
+  private static Integer quantumFromProperty() {
+    String v = System.getProperty(BATCH_QUANTUM_PROPERTY);
+    if (v == null || v.isBlank()) {
+      return null;
+    }
+    try {
+      int q = Integer.parseInt(v.strip());
+      if (q >= 1 && q <= 1024) {
+        return q;
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw new IllegalArgumentException(BATCH_QUANTUM_PROPERTY + " must be an integer in [1, 1024], got '" + v + "'");
+  }
+
+  /** @return the shape of one sample, e.g. [1, 28, 28] */
+  public int[] sampleShape() {
+    return sampleShape.clone();
+  }
+
+  /** @return the device the network runs on */
+  public Device device() {
+    return device;
+  }
+
+  /**
+   * Diagnostic for leak tests: the number of NDArrays still attached to the model's manager tree
+   * (weights included). It must stay flat across {@link #predictEps} calls.
+   *
+   * @return the count
+   */
+  public synchronized int liveArrays() {
+    return model.getNDManager().getManagedArrays().size();
+  }
+
+  /** libtorch messages can run to pages; keep their first sentence (at most 300 characters). */
+  private static String firstSentence(String msg) {
+    if (msg == null) {
+      return "(no message)";
+    }
+    String m = msg.strip();
+    int cut = m.indexOf(". ");
+    if (cut > 0) {
+      m = m.substring(0, cut + 1);
+    }
+    return m.length() > 300 ? m.substring(0, 300) + "…" : m;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      model.close();
+    }
+  }
+}

@@ -1,5 +1,0 @@
-/**
- * Benchmarks that need the whole server: {@link dev.dpm.server.bench.ServeBenchmark} (throughput of
- * step-level batching across jobs, submit-to-first-progress latency, server overhead per step).
- */
-package dev.dpm.server.bench;

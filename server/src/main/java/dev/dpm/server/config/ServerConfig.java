@@ -1,0 +1,309 @@
+package dev.dpm.server.config;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Everything the server can be told. Sources, later ones winning: built-in defaults, a config file
+ * ({@code --config FILE}, JSON or YAML, keys as the field names below), the environment
+ * ({@code DPM_PORT}, {@code DPM_DATA_DIR}, {@code DPM_MODELS}, {@code DPM_DEVICE},
+ * {@code DPM_MAX_BATCH}, {@code DPM_CALIBRATION_DATA}, {@code DPM_INTRA_OP_THREADS}), then
+ * command-line flags.
+ *
+ * @param host interface to bind
+ * @param port HTTP port (0 = any free port)
+ * @param dataDir job database and result files
+ * @param modelsDir folder of model folders ({@code <name>/model.json})
+ * @param models names to serve (null = every folder with a manifest)
+ * @param device {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N}
+ * @param maxBatch maximum rows per network evaluation (1 disables cross-sample batching)
+ * @param maxBodyBytes maximum request body
+ * @param maxN maximum samples per job
+ * @param maxSteps maximum sampler steps per job
+ * @param maxQueuedJobs maximum queued + running jobs
+ * @param maxQueuedWork maximum queued + running work, in rows (n × steps summed over jobs)
+ * @param maxActiveJobs jobs that one engine runs at once (the others wait, queued)
+ * @param retentionHours finished jobs and their results are deleted after this many hours (0 = never)
+ * @param shutdownGraceSeconds how long a graceful shutdown lets running jobs finish before re-queuing them
+ * @param progressIntervalMs minimum time between two progress events of one job
+ * @param previewIntervalMs minimum time between two preview events of one job
+ * @param warmup whether to run warm-up evaluations before reporting ready
+ * @param batchWindowMs when a job arrives at an idle engine, the first evaluation waits up to this
+ *     long for more jobs, so that a burst of submissions starts in step (0 = never wait)
+ * @param batchGapMs the wait ends as soon as no job has arrived for this long (a lone job waits
+ *     just this)
+ * @param intraOpThreads libtorch intra-op (OpenMP) threads per evaluation, set before the first
+ *     network is loaded (0 = libtorch's default, one per core). On a CPU host shared with other
+ *     work, 1 avoids the barrier stalls of an oversubscribed thread team
+ * @param calibrationDataDirs folders (besides each model's own folder) from which calibration jobs
+ *     may read the data file their request names; empty by default, so a request can only name
+ *     files inside the model's folder
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    Path dataDir,
+    Path modelsDir,
+    java.util.List<String> models,
+    String device,
+    int maxBatch,
+    int maxBodyBytes,
+    int maxN,
+    int maxSteps,
+    int maxQueuedJobs,
+    long maxQueuedWork,
+    int maxActiveJobs,
+    double retentionHours,
+    double shutdownGraceSeconds,
+    long progressIntervalMs,
+    long previewIntervalMs,
+    boolean warmup,
+    long batchWindowMs,
+    long batchGapMs,
+    int intraOpThreads,
+    java.util.List<Path> calibrationDataDirs) {
+
+  /** Validates the values. */
+  public ServerConfig {
+    check(port >= 0 && port <= 65535, "port must be in 0..65535");
+    check(maxBatch >= 1, "maxBatch must be at least 1");
+    check(maxBodyBytes >= 1024, "maxBodyBytes must be at least 1024");
+    check(maxN >= 1, "maxN must be at least 1");
+    check(maxSteps >= 1, "maxSteps must be at least 1");
+    check(maxQueuedJobs >= 1, "maxQueuedJobs must be at least 1");
+    check(maxQueuedWork >= 1, "maxQueuedWork must be at least 1");
+    check(maxActiveJobs >= 1, "maxActiveJobs must be at least 1");
+    check(retentionHours >= 0, "retentionHours must be >= 0");
+    check(shutdownGraceSeconds >= 0, "shutdownGraceSeconds must be >= 0");
+    check(batchWindowMs >= 0 && batchGapMs >= 0, "batchWindowMs and batchGapMs must be >= 0");
+    check(intraOpThreads >= 0, "intraOpThreads must be >= 0 (0 = libtorch's default)");
+    check(device != null && device.matches("auto|cpu|gpu(:\\d+)?"), "device must be auto, cpu, gpu or gpu:N");
+    models = models == null ? null : java.util.List.copyOf(models);
+    calibrationDataDirs = calibrationDataDirs == null ? java.util.List.of() : java.util.List.copyOf(calibrationDataDirs);
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  /** @return a builder with the defaults */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** @return a builder holding this configuration */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.apply(toJson().getMap());
+    b.models = models;
+    b.calibrationDataDirs = calibrationDataDirs;
+    return b;
+  }
+
+  /** @return the configuration as JSON (what the server logs at start) */
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("host", host).put("port", port)
+        .put("dataDir", dataDir.toString()).put("modelsDir", modelsDir.toString())
+        .put("models", models).put("device", device).put("maxBatch", maxBatch)
+        .put("maxBodyBytes", maxBodyBytes).put("maxN", maxN).put("maxSteps", maxSteps)
+        .put("maxQueuedJobs", maxQueuedJobs).put("maxQueuedWork", maxQueuedWork)
+        .put("maxActiveJobs", maxActiveJobs).put("retentionHours", retentionHours)
+        .put("shutdownGraceSeconds", shutdownGraceSeconds)
+        .put("progressIntervalMs", progressIntervalMs).put("previewIntervalMs", previewIntervalMs)
+        .put("warmup", warmup)
+        .put("batchWindowMs", batchWindowMs).put("batchGapMs", batchGapMs)
+        .put("intraOpThreads", intraOpThreads)
+        .put("calibrationDataDirs", calibrationDataDirs.stream().map(Path::toString).toList());
+  }
+
+  /** Mutable builder; {@link #apply} takes a file's or the environment's key/value pairs. */
+  public static final class Builder {
+    private String host = "0.0.0.0";
+    private int port = 8080;
+    private Path dataDir = Path.of("dpm-data");
+    private Path modelsDir = Path.of("models");
+    private java.util.List<String> models;
+    private String device = "auto";
+    private int maxBatch = 64;
+    private int maxBodyBytes = 64 * 1024;
+    private int maxN = 4096;
+    private int maxSteps = 10_000;
+    private int maxQueuedJobs = 1000;
+    private long maxQueuedWork = 500_000_000L;
+    private int maxActiveJobs = 64;
+    private double retentionHours = 24 * 7;
+    private double shutdownGraceSeconds = 10;
+    private long progressIntervalMs = 100;
+    private long previewIntervalMs = 250;
+    private boolean warmup = true;
+    private long batchWindowMs = 100;
+    private long batchGapMs = 10;
+    private int intraOpThreads;
+    private java.util.List<Path> calibrationDataDirs = java.util.List.of();
+
+    private Builder() {}
+
+    /** @param v host @return this */
+    public Builder host(String v) { host = v; return this; }
+    /** @param v port @return this */
+    public Builder port(int v) { port = v; return this; }
+    /** @param v data dir @return this */
+    public Builder dataDir(Path v) { dataDir = v; return this; }
+    /** @param v models dir @return this */
+    public Builder modelsDir(Path v) { modelsDir = v; return this; }
+    /** @param v model names to serve (null = all) @return this */
+    public Builder models(java.util.List<String> v) { models = v; return this; }
+    /** @param v device @return this */
+    public Builder device(String v) { device = v; return this; }
+    /** @param v max batch @return this */
+    public Builder maxBatch(int v) { maxBatch = v; return this; }
+    /** @param v max body bytes @return this */
+    public Builder maxBodyBytes(int v) { maxBodyBytes = v; return this; }
+    /** @param v max n @return this */
+    public Builder maxN(int v) { maxN = v; return this; }
+    /** @param v max steps @return this */
+    public Builder maxSteps(int v) { maxSteps = v; return this; }
+    /** @param v max queued jobs @return this */
+    public Builder maxQueuedJobs(int v) { maxQueuedJobs = v; return this; }
+    /** @param v max queued work (rows) @return this */
+    public Builder maxQueuedWork(long v) { maxQueuedWork = v; return this; }
+    /** @param v max active jobs per engine @return this */
+    public Builder maxActiveJobs(int v) { maxActiveJobs = v; return this; }
+    /** @param v retention in hours @return this */
+    public Builder retentionHours(double v) { retentionHours = v; return this; }
+    /** @param v grace seconds @return this */
+    public Builder shutdownGraceSeconds(double v) { shutdownGraceSeconds = v; return this; }
+    /** @param v progress interval @return this */
+    public Builder progressIntervalMs(long v) { progressIntervalMs = v; return this; }
+    /** @param v preview interval @return this */
+    public Builder previewIntervalMs(long v) { previewIntervalMs = v; return this; }
+    /** @param v warm-up @return this */
+    public Builder warmup(boolean v) { warmup = v; return this; }
+    /** @param v longest batching wait at an idle engine, ms @return this */
+    public Builder batchWindowMs(long v) { batchWindowMs = v; return this; }
+    /** @param v arrival gap that ends the batching wait, ms @return this */
+    public Builder batchGapMs(long v) { batchGapMs = v; return this; }
+    /** @param v libtorch intra-op threads (0 = default) @return this */
+    public Builder intraOpThreads(int v) { intraOpThreads = v; return this; }
+    /** @param v folders calibration data may be read from @return this */
+    public Builder calibrationDataDirs(java.util.List<Path> v) { calibrationDataDirs = v; return this; }
+
+    /**
+     * Applies key/value pairs (a config file's, with the record's field names as keys).
+     *
+     * @param m the pairs
+     * @return this
+     * @throws IllegalArgumentException naming an unknown key or a bad value
+     */
+    public Builder apply(Map<String, ?> m) {
+      for (Map.Entry<String, ?> e : m.entrySet()) {
+        Object v = e.getValue();
+        if (v == null) {
+          continue;
+        }
+        String s = String.valueOf(v);
+        try {
+          switch (e.getKey()) {
+            case "host" -> host = s;
+            case "port" -> port = Integer.parseInt(s);
+            case "dataDir" -> dataDir = Path.of(s);
+            case "modelsDir" -> modelsDir = Path.of(s);
+            case "models" -> models = v instanceof java.util.List<?> l
+                ? l.stream().map(String::valueOf).toList()
+                : java.util.Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+            case "device" -> device = s.toLowerCase(Locale.ROOT);
+            case "maxBatch" -> maxBatch = Integer.parseInt(s);
+            case "maxBodyBytes" -> maxBodyBytes = Integer.parseInt(s);
+            case "maxN" -> maxN = Integer.parseInt(s);
+            case "maxSteps" -> maxSteps = Integer.parseInt(s);
+            case "maxQueuedJobs" -> maxQueuedJobs = Integer.parseInt(s);
+            case "maxQueuedWork" -> maxQueuedWork = Long.parseLong(s);
+            case "maxActiveJobs" -> maxActiveJobs = Integer.parseInt(s);
+            case "retentionHours" -> retentionHours = Double.parseDouble(s);
+            case "shutdownGraceSeconds" -> shutdownGraceSeconds = Double.parseDouble(s);
+            case "progressIntervalMs" -> progressIntervalMs = Long.parseLong(s);
+            case "previewIntervalMs" -> previewIntervalMs = Long.parseLong(s);
+            case "warmup" -> warmup = Boolean.parseBoolean(s);
+            case "intraOpThreads" -> intraOpThreads = Integer.parseInt(s);
+            case "batchWindowMs" -> batchWindowMs = Long.parseLong(s);
+            case "batchGapMs" -> batchGapMs = Long.parseLong(s);
+            case "calibrationDataDirs" -> calibrationDataDirs = (v instanceof java.util.List<?> l
+                ? l.stream().map(String::valueOf)
+                : java.util.Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()))
+                .map(Path::of).toList();
+            default -> throw new IllegalArgumentException("unknown configuration key '" + e.getKey() + "'");
+          }
+        } catch (NumberFormatException ex) {
+          throw new IllegalArgumentException("configuration key '" + e.getKey() + "': not a number: " + s);
+        }
+      }
+      return this;
+    }
+
+    /**
+     * Applies a JSON or YAML config file.
+     *
+     * @param file the file ({@code .json}, {@code .yaml} or {@code .yml})
+     * @return this
+     * @throws IOException if unreadable or malformed
+     */
+    public Builder applyFile(Path file) throws IOException {
+      String text = Files.readString(file);
+      Object parsed;
+      try {
+        parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(text); // YAML ⊃ JSON
+      } catch (RuntimeException e) {
+        throw new IOException("cannot parse config " + file + ": " + e.getMessage(), e);
+      }
+      if (parsed == null) {
+        return this;
+      }
+      if (!(parsed instanceof Map<?, ?> map)) {
+        throw new IOException("config " + file + " must be an object of key: value pairs");
+      }
+      java.util.LinkedHashMap<String, Object> m = new java.util.LinkedHashMap<>();
+      map.forEach((k, v) -> m.put(String.valueOf(k), v));
+      apply(m);
+      return this;
+    }
+
+    /**
+     * Applies {@code DPM_PORT}, {@code DPM_DATA_DIR}, {@code DPM_MODELS}, {@code DPM_DEVICE},
+     * {@code DPM_MAX_BATCH}, {@code DPM_HOST}, {@code DPM_CALIBRATION_DATA} (comma-separated
+     * folders), {@code DPM_INTRA_OP_THREADS} where set.
+     *
+     * @param env the environment
+     * @return this
+     */
+    public Builder applyEnv(Map<String, String> env) {
+      java.util.LinkedHashMap<String, Object> m = new java.util.LinkedHashMap<>();
+      m.put("host", env.get("DPM_HOST"));
+      m.put("port", env.get("DPM_PORT"));
+      m.put("dataDir", env.get("DPM_DATA_DIR"));
+      m.put("modelsDir", env.get("DPM_MODELS"));
+      m.put("device", env.get("DPM_DEVICE"));
+      m.put("maxBatch", env.get("DPM_MAX_BATCH"));
+      m.put("calibrationDataDirs", env.get("DPM_CALIBRATION_DATA"));
+      m.put("intraOpThreads", env.get("DPM_INTRA_OP_THREADS"));
+      return apply(m);
+    }
+
+    /** @return the validated configuration */
+    public ServerConfig build() {
+      return new ServerConfig(host, port, dataDir, modelsDir, models, device, maxBatch, maxBodyBytes,
+          maxN, maxSteps, maxQueuedJobs, maxQueuedWork, maxActiveJobs, retentionHours,
+          shutdownGraceSeconds, progressIntervalMs, previewIntervalMs, warmup, batchWindowMs, batchGapMs, intraOpThreads,
+          calibrationDataDirs);
+    }
+  }
+}
