@@ -3,7 +3,9 @@ package dev.dpm.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dpm.server.api.ProblemException;
+import dev.dpm.server.api.JobRequests;
+import dev.dpm.server.jobs.RejectedException;
+import dev.dpm.server.jobs.Rejection;
 import dev.dpm.server.jobs.JobService;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -36,10 +38,10 @@ class SubmitBurstTest {
       List<CompletableFuture<JobService.Submitted>> distinct = new ArrayList<>();
       CompletableFuture<JobService.Submitted> conflicting = null;
       for (int i = 0; i < 20; i++) { // queued together on the jobs thread: one or a few group commits
-        sameKey.add(jobs.submit(new JsonObject(keyed), "burst"));
-        distinct.add(jobs.submit(new JsonObject(keyed.replace("\"seed\":1", "\"seed\":" + (100 + i))), null));
+        sameKey.add(jobs.submit(JobRequests.sample(new JsonObject(keyed)), "burst"));
+        distinct.add(jobs.submit(JobRequests.sample(new JsonObject(keyed.replace("\"seed\":1", "\"seed\":" + (100 + i)))), null));
         if (i == 10) {
-          conflicting = jobs.submit(new JsonObject(keyed.replace("\"n\":2", "\"n\":3")), "burst");
+          conflicting = jobs.submit(JobRequests.sample(new JsonObject(keyed.replace("\"n\":2", "\"n\":3"))), "burst");
         }
       }
       Set<String> keyedIds = new HashSet<>();
@@ -55,7 +57,8 @@ class SubmitBurstTest {
         conflicting.get();
         throw new AssertionError("a different body with the same key must be refused");
       } catch (ExecutionException e) {
-        assertTrue(e.getCause() instanceof ProblemException pe && pe.status() == 409, e.toString());
+        assertTrue(e.getCause() instanceof RejectedException re && re.rejection() instanceof Rejection.KeyReused,
+            e.toString());
       }
       ids.addAll(keyedIds);
       for (CompletableFuture<JobService.Submitted> f : distinct) {

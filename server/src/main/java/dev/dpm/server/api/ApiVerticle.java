@@ -155,7 +155,7 @@ public final class ApiVerticle extends VerticleBase {
     ValidatedRequest req = ctx.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
     JsonObject body = req.getBody().getJsonObject();
     String key = header(req, "Idempotency-Key");
-    reply(ctx, jobs.submit(body, key), s -> {
+    reply(ctx, jobs.submit(JobRequests.sample(body), key), s -> {
       ctx.response().putHeader("Location", "/v1/jobs/" + s.job().getString("id"));
       json(ctx, s.replay() ? 200 : 202, s.job());
     });
@@ -166,7 +166,7 @@ public final class ApiVerticle extends VerticleBase {
     RequestParameter bodyParam = req.getBody();
     JsonObject body = bodyParam == null || bodyParam.isNull() ? new JsonObject() : bodyParam.getJsonObject();
     String name = req.getPathParameters().get("name").getString();
-    reply(ctx, jobs.submitCalibration(name, body, header(req, "Idempotency-Key")), s -> {
+    reply(ctx, jobs.submit(JobRequests.calibration(name, body), header(req, "Idempotency-Key")), s -> {
       ctx.response().putHeader("Location", "/v1/jobs/" + s.job().getString("id"));
       json(ctx, s.replay() ? 200 : 202, s.job());
     });

@@ -61,6 +61,9 @@ public final class Problems {
    */
   static ProblemException toProblem(Throwable failure, int status) {
     for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof dev.dpm.server.jobs.RejectedException r) {
+        return Rejections.toProblem(r.rejection());
+      }
       if (t instanceof ProblemException || t instanceof ValidatorException || t instanceof DecodeException) {
         failure = t;
         break;

@@ -1,0 +1,90 @@
+package dev.dpm.server.jobs;
+
+import dev.dpm.core.sampler.SamplerSettings;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A job request as the API edge parsed it from the body (the schema checked types and bounds; what needs the model
+ * is checked by the {@link JobFactory}). Nothing past the edge reads the request JSON.
+ */
+public sealed interface JobRequest {
+  /** @return the model name */
+  String model();
+
+  /**
+   * The canonical request: defaults filled, keys sorted, so that the same request spelled differently has the same
+   * idempotency hash.
+   *
+   * @return the canonical JSON text
+   */
+  String canonical();
+
+  /**
+   * {@code POST /v1/jobs}.
+   *
+   * @param model model name
+   * @param n samples
+   * @param seed seed, or null for a random one
+   * @param outputs result formats ({@code npy}, {@code png})
+   * @param previewEvery steps between x̂₀ previews (0: none)
+   * @param deadlineSeconds deadline from submission, or null
+   * @param sampler sampler settings (parsed, not yet validated against the model)
+   */
+  record Sample(String model, int n, Long seed, List<String> outputs, int previewEvery, Double deadlineSeconds,
+      SamplerSettings sampler) implements JobRequest {
+    /** Validates what needs no model. */
+    public Sample {
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(sampler, "sampler");
+      outputs = List.copyOf(outputs);
+    }
+
+    @Override
+    public String canonical() {
+      return Canonical.sorted(new JsonObject().put("kind", "sample").put("model", model).put("n", n).put("seed", seed)
+          .put("outputs", new JsonArray(outputs)).put("previewEvery", previewEvery)
+          .put("deadlineSeconds", deadlineSeconds).put("sampler", SamplerJson.toJson(sampler))).encode();
+    }
+  }
+
+  /**
+   * {@code POST /v1/models/{name}/calibrations}.
+   *
+   * @param model model name
+   * @param samples rows of the Monte Carlo estimate
+   * @param seed seed
+   * @param install whether the Γ replaces the model's
+   * @param controlVariate whether the control-variate estimator is used
+   * @param data data file named by the client (relative to the allowed folders), or null for an oracle
+   */
+  record Calibration(String model, int samples, long seed, boolean install, boolean controlVariate, String data)
+      implements JobRequest {
+    /** Validates what needs no model. */
+    public Calibration {
+      Objects.requireNonNull(model, "model");
+    }
+
+    @Override
+    public String canonical() {
+      return Canonical.sorted(new JsonObject().put("kind", "calibration").put("model", model).put("samples", samples)
+          .put("seed", seed).put("install", install).put("controlVariate", controlVariate).put("data", data)).encode();
+    }
+  }
+
+  /** Key-sorted JSON. */
+  final class Canonical {
+    private Canonical() {}
+
+    static JsonObject sorted(JsonObject o) {
+      JsonObject out = new JsonObject();
+      o.fieldNames().stream().sorted().forEach(k -> {
+        Object v = o.getValue(k);
+        out.put(k, v instanceof JsonObject j ? sorted(j) : v);
+      });
+      return out;
+    }
+  }
+}

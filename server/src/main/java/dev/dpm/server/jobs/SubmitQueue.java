@@ -1,0 +1,173 @@
+package dev.dpm.server.jobs;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Submits with group commit: requests wait in a lock-free queue, the jobs thread validates all that are waiting
+ * ({@link JobFactory}, {@link Admission}, idempotency keys against the canonical request), inserts the new jobs in
+ * one transaction, and only then announces them and answers the callers.
+ */
+final class SubmitQueue {
+  private static final Logger LOG = LoggerFactory.getLogger(JobService.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private final ConcurrentLinkedQueue<PendingSubmit> pendingSubmits = new ConcurrentLinkedQueue<>();
+  private final JobStore store;
+  private final JobFactory factory;
+  private final Admission admission;
+  private final Dispatcher dispatcher;
+  private final Lifecycle life;
+  private final JobViews views;
+  private final JobsThread jobsExec;
+  private final BooleanSupplier accepting;
+
+  SubmitQueue(JobStore store, JobFactory factory, Admission admission, Dispatcher dispatcher, Lifecycle life,
+      JobViews views, JobsThread jobsExec, BooleanSupplier accepting) {
+    this.store = store;
+    this.factory = factory;
+    this.admission = admission;
+    this.dispatcher = dispatcher;
+    this.life = life;
+    this.views = views;
+    this.jobsExec = jobsExec;
+    this.accepting = accepting;
+  }
+
+  CompletableFuture<JobService.Submitted> submit(JobRequest request, String idempotencyKey) {
+    CompletableFuture<JobService.Submitted> f = new CompletableFuture<>();
+    pendingSubmits.add(new PendingSubmit(request, idempotencyKey, f));
+    if (!jobsExec.offer(this::drainSubmits)) {
+      f.completeExceptionally(new Rejection.ShuttingDown().toException());
+    }
+    return f;
+  }
+
+  /** A submit waiting for the jobs thread. */
+  private record PendingSubmit(JobRequest request, String key, CompletableFuture<JobService.Submitted> done) {}
+
+  /** The jobs a drain of pending submits creates, inserted with one commit. */
+  private static final class SubmitBatch {
+    final List<JobState> created = new ArrayList<>();
+    final Map<String, JobState> byKey = new HashMap<>();
+  }
+
+  /**
+   * Validates every waiting submit, inserts the new jobs in one transaction (group commit: a burst
+   * of submits costs one commit), then announces them and answers the callers. A job is durable
+   * before its {@code queued} event and before its 202 (dpm-jobs thread).
+   */
+  private void drainSubmits() {
+    List<PendingSubmit> ps = new ArrayList<>();
+    PendingSubmit p;
+    while ((p = pendingSubmits.poll()) != null) {
+      ps.add(p);
+    }
+    if (ps.isEmpty()) {
+      return;
+    }
+    SubmitBatch batch = new SubmitBatch();
+    List<PendingSubmit> ok = new ArrayList<>();
+    List<JobService.Submitted> answers = new ArrayList<>();
+    for (PendingSubmit q : ps) {
+      try {
+        answers.add(doSubmit(q.request(), q.key(), batch));
+        ok.add(q);
+      } catch (Throwable t) {
+        q.done().completeExceptionally(t);
+      }
+    }
+    try {
+      store.insertAll(batch.created.stream().map(st -> st.record).toList());
+    } catch (SQLException | RuntimeException e) {
+      LOG.error("event=submit-failed jobs={} error={}", batch.created.size(), e.toString(), e);
+      for (JobState st : batch.created) {
+        life.live.remove(st.id());
+        life.queue.remove(st.id());
+      }
+      for (PendingSubmit q : ok) {
+        q.done().completeExceptionally(e);
+      }
+      return;
+    }
+    for (JobState st : batch.created) {
+      JobRecord r = st.record;
+      LOG.info("event=job-queued job={} kind={} model={} n={} seed={} sampler={}", r.id(), r.kind().wire(),
+          r.model(), r.n(), r.seed(), st.sampler == null ? null : st.sampler.settings().kind().wire());
+      life.emitQueued(st);
+    }
+    for (int i = 0; i < ok.size(); i++) {
+      ok.get(i).done().complete(answers.get(i));
+    }
+    dispatcher.request();
+  }
+
+  private JobService.Submitted doSubmit(JobRequest request, String key, SubmitBatch batch) throws SQLException {
+    if (!accepting.getAsBoolean()) {
+      throw new Rejection.ShuttingDown().toException();
+    }
+    String hash = sha256(request.canonical());
+    if (key != null) {
+      JobState inBatch = batch.byKey.get(key);
+      Optional<JobRecord> prior = inBatch != null ? Optional.of(inBatch.record) : store.byIdempotencyKey(key);
+      if (prior.isPresent()) {
+        if (!hash.equals(prior.get().requestHash())) {
+          throw new Rejection.KeyReused(key).toException();
+        }
+        return new JobService.Submitted(inBatch != null ? views.of(inBatch) : views.of(prior.get()), true);
+      }
+    }
+    JobFactory.Prepared job = factory.prepare(request);
+    admission.admit(life.live.values(), job.work(), request instanceof JobRequest.Sample ? "n" : "samples");
+    Instant now = Instant.now();
+    JobRecord r = new JobRecord(newId(now), request instanceof JobRequest.Sample ? JobKind.SAMPLE : JobKind.CALIBRATION,
+        JobStatus.QUEUED, job.model().name(), job.model().sha256(), job.spec(), job.n(), job.seed(), key, hash, now,
+        null, null, null, null, 0, job.total(), 0, Lifecycle.SEQ_BLOCK);
+    JobState st = new JobState(r.withSeqReserved(Lifecycle.SEQ_BLOCK), job.model(), job.sampler(), job.plan(),
+        job.work());
+    st.seq = 0;
+    dispatcher.enqueue(st); // counted by the limits of the next submits of this batch
+    batch.created.add(st);
+    if (key != null) {
+      batch.byKey.put(key, st);
+    }
+    return new JobService.Submitted(views.of(st), false);
+  }
+
+  private static String newId(Instant now) {
+    String t = Long.toString(now.toEpochMilli(), 36);
+    StringBuilder sb = new StringBuilder("j_").append(t);
+    String alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+    for (int i = 0; i < 10; i++) {
+      sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+    }
+    return sb.toString();
+  }
+
+  private static String sha256(String s) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+      StringBuilder sb = new StringBuilder();
+      for (byte b : h) {
+        sb.append(String.format("%02x", b));
+      }
+      return sb.toString();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+}
