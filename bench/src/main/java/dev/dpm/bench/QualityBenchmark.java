@@ -26,7 +26,7 @@ import dev.dpm.bench.quality.Method;
 import dev.dpm.bench.quality.QualityCharts;
 import dev.dpm.bench.quality.QualityReport;
 import dev.dpm.bench.quality.QualitySettings;
-import dev.dpm.bench.quality.ResultStore;
+import dev.dpm.bench.quality.QualityResults;
 import dev.dpm.bench.quality.SampleGrid;
 import dev.dpm.bench.quality.SharedBound;
 import java.io.IOException;
@@ -81,7 +81,7 @@ public final class QualityBenchmark {
   private final BenchModel m;
   private final FeatureExtractor features;
   private final PrintWriter log;
-  private final ResultStore store;
+  private final QualityResults store;
   private final NoiseSchedule sched;
   private final ModelSpec spec;
   private final boolean image;
@@ -96,7 +96,7 @@ public final class QualityBenchmark {
    * @param cells every result by key
    * @param files the files written
    */
-  public record Report(String markdown, Map<String, ResultStore.Cell> cells, List<Path> files) {}
+  public record Report(String markdown, Map<String, QualityResults.Cell> cells, List<Path> files) {}
 
   private QualityBenchmark(QualitySettings s, BenchModel m, FeatureExtractor features, PrintWriter log) {
     this.s = s;
@@ -120,7 +120,7 @@ public final class QualityBenchmark {
     fp.put("mmdWidth", Double.toString(s.mmdWidth()));
     fp.put("bootstrap", Integer.toString(s.bootstrap()));
     fp.put("clipSigma2", String.valueOf(s.clipSigma2()));
-    this.store = new ResultStore(s.outDir().resolve(RESULTS), fp);
+    this.store = new QualityResults(s.outDir().resolve(RESULTS), fp);
   }
 
   /**
@@ -225,13 +225,13 @@ public final class QualityBenchmark {
         }
         if (tk == TrajectoryKind.OPTIMAL && k == sched.steps()) {
           for (Method me : todo) { // K = N: every step, the same trajectory as even
-            ResultStore.Cell even = store.get("nll/even/" + me.key() + "/" + k);
+            QualityResults.Cell even = store.get("nll/even/" + me.key() + "/" + k);
             if (even != null) {
-              store.put(prefix + me.key() + "/" + k, new ResultStore.Cell(even.value(), even.stdError(), even.n(),
+              store.put(prefix + me.key() + "/" + k, new QualityResults.Cell(even.value(), even.stdError(), even.n(),
                   0, 0, "K = N: same trajectory as even"));
             }
           }
-          ResultStore.Cell pairedEven = store.get("nll/even/" + PAIRED + "/" + k);
+          QualityResults.Cell pairedEven = store.get("nll/even/" + PAIRED + "/" + k);
           if (pairedEven != null) {
             store.put(prefix + PAIRED + "/" + k, pairedEven);
           }
@@ -251,9 +251,9 @@ public final class QualityBenchmark {
           String note = "no optimal trajectory: " + e.getMessage()
               + " (calibrate Γ with more rows, or pass --gamma)";
           for (Method me : todo) {
-            store.put(prefix + me.key() + "/" + k, new ResultStore.Cell(Double.NaN, Double.NaN, 0, 0, 0, note));
+            store.put(prefix + me.key() + "/" + k, new QualityResults.Cell(Double.NaN, Double.NaN, 0, 0, 0, note));
           }
-          store.put(prefix + PAIRED + "/" + k, new ResultStore.Cell(Double.NaN, Double.NaN, 0, 0, 0, note));
+          store.put(prefix + PAIRED + "/" + k, new QualityResults.Cell(Double.NaN, Double.NaN, 0, 0, 0, note));
           say("nll optimal K=" + k + ": " + note);
           writeReport(null);
           continue;
@@ -266,7 +266,7 @@ public final class QualityBenchmark {
         for (int i = 0; i < todo.size(); i++) {
           BoundResult b = r.results().get(i);
           Method me = todo.get(i);
-          store.put(prefix + me.key() + "/" + k, new ResultStore.Cell(b.bitsPerDim() * toUnits,
+          store.put(prefix + me.key() + "/" + k, new QualityResults.Cell(b.bitsPerDim() * toUnits,
               b.stdError() * toUnits, b.n(), secs, i == 0 ? r.evaluations() : 0, null));
           line.append(String.format(Locale.ROOT, "  %s %.4f±%.4f", me.key(), b.bitsPerDim() * toUnits,
               b.stdError() * toUnits));
@@ -274,7 +274,7 @@ public final class QualityBenchmark {
         int fi = todo.indexOf(Method.DDPM_FORWARD);
         int ai = todo.indexOf(Method.ANALYTIC_DDPM);
         if (fi >= 0 && ai >= 0) { // same rows, same x_t: the paired difference is much tighter
-          ResultStore.Cell diff = pairedDifference(r.results().get(ai).perRowBitsPerDim(),
+          QualityResults.Cell diff = pairedDifference(r.results().get(ai).perRowBitsPerDim(),
               r.results().get(fi).perRowBitsPerDim(), toUnits);
           store.put(prefix + PAIRED + "/" + k, diff);
           line.append(String.format(Locale.ROOT, "  analytic−forward %.4f±%.4f", diff.value(), diff.stdError()));
@@ -286,7 +286,7 @@ public final class QualityBenchmark {
   }
 
   /** Mean and SE over rows of a − b, scaled. */
-  private static ResultStore.Cell pairedDifference(double[] a, double[] b, double scale) {
+  private static QualityResults.Cell pairedDifference(double[] a, double[] b, double scale) {
     int n = a.length;
     double sum = 0;
     double sumSq = 0;
@@ -297,11 +297,11 @@ public final class QualityBenchmark {
     }
     double mean = sum / n;
     double se = n > 1 ? Math.sqrt(Math.max(0, (sumSq - n * mean * mean) / (n - 1)) / n) : Double.NaN;
-    return new ResultStore.Cell(mean, se, n, 0, 0, "paired over rows");
+    return new QualityResults.Cell(mean, se, n, 0, 0, "paired over rows");
   }
 
   /** −(1/d) log p₀(x) under the exact mixture, mean and SE over the rows (nats/dim). */
-  private ResultStore.Cell exactEntropy(DataSet rows) {
+  private QualityResults.Cell exactEntropy(DataSet rows) {
     GaussianMixturePredictor exact = new GaussianMixturePredictor(m.reference(), sched);
     int n = rows.size();
     int d = rows.dimension();
@@ -314,7 +314,7 @@ public final class QualityBenchmark {
     }
     double mean = sum / n;
     double se = Math.sqrt(Math.max(0, (sumSq - n * mean * mean) / (n - 1)) / n);
-    return new ResultStore.Cell(mean, se, n, 0, 0, "exact −log p₀(x)/d of the held-out rows under "
+    return new QualityResults.Cell(mean, se, n, 0, 0, "exact −log p₀(x)/d of the held-out rows under "
         + m.referenceName());
   }
 
@@ -331,7 +331,7 @@ public final class QualityBenchmark {
           (System.nanoTime() - t0) / 1e9));
     }
     if (!store.has("sample/floor")) {
-      ResultStore.Cell floor = floor(reference);
+      QualityResults.Cell floor = floor(reference);
       if (floor != null) {
         store.put("sample/floor", floor);
         say(String.format(Locale.ROOT, "floor (real held-out set of %d): %.5g ± %.2g", floor.n(), floor.value(),
@@ -380,7 +380,7 @@ public final class QualityBenchmark {
         evals[0] += rows;
         step(rows);
       });
-      ResultStore.Cell cell;
+      QualityResults.Cell cell;
       if (image) {
         quantise(x, spec.dataRange());
         float[] f = featuresOf(x);
@@ -388,7 +388,7 @@ public final class QualityBenchmark {
         double fd = FrechetDistance.distance(st, reference);
         double se = FrechetDistance.bootstrapStdError(f, x.length, features.featureDim(), reference,
             s.bootstrap(), s.seed() + k);
-        cell = new ResultStore.Cell(fd, se, x.length, (System.nanoTime() - t0) / 1e9, evals[0], null);
+        cell = new QualityResults.Cell(fd, se, x.length, (System.nanoTime() - t0) / 1e9, evals[0], null);
         if (wantGrid) {
           Path g = s.outDir().resolve("samples-" + me.key() + "-k" + k + ".png");
           SampleGrid.write(g, x, Math.min(s.gridCount(), x.length), spec.sampleShape(), spec.dataRange());
@@ -396,7 +396,7 @@ public final class QualityBenchmark {
         }
       } else {
         Mmd.Estimate e = Mmd.againstMixture(x, m.reference(), s.mmdWidth());
-        cell = new ResultStore.Cell(e.value(), e.stdError(), x.length, (System.nanoTime() - t0) / 1e9, evals[0],
+        cell = new QualityResults.Cell(e.value(), e.stdError(), x.length, (System.nanoTime() - t0) / 1e9, evals[0],
             null);
         if (wantGrid) {
           scatter.put(me, x);
@@ -422,7 +422,7 @@ public final class QualityBenchmark {
   }
 
   /** The same-size real held-out set against the reference: the best a sampler can hope for. */
-  private ResultStore.Cell floor(FeatureStats reference) throws IOException {
+  private QualityResults.Cell floor(FeatureStats reference) throws IOException {
     long t0 = System.nanoTime();
     if (image) {
       if (s.floorData() == null) {
@@ -432,13 +432,13 @@ public final class QualityBenchmark {
       DataSet real = DataSets.load(s.floorData(), spec, s.samples());
       float[] f = featuresOf(real.rows());
       FeatureStats st = FeatureStats.of(f, real.size(), features.featureDim());
-      return new ResultStore.Cell(FrechetDistance.distance(st, reference),
+      return new QualityResults.Cell(FrechetDistance.distance(st, reference),
           FrechetDistance.bootstrapStdError(f, real.size(), features.featureDim(), reference, s.bootstrap(), s.seed()),
           real.size(), (System.nanoTime() - t0) / 1e9, 0, s.floorData().getFileName() + ", first " + real.size());
     }
     float[][] exact = GaussianMixturePredictor.sampleData(m.reference(), s.seed() ^ FLOOR_SALT, s.samples());
     Mmd.Estimate e = Mmd.againstMixture(exact, m.reference(), s.mmdWidth());
-    return new ResultStore.Cell(e.value(), e.stdError(), exact.length, (System.nanoTime() - t0) / 1e9, 0,
+    return new QualityResults.Cell(e.value(), e.stdError(), exact.length, (System.nanoTime() - t0) / 1e9, 0,
         "exact samples of " + m.referenceName());
   }
 

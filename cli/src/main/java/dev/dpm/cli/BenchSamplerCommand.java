@@ -134,7 +134,7 @@ public final class BenchSamplerCommand implements Callable<Integer> {
         double m = median(per);
         rows.add(new Row(kind.wire(), m, m / netMicros));
       }
-      String md = markdown(ms, netMicros, rows);
+      String md = markdown(ms, netMicros, rows) + optimalTrajectoryTimes(sched, gamma);
       PrintWriter out = spec.commandLine().getOut();
       out.print(md);
       out.flush();
@@ -261,5 +261,22 @@ public final class BenchSamplerCommand implements Callable<Integer> {
     Arrays.sort(s);
     int n = s.length;
     return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
+
+  /**
+   * The cost of the optimal trajectory's dynamic programme (reference §4, O(K·N²)) at a few K: a benchmark, not a
+   * timed test (it was {@code TrajectoryTest.optimalIsFast}).
+   */
+  static String optimalTrajectoryTimes(NoiseSchedule sched, double[] gamma) {
+    StringBuilder sb = new StringBuilder("\nOptimal trajectory (dynamic programme, N = " + sched.steps() + "):");
+    for (int k : new int[] {10, 100, 200, 333, 500}) {
+      if (k > sched.steps()) {
+        continue;
+      }
+      long t0 = System.nanoTime();
+      dev.dpm.core.trajectory.Trajectory.optimal(sched, gamma, k);
+      sb.append(String.format(java.util.Locale.ROOT, " K=%d %.0f ms;", k, (System.nanoTime() - t0) / 1e6));
+    }
+    return sb.append('\n').toString();
   }
 }

@@ -49,7 +49,7 @@ public final class QualityCharts {
    * @return the files written
    * @throws IOException if a file cannot be written
    */
-  public static List<Path> write(Path outDir, ResultStore store, QualitySettings s, String metric, String units)
+  public static List<Path> write(Path outDir, QualityResults store, QualitySettings s, String metric, String units)
       throws IOException {
     List<Path> files = new ArrayList<>();
     if (s.likelihood()) {
@@ -72,7 +72,7 @@ public final class QualityCharts {
           }
         }
       }
-      ResultStore.Cell floor = store.get("nll/floor");
+      QualityResults.Cell floor = store.get("nll/floor");
       if (floor != null) {
         othersMin = Math.min(othersMin, floor.value());
       }
@@ -150,7 +150,7 @@ public final class QualityCharts {
           xs.setMarker(SeriesMarkers.CIRCLE);
         }
       }
-      ResultStore.Cell floor = store.get("sample/floor");
+      QualityResults.Cell floor = store.get("sample/floor");
       if (floor != null && any && (!log || floor.value() > 0)) {
         floorLine(c, floor.value(), all, "real held-out set (floor)");
       }
@@ -246,10 +246,10 @@ public final class QualityCharts {
     }
   }
 
-  private static Series series(ResultStore store, String prefix, int[] ks) {
+  private static Series series(QualityResults store, String prefix, int[] ks) {
     List<double[]> pts = new ArrayList<>();
     for (int k : ks) {
-      ResultStore.Cell c = store.get(prefix + k);
+      QualityResults.Cell c = store.get(prefix + k);
       if (c != null && Double.isFinite(c.value())) {
         pts.add(new double[] {k, c.value(), Double.isFinite(c.stdError()) ? c.stdError() : 0});
       }

@@ -23,7 +23,7 @@ public final class QualityReport {
    * @param files the files written so far (plots; may be null)
    * @return the Markdown text
    */
-  public static String markdown(QualitySettings s, BenchModel m, ResultStore store, String features, String units,
+  public static String markdown(QualitySettings s, BenchModel m, QualityResults store, String features, String units,
       String metric, double seconds, List<Path> files) {
     StringBuilder sb = new StringBuilder();
     sb.append("# Quality benchmark: `").append(m.name()).append("`\n\n");
@@ -74,13 +74,13 @@ public final class QualityReport {
         }
       }
       for (int k : ks) {
-        ResultStore.Cell c = store.get("nll/optimal/" + Method.DDPM_FORWARD.key() + "/" + k);
+        QualityResults.Cell c = store.get("nll/optimal/" + Method.DDPM_FORWARD.key() + "/" + k);
         if (c != null && !Double.isFinite(c.value()) && c.note() != null) {
           sb.append("\nn/a: ").append(c.note()).append('\n');
           break;
         }
       }
-      ResultStore.Cell floor = store.get("nll/floor");
+      QualityResults.Cell floor = store.get("nll/floor");
       if (floor != null) {
         sb.append(String.format(Locale.ROOT, "%nExact entropy of the held-out rows (−log p₀(x)/d under `%s`): "
             + "%.4f ± %.4f nats/dim — the bound of a perfect model approaches it as K → N.%n",
@@ -125,12 +125,12 @@ public final class QualityReport {
         sb.append("| ").append(me.label()).append(" |");
         for (int k : kset) {
           boolean planned = contains(s.sampleKs(), k) || (k == s.baselineK() && s.baselines().contains(me));
-          ResultStore.Cell c = store.get("sample/" + me.key() + "/" + k);
+          QualityResults.Cell c = store.get("sample/" + me.key() + "/" + k);
           sb.append(' ').append(planned || c != null ? cell(c, fd ? "%.2f" : "%.3f", scale) : "—").append(" |");
         }
         sb.append('\n');
       }
-      ResultStore.Cell floor = store.get("sample/floor");
+      QualityResults.Cell floor = store.get("sample/floor");
       if (floor != null) {
         sb.append(String.format(Locale.ROOT, "%nFloor: a real held-out set of the same size (%s) scores "
             + (fd ? "%.2f ± %.2f" : "%.3f ± %.3f") + ".%n", floor.note(), floor.value() * scale,
@@ -164,7 +164,7 @@ public final class QualityReport {
     return sb.toString();
   }
 
-  private static boolean hasAny(ResultStore store, String prefix, int[] ks) {
+  private static boolean hasAny(QualityResults store, String prefix, int[] ks) {
     for (int k : ks) {
       if (store.has(prefix + k)) {
         return true;
@@ -182,7 +182,7 @@ public final class QualityReport {
     return false;
   }
 
-  private static String cell(ResultStore.Cell c, String fmt, double scale) {
+  private static String cell(QualityResults.Cell c, String fmt, double scale) {
     if (c == null) {
       return "…";
     }

@@ -217,14 +217,4 @@ class TrajectoryTest {
     assertThrows(IllegalArgumentException.class, () -> Trajectory.optimal(LINEAR, all, 10));
   }
 
-  @Test
-  void optimalIsFast() {
-    long t0 = System.nanoTime();
-    double[] g = growingGamma(LINEAR);
-    for (int k : new int[] {10, 100, 200, 333, 500}) {
-      Trajectory.optimal(LINEAR, g, k);
-    }
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    assertTrue(seconds < 4.0, "five DPs at N=1000 took " + seconds + " s");
-  }
 }

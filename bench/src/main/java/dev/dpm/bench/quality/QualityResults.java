@@ -19,7 +19,7 @@ import java.util.Objects;
  * interrupted run resumes where it stopped. A saved file is reused only when its fingerprint (model,
  * hash, seed, counts) equals the current one.
  */
-public final class ResultStore {
+public final class QualityResults {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private final Path file;
   private final Map<String, String> fingerprint;
@@ -41,7 +41,7 @@ public final class ResultStore {
    * @param file the JSON file
    * @param fingerprint what must match for saved cells to be reused
    */
-  public ResultStore(Path file, Map<String, String> fingerprint) {
+  public QualityResults(Path file, Map<String, String> fingerprint) {
     this.file = file;
     this.fingerprint = new LinkedHashMap<>(fingerprint);
   }
