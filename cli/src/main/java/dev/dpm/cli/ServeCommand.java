@@ -21,8 +21,11 @@ import picocli.CommandLine.Option;
 public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", description = "HTTP port (default 8080; 0 = any free port)")
   Integer port;
-  @Option(names = "--host", description = "interface to bind (default 0.0.0.0)")
+  @Option(names = "--host", description = "interface to bind (default 127.0.0.1; another address needs --allow-anonymous "
+      + "until API keys exist)")
   String host;
+  @Option(names = "--allow-anonymous", description = "allow binding a non-loopback address without API keys")
+  boolean allowAnonymous;
   @Option(names = "--data-dir", description = "job database and results (default ./dpm-data)")
   Path dataDir;
   @Option(names = "--models", description = "models directory (default ./models)")
@@ -62,7 +65,9 @@ public final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "dpm-shutdown"));
     System.err.println("dpm serve: listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host())
-        + ":" + server.port() + "/ (Ctrl-C to stop)");
+        + ":" + server.port() + "/ (Ctrl-C to stop)" + (cfg.allowAnonymous()
+        ? "; anonymous access on " + cfg.host() + ": anyone who can reach it can use it"
+        : "; loopback only, without authentication"));
     stopped.await();
     return 0;
   }
@@ -82,6 +87,9 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (host != null) {
       b.host(host);
+    }
+    if (allowAnonymous) {
+      b.allowAnonymous(true);
     }
     if (dataDir != null) {
       b.dataDir(dataDir);

@@ -51,6 +51,8 @@ public final class ApiVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
   private static final Pattern JOB_EVENTS = Pattern.compile("^/v1/jobs/([A-Za-z0-9_-]{1,64})/events$");
 
+  /** Connections (HTTP and WebSocket) with no traffic for this long are closed (half-open peers included). */
+  static final int IDLE_TIMEOUT_SECONDS = 120;
   private final ServerConfig config;
   private final JobService jobs;
   private final ModelRegistry models;
@@ -83,7 +85,8 @@ public final class ApiVerticle extends VerticleBase {
     return Contract.load(vertx).compose(contract -> {
       router = buildRouter(contract);
       server = vertx.createHttpServer(new HttpServerOptions()
-              .setMaxWebSocketFrameSize(1 << 20).setCompressionSupported(true))
+              .setMaxWebSocketFrameSize(1 << 20).setCompressionSupported(true)
+              .setIdleTimeout(IDLE_TIMEOUT_SECONDS).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
           .requestHandler(router)
           .webSocketHandshakeHandler(this::handshake);
       return server.listen(config.port(), config.host());
@@ -109,6 +112,7 @@ public final class ApiVerticle extends VerticleBase {
   private Router buildRouter(OpenAPIContract contract) {
     RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
     rb.rootHandler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    rb.rootHandler(Origins::checkQuery);
     handle(rb, "createJob", this::createJob);
     handle(rb, "listJobs", this::listJobs);
     handle(rb, "getJob", this::getJob);
@@ -252,6 +256,11 @@ public final class ApiVerticle extends VerticleBase {
   // ---------------------------------------------------------------- WebSocket
 
   private void handshake(ServerWebSocketHandshake h) {
+    if (!Origins.allowed(h.headers().get("Origin"), h.headers().get("Host"), config.allowedOrigins())) {
+      LOG.warn("event=ws-origin-refused origin={}", h.headers().get("Origin"));
+      h.reject(403);
+      return;
+    }
     String path = h.path();
     if ("/v1/events".equals(path)) {
       h.accept().onSuccess(hub::subscribeAll);

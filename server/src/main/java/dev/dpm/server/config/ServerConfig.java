@@ -42,6 +42,10 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param intraOpThreads libtorch intra-op (OpenMP) threads per evaluation, set before the first
  *     network is loaded (0 = libtorch's default, one per core). On a CPU host shared with other
  *     work, 1 avoids the barrier stalls of an oversubscribed thread team
+ * @param allowAnonymous whether a non-loopback address may be bound without API keys (config
+ *     {@code allowAnonymous}, env {@code DPM_ALLOW_ANONYMOUS}, flag {@code --allow-anonymous})
+ * @param allowedOrigins browser origins (e.g. {@code https://app.example}) that may open WebSockets besides the
+ *     server's own; a WebSocket with another {@code Origin} is refused with 403
  * @param calibrationDataDirs folders (besides each model's own folder) from which calibration jobs
  *     may read the data file their request names; empty by default, so a request can only name
  *     files inside the model's folder
@@ -68,10 +72,18 @@ public record ServerConfig(
     long batchWindowMs,
     long batchGapMs,
     int intraOpThreads,
-    java.util.List<Path> calibrationDataDirs) {
+    java.util.List<Path> calibrationDataDirs,
+    boolean allowAnonymous,
+    java.util.List<String> allowedOrigins) {
 
   /** Validates the values. */
   public ServerConfig {
+    allowedOrigins = java.util.List.copyOf(allowedOrigins);
+    if (!allowAnonymous && !loopback(host)) {
+      throw new IllegalArgumentException("host " + host + " is not a loopback address and this server has no API "
+          + "keys: anyone who can reach it could use it; bind 127.0.0.1, or pass --allow-anonymous "
+          + "(config allowAnonymous) to expose it on purpose");
+    }
     check(port >= 0 && port <= 65535, "port must be in 0..65535");
     check(maxBatch >= 1, "maxBatch must be at least 1");
     check(maxBodyBytes >= 1024, "maxBodyBytes must be at least 1024");
@@ -123,12 +135,13 @@ public record ServerConfig(
         .put("warmup", warmup)
         .put("batchWindowMs", batchWindowMs).put("batchGapMs", batchGapMs)
         .put("intraOpThreads", intraOpThreads)
-        .put("calibrationDataDirs", calibrationDataDirs.stream().map(Path::toString).toList());
+        .put("calibrationDataDirs", calibrationDataDirs.stream().map(Path::toString).toList())
+        .put("allowAnonymous", allowAnonymous).put("allowedOrigins", allowedOrigins);
   }
 
   /** Mutable builder; {@link #apply} takes a file's or the environment's key/value pairs. */
   public static final class Builder {
-    private String host = "0.0.0.0";
+    private String host = "127.0.0.1";
     private int port = 8080;
     private Path dataDir = Path.of("dpm-data");
     private Path modelsDir = Path.of("models");
@@ -150,6 +163,8 @@ public record ServerConfig(
     private long batchGapMs = 10;
     private int intraOpThreads;
     private java.util.List<Path> calibrationDataDirs = java.util.List.of();
+    private boolean allowAnonymous;
+    private java.util.List<String> allowedOrigins = java.util.List.of();
 
     private Builder() {}
 
@@ -237,6 +252,10 @@ public record ServerConfig(
             case "intraOpThreads" -> intraOpThreads = Integer.parseInt(s);
             case "batchWindowMs" -> batchWindowMs = Long.parseLong(s);
             case "batchGapMs" -> batchGapMs = Long.parseLong(s);
+            case "allowAnonymous" -> allowAnonymous = Boolean.parseBoolean(s);
+            case "allowedOrigins" -> allowedOrigins = v instanceof java.util.List<?> l
+                ? l.stream().map(String::valueOf).toList()
+                : java.util.Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
             case "calibrationDataDirs" -> calibrationDataDirs = (v instanceof java.util.List<?> l
                 ? l.stream().map(String::valueOf)
                 : java.util.Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()))
@@ -295,6 +314,8 @@ public record ServerConfig(
       m.put("maxBatch", env.get("DPM_MAX_BATCH"));
       m.put("calibrationDataDirs", env.get("DPM_CALIBRATION_DATA"));
       m.put("intraOpThreads", env.get("DPM_INTRA_OP_THREADS"));
+      m.put("allowAnonymous", env.get("DPM_ALLOW_ANONYMOUS"));
+      m.put("allowedOrigins", env.get("DPM_ALLOWED_ORIGINS"));
       return apply(m);
     }
 
@@ -303,7 +324,18 @@ public record ServerConfig(
       return new ServerConfig(host, port, dataDir, modelsDir, models, device, maxBatch, maxBodyBytes,
           maxN, maxSteps, maxQueuedJobs, maxQueuedWork, maxActiveJobs, retentionHours,
           shutdownGraceSeconds, progressIntervalMs, previewIntervalMs, warmup, batchWindowMs, batchGapMs, intraOpThreads,
-          calibrationDataDirs);
+          calibrationDataDirs, allowAnonymous, allowedOrigins);
     }
+
+    /** @param v whether a non-loopback address may be bound without API keys @return this */
+    public Builder allowAnonymous(boolean v) { allowAnonymous = v; return this; }
+    /** @param v browser origins allowed to open WebSockets (besides the server's own) @return this */
+    public Builder allowedOrigins(java.util.List<String> v) { allowedOrigins = java.util.List.copyOf(v); return this; }
+  }
+
+  /** @return whether {@code host} names only this machine (127.0.0.0/8, ::1, localhost) */
+  static boolean loopback(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("[::1]");
   }
 }
