@@ -70,6 +70,16 @@ class EdgeSafetyTest {
     noOrigin.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
   }
 
+  @Test
+  void calibrationDataOutsideTheFoldersIsAnsweredAsMissing() throws Exception {
+    String outside = h.json(h.send("POST", "/v1/models/toy/calibrations", "{\"data\":\"/etc/hostname\"}",
+        "Content-Type", "application/json")).getJsonArray("errors").getJsonObject(0).getString("message");
+    String missing = h.json(h.send("POST", "/v1/models/toy/calibrations", "{\"data\":\"/etc/no-such-file\"}",
+        "Content-Type", "application/json")).getJsonArray("errors").getJsonObject(0).getString("message");
+    assertEquals(outside.replace("/etc/hostname", "X"), missing.replace("/etc/no-such-file", "X"));
+    assertTrue(!missing.contains(tmp.toString()), "no server path in " + missing);
+  }
+
   /** One raw HTTP/1.1 request (java.net.http refuses malformed URIs): {head, body}. */
   static String[] raw(String requestLine) throws Exception {
     URI u = URI.create(h.base);

@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * Resolves the {@code data} of a calibration request: an absolute path, or one relative to the model's folder or to
  * one of the configured calibration data folders (first existing match). The real path (symbolic links followed)
- * must lie inside one of those folders, so a request cannot make the server read arbitrary files.
+ * must lie inside one of those folders, so a request cannot make the server read arbitrary files; a file outside
+ * them gets the same answer as a missing one, and the answer names no server path.
  */
 final class CalibrationData {
   private final List<Path> extraRoots;
@@ -58,16 +59,15 @@ final class CalibrationData {
           // a configured folder that does not exist allows nothing
         }
       }
-      throw Rejection.Invalid.of("data", "'" + data + "' is outside the folders calibration data may come from "
-          + "(the model's folder" + (extraRoots.isEmpty() ? "; configure calibrationDataDirs for more"
-          : " and " + extraRoots) + ")").toException();
+      break; // outside the folders: answered exactly as a missing file, so a request cannot probe the disk
     }
-    throw Rejection.Invalid.of("data", "no such file: '" + data + "' (relative paths are looked up in the model's folder"
-        + (extraRoots.isEmpty() ? "" : " and " + extraRoots) + ")").toException();
+    throw Rejection.Invalid.of("data", "no readable file '" + data + "' in the folders calibration data may come from"
+        + " (the model's folder" + (extraRoots.isEmpty() ? "; configure calibrationDataDirs for more" : " and the "
+        + extraRoots.size() + " configured calibrationDataDirs") + ")").toException();
   }
 
   /** @return where the data may come from, for messages */
   String describe() {
-    return extraRoots.isEmpty() ? "" : " or in " + extraRoots;
+    return extraRoots.isEmpty() ? "" : " or in a configured calibrationDataDirs folder";
   }
 }
