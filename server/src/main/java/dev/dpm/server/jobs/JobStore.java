@@ -44,7 +44,9 @@ public final class JobStore implements AutoCloseable {
     } catch (java.io.IOException e) {
       throw new SQLException("cannot create data directory " + dir + ": " + e.getMessage(), e);
     }
-    String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("jobs") + ";WRITE_DELAY=0";
+    // DB_CLOSE_ON_EXIT=FALSE: H2 must not close the database in its own JVM shutdown hook while jobs that finish
+    // during the grace period still commit; DpmServer.close() closes it last
+    String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("jobs") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
     Connection c = DriverManager.getConnection(url, "dpm", "");
     c.setAutoCommit(true);
     try (Statement st = c.createStatement()) {
