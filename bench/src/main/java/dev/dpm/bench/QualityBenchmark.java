@@ -73,7 +73,7 @@ public final class QualityBenchmark {
   /** The saved results' file name. */
   public static final String RESULTS = "quality.json";
   /** Result key of the paired difference analytic-ddpm − ddpm-forward (likelihood). */
-  public static final String PAIRED = "paired-analytic-minus-forward";
+  public static final String PAIRED = dev.dpm.bench.quality.QualityReport.PAIRED;
   private static final long TEST_SALT = 0x7E57DA7AL;
   private static final long FLOOR_SALT = 0xF100F100L;
 
