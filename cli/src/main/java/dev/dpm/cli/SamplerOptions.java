@@ -9,6 +9,7 @@ import dev.dpm.core.sampler.SamplerKind;
 import dev.dpm.core.sampler.SamplerResult;
 import dev.dpm.core.sampler.SamplerSettings;
 import dev.dpm.core.sampler.SamplerSettings.GridKind;
+import dev.dpm.core.sampler.SamplerSettings.SigmasKind;
 import dev.dpm.core.sampler.SamplerSettings.PredictorKind;
 import dev.dpm.core.sampler.SamplerSettings.VarianceKind;
 import dev.dpm.core.catalog.Samplers;
@@ -29,7 +30,7 @@ import picocli.CommandLine.TypeConversionException;
 public final class SamplerOptions {
   @Option(names = "--sampler", paramLabel = "NAME", converter = KindConverter.class,
       description = "Sampler (required, except for nll --method ode): ddpm, analytic-ddpm, ddim, analytic-ddim, sde-em, sde-pc, ode-euler, "
-          + "ode-heun, ode-rk45, dpm-solver-2m.")
+          + "ode-heun, ode-rk45, dpm-solver-2m, edm-heun, dpm-solver-3m, sde-dpm-solver-2m, unipc.")
   SamplerKind sampler;
 
   @Option(names = "--steps", paramLabel = "K", description = "Number of sampling steps K (2 <= K <= N).")
@@ -78,6 +79,25 @@ public final class SamplerOptions {
       description = "Time grid of the continuous samplers.")
   GridKind grid;
 
+  @Option(names = "--sigmas", paramLabel = "karras|uniform|logsnr", converter = SigmasConverter.class,
+      description = "Noise-level grid of the continuous samplers instead of --grid (edm-heun: default karras, ρ = 7).")
+  SigmasKind sigmas;
+
+  @Option(names = "--s-churn", paramLabel = "S", description = "EDM S_churn >= 0 (edm-heun; default 0, no churn).")
+  Double sChurn;
+
+  @Option(names = "--s-tmin", paramLabel = "S", description = "Lowest σ/α that gets churn (edm-heun; default 0).")
+  Double sTmin;
+
+  @Option(names = "--s-tmax", paramLabel = "S", description = "Highest σ/α that gets churn (edm-heun; default none).")
+  Double sTmax;
+
+  @Option(names = "--s-noise", paramLabel = "S", description = "Scale of the churn noise (edm-heun; default 1).")
+  Double sNoise;
+
+  @Option(names = "--order", paramLabel = "P", description = "Solver order of unipc: 2 (default) or 3.")
+  Integer order;
+
   @Option(names = "--denoise", negatable = true,
       description = "Final denoising step of the continuous samplers (--no-denoise to skip).")
   Boolean denoise;
@@ -102,6 +122,12 @@ public final class SamplerOptions {
         .optEps(eps)
         .optGrid(grid)
         .optDenoise(denoise)
+        .optSigmas(sigmas)
+        .optSChurn(sChurn)
+        .optSTmin(sTmin)
+        .optSTmax(sTmax)
+        .optSNoise(sNoise)
+        .optOrder(order)
         .build();
   }
 
@@ -207,6 +233,13 @@ public final class SamplerOptions {
   static final class PredictorConverter extends WireConverter<PredictorKind> {
     PredictorConverter() {
       super(PredictorKind.class);
+    }
+  }
+
+  /** karras, uniform, logsnr. */
+  static final class SigmasConverter extends WireConverter<SigmasKind> {
+    SigmasConverter() {
+      super(SigmasKind.class);
     }
   }
 

@@ -40,7 +40,7 @@ public final class SubmitCommand implements Callable<Integer> {
 
   @Option(names = "--sampler", required = true, paramLabel = "NAME", converter = SamplerNameConverter.class,
       description = "Sampler: ddpm, analytic-ddpm, ddim, analytic-ddim, sde-em, sde-pc, ode-euler, ode-heun, "
-          + "ode-rk45, dpm-solver-2m.")
+          + "ode-rk45, dpm-solver-2m, edm-heun, dpm-solver-3m, sde-dpm-solver-2m, unipc.")
   SamplerName sampler;
 
   @Option(names = "--steps", paramLabel = "K", description = "Number of sampling steps K (K ≤ N).")

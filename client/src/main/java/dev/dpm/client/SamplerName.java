@@ -25,6 +25,14 @@ public enum SamplerName implements WireEnum {
   ODE_RK45("ode-rk45"),
   /** DPM-Solver++(2M). */
   DPM_SOLVER_2M("dpm-solver-2m"),
+  /** EDM Heun with stochastic churn (Karras et al. 2022, Alg. 2). */
+  EDM_HEUN("edm-heun"),
+  /** DPM-Solver++(3M). */
+  DPM_SOLVER_3M("dpm-solver-3m"),
+  /** SDE-DPM-Solver++(2M), midpoint, η = 1. */
+  SDE_DPM_SOLVER_2M("sde-dpm-solver-2m"),
+  /** UniPC (bh2), order 2 or 3. */
+  UNIPC("unipc"),
   /** A value this SDK version does not know (sent by a newer server); never sent. */
   UNKNOWN("unknown");
 

@@ -33,6 +33,12 @@ import java.util.Objects;
  * @param eps final continuous time of the SDE/ODE samplers, in (0, 0.1]
  * @param grid time grid of the continuous samplers
  * @param denoise final denoising step of the continuous samplers
+ * @param sigmas noise-level grid instead of grid (edm-heun: default karras)
+ * @param sChurn S_churn ≥ 0 of edm-heun (wire {@code s-churn}; s-tmin, s-tmax, s-noise alike)
+ * @param sTmin lowest σ/α that gets churn (edm-heun)
+ * @param sTmax highest σ/α that gets churn, null for none (edm-heun)
+ * @param sNoise scale of the churn noise (edm-heun)
+ * @param order solver order of unipc, 2 or 3
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -51,7 +57,13 @@ public record SamplerParams(
     @JsonProperty("atol") Double atol,
     @JsonProperty("eps") Double eps,
     @JsonProperty("grid") Grid grid,
-    @JsonProperty("denoise") Boolean denoise) {
+    @JsonProperty("denoise") Boolean denoise,
+    @JsonProperty("sigmas") SamplerSigmas sigmas,
+    @JsonProperty("s-churn") Double sChurn,
+    @JsonProperty("s-tmin") Double sTmin,
+    @JsonProperty("s-tmax") Double sTmax,
+    @JsonProperty("s-noise") Double sNoise,
+    @JsonProperty("order") Integer order) {
 
   /** Validates the parameters that can be checked without the model (the server checks the rest). */
   public SamplerParams {
@@ -102,6 +114,12 @@ public record SamplerParams(
     b.eps = eps;
     b.grid = grid;
     b.denoise = denoise;
+    b.sigmas = sigmas;
+    b.sChurn = sChurn;
+    b.sTmin = sTmin;
+    b.sTmax = sTmax;
+    b.sNoise = sNoise;
+    b.order = order;
     return b;
   }
 
@@ -122,6 +140,12 @@ public record SamplerParams(
     private Double eps;
     private Grid grid;
     private Boolean denoise;
+    private SamplerSigmas sigmas;
+    private Double sChurn;
+    private Double sTmin;
+    private Double sTmax;
+    private Double sNoise;
+    private Integer order;
 
     private Builder(SamplerName name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -225,13 +249,27 @@ public record SamplerParams(
       return this;
     }
 
+    /** @param v the noise-level grid @return this */
+    public Builder optSigmas(SamplerSigmas v) { sigmas = v; return this; }
+    /** @param v S_churn @return this */
+    public Builder optSChurn(Double v) { sChurn = v; return this; }
+    /** @param v S_tmin @return this */
+    public Builder optSTmin(Double v) { sTmin = v; return this; }
+    /** @param v S_tmax @return this */
+    public Builder optSTmax(Double v) { sTmax = v; return this; }
+    /** @param v S_noise @return this */
+    public Builder optSNoise(Double v) { sNoise = v; return this; }
+    /** @param v unipc's order @return this */
+    public Builder optOrder(Integer v) { order = v; return this; }
+
     /**
      * @return the parameters
      * @throws IllegalArgumentException for a parameter out of its documented range
      */
     public SamplerParams build() {
       return new SamplerParams(name, steps, trajectory, timesteps, eta, variance, clipSigma2, snr,
-          correctorSteps, predictor, rtol, atol, eps, grid, denoise);
+          correctorSteps, predictor, rtol, atol, eps, grid, denoise, sigmas, sChurn, sTmin, sTmax,
+          sNoise, order);
     }
   }
 

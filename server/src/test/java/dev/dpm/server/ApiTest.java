@@ -213,7 +213,9 @@ class ApiTest {
     JsonObject toy = h.json(h.send("GET", "/v1/models/toy", null));
     assertEquals(false, toy.getJsonObject("gamma").getBoolean("present"));
     assertEquals("cpu", toy.getString("device"));
-    assertEquals(10, toy.getJsonArray("samplers").size());
+    assertEquals(14, toy.getJsonArray("samplers").size());
+    assertTrue(toy.getJsonArray("samplers").stream().map(o -> (JsonObject) o)
+        .anyMatch(s -> s.getString("name").equals("unipc") && s.getBoolean("available")));
     assertTrue(toy.getJsonArray("samplers").stream().map(o -> (JsonObject) o)
         .anyMatch(s -> s.getString("name").equals("analytic-ddpm") && !s.getBoolean("available")));
     assertEquals(200, h.send("GET", "/health", null).statusCode());

@@ -13,7 +13,8 @@ import dev.dpm.core.sampler.SamplingProcess;
  *
  * <p>x_T is the stream's first draw times the prior standard deviation
  * ({@link VpSde#priorStd()}, 1); the SDE kinds then take one draw per predictor and per corrector
- * step. The ODE kinds draw nothing after x_T.
+ * step, sde-dpm-solver-2m one per step and edm-heun one per churned step. The ODE kinds draw
+ * nothing after x_T.
  */
 public final class ContinuousSampler implements Sampler {
   private final SamplerSettings settings;
@@ -21,15 +22,23 @@ public final class ContinuousSampler implements Sampler {
   private final int d;
   private final double[] grid; // [K+1] decreasing, or null for ode-rk45
   private final double[] gamma; // the model's Γ[0..N] (sde-pc step size), or null
+  private final double[] churn; // [K] edm-heun's γ_i, or null
 
   ContinuousSampler(SamplerSettings settings, VpSde sde, int d, double[] gamma) {
     this.settings = settings;
     this.sde = sde;
     this.d = d;
     this.gamma = gamma == null ? null : gamma.clone();
-    this.grid = settings.kind() == SamplerKind.ODE_RK45
-        ? null
-        : TimeGrid.of(settings.grid(), sde, settings.eps(), settings.steps());
+    if (settings.kind() == SamplerKind.ODE_RK45) {
+      this.grid = null;
+    } else if (settings.sigmas() != null) {
+      this.grid = TimeGrid.of(settings.sigmas(), sde, settings.eps(), settings.steps());
+    } else {
+      this.grid = TimeGrid.of(settings.grid(), sde, settings.eps(), settings.steps());
+    }
+    this.churn = settings.kind() != SamplerKind.EDM_HEUN ? null
+        : EdmHeun.gammas(sde, grid, settings.sChurn(), settings.sTmin(),
+            settings.sTmax() == null ? Double.POSITIVE_INFINITY : settings.sTmax());
   }
 
   @Override
@@ -47,10 +56,13 @@ public final class ContinuousSampler implements Sampler {
     return grid == null ? null : grid.clone();
   }
 
-  /** @return true for the ODE kinds (deterministic after x_T; usable for encoding) */
+  /** @return true for the ODE kinds and churn-free edm-heun (deterministic after x_T; can encode) */
   public boolean deterministic() {
     SamplerKind k = settings.kind();
-    return k != SamplerKind.SDE_EM && k != SamplerKind.SDE_PC;
+    if (k == SamplerKind.EDM_HEUN) {
+      return settings.sChurn() == 0;
+    }
+    return k != SamplerKind.SDE_EM && k != SamplerKind.SDE_PC && k != SamplerKind.SDE_DPM_SOLVER_2M;
   }
 
   @Override
@@ -109,6 +121,11 @@ public final class ContinuousSampler implements Sampler {
           ? new OdeRk45(sde, eps, 1.0, settings.rtol(), settings.atol(), false, x)
           : new OdeRk45(sde, 1.0, eps, settings.rtol(), settings.atol(), denoise, x);
       case DPM_SOLVER_2M -> new DpmSolver2M(sde, g, denoise, x);
+      case EDM_HEUN -> new EdmHeun(sde, g, denoise, x, noise,
+          up ? new double[churn.length] : churn, settings.sNoise());
+      case DPM_SOLVER_3M -> new DpmSolver3M(sde, g, denoise, x);
+      case SDE_DPM_SOLVER_2M -> new SdeDpmSolver2M(sde, g, denoise, x, noise);
+      case UNIPC -> new UniPc(sde, g, denoise, x, settings.order());
       default -> throw new AssertionError(settings.kind());
     };
   }

@@ -7,6 +7,7 @@ import dev.dpm.core.sampler.SamplerResult;
 import dev.dpm.core.sampler.SamplerSettings;
 import dev.dpm.core.sampler.SamplerSettings.GridKind;
 import dev.dpm.core.sampler.SamplerSettings.PredictorKind;
+import dev.dpm.core.sampler.SamplerSettings.SigmasKind;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,7 +20,13 @@ import java.util.List;
  *   <tr><th>flag</th><th>applies to</th><th>default</th><th>valid</th></tr>
  *   <tr><td>steps</td><td>all but ode-rk45 (required)</td><td>—</td><td>1 … 100000</td></tr>
  *   <tr><td>eps</td><td>all</td><td>1e-3 (score_sde)</td><td>(0, 0.1]</td></tr>
- *   <tr><td>grid</td><td>all but ode-rk45</td><td>uniform</td><td>uniform, logsnr, quadratic</td></tr>
+ *   <tr><td>grid</td><td>all but ode-rk45 and edm-heun</td><td>uniform</td><td>uniform, logsnr,
+ *       quadratic</td></tr>
+ *   <tr><td>sigmas (instead of grid)</td><td>all but ode-rk45</td><td>karras for edm-heun, else
+ *       unset</td><td>karras, uniform, logsnr</td></tr>
+ *   <tr><td>s-churn, s-tmin, s-tmax, s-noise</td><td>edm-heun</td><td>0, 0, none (∞), 1</td>
+ *       <td>s-churn, s-tmin ≥ 0; s-tmax &gt; s-tmin; s-noise &gt; 0; all finite</td></tr>
+ *   <tr><td>order</td><td>unipc</td><td>2</td><td>2, 3</td></tr>
  *   <tr><td>denoise</td><td>all</td><td>true</td><td></td></tr>
  *   <tr><td>snr</td><td>sde-pc</td><td>0.16</td><td>&gt; 0</td></tr>
  *   <tr><td>corrector-steps</td><td>sde-pc</td><td>1</td><td>≥ 1</td></tr>
@@ -92,6 +99,7 @@ public final class ContinuousSamplers {
     String name = kind.wire();
     boolean pc = kind == SamplerKind.SDE_PC;
     boolean rk45 = kind == SamplerKind.ODE_RK45;
+    boolean edm = kind == SamplerKind.EDM_HEUN;
     notFor(problems, name, "trajectory", in.trajectory());
     notFor(problems, name, "timesteps", in.timesteps());
     notFor(problems, name, "eta", in.eta());
@@ -107,6 +115,23 @@ public final class ContinuousSamplers {
       notFor(problems, name, "atol", in.atol());
     } else {
       notFor(problems, name, "grid", in.grid());
+      notFor(problems, name, "sigmas", in.sigmas());
+    }
+    if (edm) {
+      if (in.grid() != null) {
+        problems.add(new Problem("grid", "does not apply to edm-heun (use sigmas)"));
+      }
+    } else {
+      notFor(problems, name, "s-churn", in.sChurn());
+      notFor(problems, name, "s-tmin", in.sTmin());
+      notFor(problems, name, "s-tmax", in.sTmax());
+      notFor(problems, name, "s-noise", in.sNoise());
+      if (in.grid() != null && in.sigmas() != null) {
+        problems.add(new Problem("sigmas", "set grid or sigmas, not both"));
+      }
+    }
+    if (kind != SamplerKind.UNIPC) {
+      notFor(problems, name, "order", in.order());
     }
 
     Integer steps = in.steps();
@@ -125,7 +150,8 @@ public final class ContinuousSamplers {
     if (!(eps > 0 && eps <= 0.1)) {
       problems.add(new Problem("eps", "must lie in (0, 0.1], got " + eps));
     }
-    GridKind grid = rk45 ? null : (in.grid() == null ? GridKind.UNIFORM : in.grid());
+    SigmasKind sigmas = edm && in.sigmas() == null ? SigmasKind.KARRAS : in.sigmas();
+    GridKind grid = rk45 || sigmas != null ? null : (in.grid() == null ? GridKind.UNIFORM : in.grid());
     boolean denoise = in.denoise() == null || in.denoise();
 
     Double snr = null;
@@ -148,9 +174,42 @@ public final class ContinuousSamplers {
       rtol = tolerance(problems, "rtol", in.rtol());
       atol = tolerance(problems, "atol", in.atol());
     }
-    return SamplerSettings.builder(kind).optSteps(rk45 ? null : steps).optEps(eps).optGrid(grid)
-        .optDenoise(denoise).optSnr(snr).optCorrectorSteps(corrector).optPredictor(predictor)
-        .optRtol(rtol).optAtol(atol).build();
+    Integer order = null;
+    if (kind == SamplerKind.UNIPC) {
+      order = in.order() == null ? 2 : in.order();
+      if (order != 2 && order != 3) {
+        problems.add(new Problem("order", "must be 2 or 3, got " + order));
+      }
+    }
+    SamplerSettings.Builder out = SamplerSettings.builder(kind).optSteps(rk45 ? null : steps)
+        .optEps(eps).optGrid(grid).optSigmas(sigmas).optDenoise(denoise).optSnr(snr)
+        .optCorrectorSteps(corrector).optPredictor(predictor).optRtol(rtol).optAtol(atol)
+        .optOrder(order);
+    if (edm) {
+      churn(in, out, problems);
+    }
+    return out.build();
+  }
+
+  /** Checks and fills edm-heun's S_churn, S_tmin, S_tmax (none: ∞) and S_noise. */
+  private static void churn(SamplerSettings in, SamplerSettings.Builder out, List<Problem> problems) {
+    double churn = in.sChurn() == null ? 0.0 : in.sChurn();
+    double tmin = in.sTmin() == null ? 0.0 : in.sTmin();
+    double noise = in.sNoise() == null ? 1.0 : in.sNoise();
+    if (!(churn >= 0 && Double.isFinite(churn))) {
+      problems.add(new Problem("s-churn", "must be a finite number >= 0, got " + churn));
+    }
+    if (!(tmin >= 0 && Double.isFinite(tmin))) {
+      problems.add(new Problem("s-tmin", "must be a finite number >= 0, got " + tmin));
+    }
+    Double tmax = in.sTmax();
+    if (tmax != null && !(tmax > tmin && Double.isFinite(tmax))) {
+      problems.add(new Problem("s-tmax", "must be a finite number > s-tmin (" + tmin + "), got " + tmax));
+    }
+    if (!(noise > 0 && Double.isFinite(noise))) {
+      problems.add(new Problem("s-noise", "must be a finite number > 0, got " + noise));
+    }
+    out.optSChurn(churn).optSTmin(tmin).optSTmax(tmax).optSNoise(noise);
   }
 
   private static Double tolerance(List<Problem> problems, String field, Double v) {

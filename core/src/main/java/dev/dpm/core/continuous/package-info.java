@@ -1,7 +1,9 @@
 /**
  * Continuous-time samplers on the VP-SDE view of a model (Song et al. 2021; Lu et al. 2022):
  * reverse-SDE Euler–Maruyama and predictor–corrector, probability-flow ODE solvers (Euler, Heun,
- * adaptive Dormand–Prince RK45, DPM-Solver++(2M)), the probability-flow ODE likelihood, and
+ * adaptive Dormand–Prince RK45, DPM-Solver++(2M) and (3M), UniPC bh2), EDM Heun with churn and
+ * SDE-DPM-Solver++(2M) (on time grids or the karras/uniform/logsnr noise-level grids of
+ * {@link dev.dpm.core.continuous.TimeGrid}), the probability-flow ODE likelihood, and
  * encoding data to latents (ODE and DDIM inversion).
  *
  * <p>Every solver is a {@link dev.dpm.core.sampler.SamplingProcess}: it asks for ε at

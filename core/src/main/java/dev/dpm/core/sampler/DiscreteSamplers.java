@@ -47,6 +47,12 @@ public final class DiscreteSamplers {
     notApplicable(problems, kind, "eps", in.eps());
     notApplicable(problems, kind, "grid", in.grid());
     notApplicable(problems, kind, "denoise", in.denoise());
+    notApplicable(problems, kind, "sigmas", in.sigmas());
+    notApplicable(problems, kind, "s-churn", in.sChurn());
+    notApplicable(problems, kind, "s-tmin", in.sTmin());
+    notApplicable(problems, kind, "s-tmax", in.sTmax());
+    notApplicable(problems, kind, "s-noise", in.sNoise());
+    notApplicable(problems, kind, "order", in.order());
 
     Double eta = in.eta();
     if (!ddimType) {

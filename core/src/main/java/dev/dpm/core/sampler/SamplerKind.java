@@ -24,7 +24,15 @@ public enum SamplerKind {
   /** Probability-flow ODE, adaptive Dormand–Prince RK45. */
   ODE_RK45("ode-rk45", false, true),
   /** DPM-Solver++(2M) (Lu et al. 2022b). */
-  DPM_SOLVER_2M("dpm-solver-2m", false, true);
+  DPM_SOLVER_2M("dpm-solver-2m", false, true),
+  /** EDM 2nd-order Heun with stochastic churn (Karras et al. 2022, Alg. 2). */
+  EDM_HEUN("edm-heun", false, true),
+  /** DPM-Solver++(3M), the deterministic third-order multistep solver (Lu et al. 2022b). */
+  DPM_SOLVER_3M("dpm-solver-3m", false, true),
+  /** SDE-DPM-Solver++(2M), midpoint, η = 1 (Lu et al. 2022b, Appendix; k-diffusion). */
+  SDE_DPM_SOLVER_2M("sde-dpm-solver-2m", false, true),
+  /** UniPC with B(h) = e^h − 1 (bh2), data prediction (Zhao et al. 2023). */
+  UNIPC("unipc", false, true);
 
   private final String wire;
   private final boolean needsGamma;

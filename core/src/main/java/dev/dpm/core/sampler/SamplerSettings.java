@@ -8,7 +8,8 @@ import java.util.Map;
  * What the user asked for: a sampler name and its parameters, named as the CLI flags are
  * ({@code steps}, {@code trajectory}, {@code eta}, {@code variance}, {@code clip-sigma2},
  * {@code snr}, {@code corrector-steps}, {@code predictor}, {@code rtol}, {@code atol}, {@code eps},
- * {@code grid}, {@code denoise}). A null field means "use the sampler's default";
+ * {@code grid}, {@code denoise}, {@code sigmas}, {@code s-churn}, {@code s-tmin}, {@code s-tmax},
+ * {@code s-noise}, {@code order}). A null field means "use the sampler's default";
  * {@link Sampler#settings()} returns the settings with every default filled in.
  *
  * @param kind the sampler
@@ -26,6 +27,12 @@ import java.util.Map;
  * @param eps final continuous time (t ∈ [eps, 1])
  * @param grid time grid of the continuous samplers
  * @param denoise final denoising step of the continuous samplers
+ * @param sigmas noise-level grid of the continuous samplers (instead of grid; edm-heun)
+ * @param sChurn EDM churn S_churn ≥ 0 (edm-heun)
+ * @param sTmin EDM S_tmin: lowest σ̃ = σ/α that gets churn (edm-heun)
+ * @param sTmax EDM S_tmax: highest σ̃ that gets churn, null for no bound (edm-heun)
+ * @param sNoise EDM S_noise, the scale of the churn noise (edm-heun)
+ * @param order solver order of unipc (2 or 3)
  */
 public record SamplerSettings(
     SamplerKind kind,
@@ -42,7 +49,13 @@ public record SamplerSettings(
     Double atol,
     Double eps,
     GridKind grid,
-    Boolean denoise) {
+    Boolean denoise,
+    SigmasKind sigmas,
+    Double sChurn,
+    Double sTmin,
+    Double sTmax,
+    Double sNoise,
+    Integer order) {
 
   /** Fixed DDPM variances. */
   public enum VarianceKind {
@@ -71,6 +84,19 @@ public record SamplerSettings(
   }
 
   /**
+   * Noise-level grids σ̃₀ = σ̃(1) &gt; … &gt; σ̃_K = σ̃(eps) of the continuous samplers, in σ̃ = σ/α
+   * (k-diffusion's σ; Karras et al. 2022 Table 1).
+   */
+  public enum SigmasKind {
+    /** Karras et al. 2022 eq. 5, ρ = 7: σ̃_i^{1/ρ} uniform. */
+    KARRAS,
+    /** The VP column of Karras et al. 2022 Table 1: uniform in t (k-diffusion get_sigmas_vp). */
+    UNIFORM,
+    /** log σ̃ = −λ uniform (k-diffusion get_sigmas_exponential). */
+    LOGSNR
+  }
+
+  /**
    * @param kind the sampler
    * @return a builder with every parameter at its default
    */
@@ -95,6 +121,12 @@ public record SamplerSettings(
     b.eps = eps;
     b.grid = grid;
     b.denoise = denoise;
+    b.sigmas = sigmas;
+    b.sChurn = sChurn;
+    b.sTmin = sTmin;
+    b.sTmax = sTmax;
+    b.sNoise = sNoise;
+    b.order = order;
     return b;
   }
 
@@ -121,6 +153,12 @@ public record SamplerSettings(
     put(m, "eps", eps);
     put(m, "grid", grid);
     put(m, "denoise", denoise);
+    put(m, "sigmas", sigmas);
+    put(m, "s-churn", sChurn);
+    put(m, "s-tmin", sTmin);
+    put(m, "s-tmax", sTmax);
+    put(m, "s-noise", sNoise);
+    put(m, "order", order);
     return m;
   }
 
@@ -177,6 +215,12 @@ public record SamplerSettings(
     private Double eps;
     private GridKind grid;
     private Boolean denoise;
+    private SigmasKind sigmas;
+    private Double sChurn;
+    private Double sTmin;
+    private Double sTmax;
+    private Double sNoise;
+    private Integer order;
 
     private Builder(SamplerKind kind) {
       this.kind = kind;
@@ -210,11 +254,24 @@ public record SamplerSettings(
     public Builder optGrid(GridKind v) { grid = v; return this; }
     /** @param v denoise @return this */
     public Builder optDenoise(Boolean v) { denoise = v; return this; }
+    /** @param v sigmas grid @return this */
+    public Builder optSigmas(SigmasKind v) { sigmas = v; return this; }
+    /** @param v S_churn @return this */
+    public Builder optSChurn(Double v) { sChurn = v; return this; }
+    /** @param v S_tmin @return this */
+    public Builder optSTmin(Double v) { sTmin = v; return this; }
+    /** @param v S_tmax @return this */
+    public Builder optSTmax(Double v) { sTmax = v; return this; }
+    /** @param v S_noise @return this */
+    public Builder optSNoise(Double v) { sNoise = v; return this; }
+    /** @param v solver order @return this */
+    public Builder optOrder(Integer v) { order = v; return this; }
 
     /** @return the settings (not yet validated; see {@code dev.dpm.core.catalog.Samplers#create}) */
     public SamplerSettings build() {
       return new SamplerSettings(kind, steps, trajectory, timesteps, eta, variance, clipSigma2,
-          snr, correctorSteps, predictor, rtol, atol, eps, grid, denoise);
+          snr, correctorSteps, predictor, rtol, atol, eps, grid, denoise, sigmas, sChurn, sTmin,
+          sTmax, sNoise, order);
     }
   }
 }

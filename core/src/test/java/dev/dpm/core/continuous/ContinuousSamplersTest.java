@@ -13,6 +13,7 @@ import dev.dpm.core.sampler.SamplerResult;
 import dev.dpm.core.sampler.SamplerSettings;
 import dev.dpm.core.sampler.SamplerSettings.GridKind;
 import dev.dpm.core.sampler.SamplerSettings.PredictorKind;
+import dev.dpm.core.sampler.SamplerSettings.SigmasKind;
 import dev.dpm.core.sampler.SamplerSettings.VarianceKind;
 import dev.dpm.core.catalog.Samplers;
 import dev.dpm.core.trajectory.TrajectoryKind;
@@ -100,11 +101,45 @@ class ContinuousSamplersTest {
   }
 
   @Test
+  void newSamplersFillDefaultsAndNameBadFields() {
+    assertEquals(Map.of("name", "edm-heun", "steps", 10, "eps", 1e-3, "sigmas", "karras", "denoise", true,
+        "s-churn", 0.0, "s-tmin", 0.0, "s-noise", 1.0), ok(b(SamplerKind.EDM_HEUN).optSteps(10).build()).settings().toMap());
+    assertTrue(((ContinuousSampler) ok(b(SamplerKind.EDM_HEUN).optSteps(10).build())).deterministic());
+    assertTrue(!((ContinuousSampler) ok(b(SamplerKind.EDM_HEUN).optSteps(10).optSChurn(1.0).build())).deterministic());
+    assertTrue(!((ContinuousSampler) ok(b(SamplerKind.SDE_DPM_SOLVER_2M).optSteps(10).build())).deterministic());
+    assertEquals(Map.of("name", "unipc", "steps", 10, "eps", 1e-3, "grid", "uniform", "denoise", true, "order", 2),
+        ok(b(SamplerKind.UNIPC).optSteps(10).build()).settings().toMap());
+    assertEquals(Map.of("name", "dpm-solver-3m", "steps", 10, "eps", 1e-3, "sigmas", "karras", "denoise", true),
+        ok(b(SamplerKind.DPM_SOLVER_3M).optSteps(10).optSigmas(SigmasKind.KARRAS).build()).settings().toMap());
+    assertEquals(List.of("order"), List.copyOf(problems(b(SamplerKind.UNIPC).optSteps(10).optOrder(4).build()).keySet()));
+    assertEquals(List.of("order"), List.copyOf(problems(b(SamplerKind.DPM_SOLVER_3M).optSteps(10).optOrder(3).build()).keySet()));
+    assertEquals(List.of("s-churn", "s-tmin", "s-tmax", "s-noise"), List.copyOf(problems(b(SamplerKind.EDM_HEUN)
+        .optSteps(10).optSChurn(-1.0).optSTmin(Double.NaN).optSTmax(Double.POSITIVE_INFINITY).optSNoise(0.0).build()).keySet()));
+    assertTrue(problems(b(SamplerKind.EDM_HEUN).optSteps(10).optSTmin(2.0).optSTmax(1.0).build()).get("s-tmax").contains("s-tmin"));
+    assertEquals(List.of("grid"), List.copyOf(problems(b(SamplerKind.EDM_HEUN).optSteps(10).optGrid(GridKind.UNIFORM).build()).keySet()));
+    assertEquals(List.of("s-churn"), List.copyOf(problems(b(SamplerKind.UNIPC).optSteps(10).optSChurn(1.0).build()).keySet()));
+    assertEquals(List.of("sigmas"), List.copyOf(problems(b(SamplerKind.ODE_HEUN).optSteps(10).optGrid(GridKind.LOGSNR)
+        .optSigmas(SigmasKind.KARRAS).build()).keySet()));
+    assertEquals(List.of("sigmas"), List.copyOf(problems(b(SamplerKind.ODE_RK45).optSigmas(SigmasKind.KARRAS).build()).keySet()));
+    assertTrue(Samplers.create(b(SamplerKind.DDIM).optSteps(10).optSigmas(SigmasKind.KARRAS).build(), Oracles.CTX)
+        instanceof SamplerResult.Invalid);
+    // the karras grid: σ̃_i^{1/7} is linear in i between σ̃(1) and σ̃(eps)
+    double[] g = ((ContinuousSampler) ok(b(SamplerKind.ODE_EULER).optSteps(8).optSigmas(SigmasKind.KARRAS).build())).grid();
+    double hi = Math.pow(Oracles.SDE.sigmaTilde(1.0), 1 / 7.0);
+    double lo = Math.pow(Oracles.SDE.sigmaTilde(1e-3), 1 / 7.0);
+    for (int i = 0; i <= 8; i++) {
+      assertEquals(hi + (lo - hi) * i / 8, Math.pow(Oracles.SDE.sigmaTilde(g[i]), 1 / 7.0), 1e-12, "karras " + i);
+    }
+  }
+
+  @Test
   void processesReportStepsNfeAndPreviews() {
     float[] latent = {0.3f, -1.2f};
     Object[][] expect = { // kind, steps, total steps, NFE with denoise
       {SamplerKind.SDE_EM, 7, 7, 8}, {SamplerKind.SDE_PC, 7, 7, 15}, {SamplerKind.ODE_EULER, 7, 7, 8},
       {SamplerKind.ODE_HEUN, 7, 7, 15}, {SamplerKind.DPM_SOLVER_2M, 7, 7, 8},
+      {SamplerKind.EDM_HEUN, 7, 7, 15}, {SamplerKind.DPM_SOLVER_3M, 7, 7, 8},
+      {SamplerKind.SDE_DPM_SOLVER_2M, 7, 7, 8}, {SamplerKind.UNIPC, 7, 7, 8},
     };
     for (Object[] e : expect) {
       Sampler s = ok(b((SamplerKind) e[0]).optSteps((Integer) e[1]).build());

@@ -12,6 +12,7 @@ import dev.dpm.core.sampler.SamplerKind;
 import dev.dpm.core.sampler.SamplerResult;
 import dev.dpm.core.sampler.SamplerSettings;
 import dev.dpm.core.sampler.SamplerSettings.GridKind;
+import dev.dpm.core.sampler.SamplerSettings.SigmasKind;
 import dev.dpm.core.catalog.Samplers;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,11 @@ class SamplerDistributionTest {
     SamplerSettings.builder(SamplerKind.ODE_HEUN).optSteps(100).optGrid(GridKind.QUADRATIC).build(),
     SamplerSettings.builder(SamplerKind.ODE_RK45).build(),
     SamplerSettings.builder(SamplerKind.DPM_SOLVER_2M).optSteps(50).optGrid(GridKind.LOGSNR).build(),
+    SamplerSettings.builder(SamplerKind.EDM_HEUN).optSteps(40).optSChurn(10.0).optSTmin(0.05)
+        .optSTmax(50.0).build(),
+    SamplerSettings.builder(SamplerKind.DPM_SOLVER_3M).optSteps(50).optSigmas(SigmasKind.KARRAS).build(),
+    SamplerSettings.builder(SamplerKind.SDE_DPM_SOLVER_2M).optSteps(100).optSigmas(SigmasKind.KARRAS).build(),
+    SamplerSettings.builder(SamplerKind.UNIPC).optSteps(50).optGrid(GridKind.LOGSNR).optOrder(3).build(),
   };
 
   static Sampler create(SamplerSettings s, ModelContext ctx) {

@@ -60,6 +60,12 @@ public final class SamplerJson {
           case "eps" -> b.optEps(((Number) v).doubleValue());
           case "grid" -> b.optGrid(SamplerSettings.parseWire(SamplerSettings.GridKind.class, (String) v));
           case "denoise" -> b.optDenoise((Boolean) v);
+          case "sigmas" -> b.optSigmas(SamplerSettings.parseWire(SamplerSettings.SigmasKind.class, (String) v));
+          case "s-churn" -> b.optSChurn(((Number) v).doubleValue());
+          case "s-tmin" -> b.optSTmin(((Number) v).doubleValue());
+          case "s-tmax" -> b.optSTmax(((Number) v).doubleValue());
+          case "s-noise" -> b.optSNoise(((Number) v).doubleValue());
+          case "order" -> b.optOrder(intValue(v));
           default -> problems.add(new Problem("sampler." + k, "unknown sampler parameter"));
         }
       } catch (ClassCastException | IllegalArgumentException ex) {
