@@ -2,9 +2,11 @@ package dev.dpm.bench.engine;
 
 import dev.dpm.server.engine.EngineJob;
 import dev.dpm.server.engine.EngineListener;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An engine listener that records when each job finished (System.nanoTime) and its samples;
@@ -21,6 +23,12 @@ public final class Completions implements EngineListener {
   public record Done(long nanos, float[][] samples) {}
 
   private final Map<String, CompletableFuture<Done>> jobs = new ConcurrentHashMap<>();
+  private final List<String> order = new CopyOnWriteArrayList<>();
+
+  /** @return the ids of the jobs that succeeded, in completion order */
+  public List<String> order() {
+    return order;
+  }
 
   /**
    * @param id job id
@@ -38,7 +46,9 @@ public final class Completions implements EngineListener {
 
   @Override
   public void onSucceeded(EngineJob job, float[][] samples, int nfe, int total) {
-    of(job.id()).complete(new Done(System.nanoTime(), samples));
+    long now = System.nanoTime();
+    order.add(job.id());
+    of(job.id()).complete(new Done(now, samples));
   }
 
   @Override
