@@ -112,7 +112,7 @@ public final class EngineBenchmark {
       sb.append("### Host work per step\n\nOne job of B samples, d = ").append(o.dimension())
           .append(", K = ").append(o.steps()).append(" (ode-rk45 adaptive); host work = mean gap between two ")
           .append("evaluations (ε handed back, sampler arithmetic and noise, progress, next batch packed), median of ")
-          .append(o.runs()).append(" runs after one warm-up. Percent of the simulated evaluation at that batch ")
+          .append(o.runs()).append(" runs after two warm-up runs. Percent of the simulated evaluation at that batch ")
           .append("(target ≤ 2% at B = 64).\n\n| sampler |");
       for (int b : o.batches()) {
         sb.append(" B=").append(b).append(" µs (%) |");

@@ -46,7 +46,7 @@ public final class HostOverhead {
    * @param kinds which
    * @param batches batch sizes
    * @param steps K per run (ode-rk45 is adaptive)
-   * @param runs measured runs (after one warm-up run)
+   * @param runs measured runs (after two warm-up runs)
    * @return points, sampler-major
    */
   public static List<Point> measure(BenchSamplers samplers, List<SamplerKind> kinds, int[] batches,
@@ -58,7 +58,7 @@ public final class HostOverhead {
         SimulatedAccelerator acc = new SimulatedAccelerator(samplers.schedule(), samplers.dimension(),
             BenchSamplers.VARIANCE, 1000, 5, Math.max(256, b));
         double[] gaps = new double[runs];
-        for (int r = -1; r < runs; r++) {
+        for (int r = -2; r < runs; r++) { // two warm-up runs (the JIT)
           double g = oneRun(acc, s, b, 100 + r);
           if (r >= 0) {
             gaps[r] = g;

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * issue 17 (core/src/test/resources/golden/*.npy, float32 [n, d]): 3 samples of d = 37 (odd, so
  * the Box–Muller tail is used) on the Gaussian oracle N(0.1, 0.2²·I) with the data range [−1, 1]
  * (x̂₀ clamped), linear schedule N = 1000, K = 20 (ode-rk45 adaptive), seed 7, batch 2 (so the
- * driver's chunking is exercised). Regenerate only on purpose, with the reason in the commit:
+ * driver's chunking is exercised), and the same again driven as the engine does (one packed
+ * evaluation, {@code prepare()} while it runs, {@code accept(eps, offset)}). Regenerate only on purpose, with the reason in the commit:
  * {@code mvn -pl core test -Dtest=GoldenOutputTest -Ddpm.golden.write=core/src/test/resources/golden}.
  */
 class GoldenOutputTest {
@@ -50,7 +51,37 @@ class GoldenOutputTest {
     return c;
   }
 
+  /**
+   * Drives the processes as the engine does: all rows packed in one evaluation, {@code prepare()}
+   * (twice: it is idempotent) while the "network" runs, then each row's ε from the packed output.
+   */
+  private static void packedWithPrepare(List<SamplingProcess> ps, GaussianMixturePredictor oracle) {
+    List<SamplingProcess> live = new ArrayList<>(ps);
+    while (!live.isEmpty()) {
+      float[] x = new float[live.size() * D];
+      double[] t = new double[live.size()];
+      for (int r = 0; r < live.size(); r++) {
+        EvalRequest q = live.get(r).pending();
+        System.arraycopy(q.x(), 0, x, r * D, D);
+        t[r] = q.time();
+      }
+      for (SamplingProcess p : live) {
+        p.prepare();
+        p.prepare();
+      }
+      float[] eps = oracle.predictEps(x, t, live.size());
+      for (int r = 0; r < live.size(); r++) {
+        live.get(r).accept(eps, r * D);
+      }
+      live.removeIf(SamplingProcess::isDone);
+    }
+  }
+
   private static float[][] run(SamplerSettings s) {
+    return run(s, false);
+  }
+
+  private static float[][] run(SamplerSettings s, boolean packed) {
     NoiseSchedule sched = NoiseSchedule.linear(1000);
     double[] mean = new double[D];
     java.util.Arrays.fill(mean, 0.1);
@@ -67,7 +98,11 @@ class GoldenOutputTest {
     for (int i = 0; i < N; i++) {
       ps.add(ok.sampler().start(noise.stream(i)));
     }
-    Driver.run(ps, oracle, 2, null);
+    if (packed) {
+      packedWithPrepare(ps, oracle);
+    } else {
+      Driver.run(ps, oracle, 2, null);
+    }
     float[][] out = new float[N][];
     for (int i = 0; i < N; i++) {
       out[i] = ps.get(i).sample();
@@ -76,7 +111,7 @@ class GoldenOutputTest {
   }
 
   @Test
-  void everySamplerMatchesItsGoldenFileBitForBit() throws IOException {
+  void everySamplerMatchesItsGoldenFileBitForBitDrivenEitherWay() throws IOException {
     String write = System.getProperty("dpm.golden.write");
     int checked = 0;
     for (Object[] c : cases()) {
@@ -88,10 +123,13 @@ class GoldenOutputTest {
       }
       float[][] want = readNpy(file);
       assertEquals(N, want.length, file);
+      float[][] packed = run((SamplerSettings) c[1], true);
       for (int i = 0; i < N; i++) {
         for (int j = 0; j < D; j++) {
           assertEquals(Float.floatToRawIntBits(want[i][j]), Float.floatToRawIntBits(got[i][j]),
               file + " sample " + i + " value " + j + ": " + want[i][j] + " vs " + got[i][j]);
+          assertEquals(Float.floatToRawIntBits(want[i][j]), Float.floatToRawIntBits(packed[i][j]),
+              file + " (packed, prepared) sample " + i + " value " + j);
         }
       }
       checked++;
