@@ -3,7 +3,6 @@ package dev.dpm.server.engine;
 import dev.dpm.core.model.NoisePredictor;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +48,7 @@ public final class BatchEngine implements AutoCloseable {
   private final AtomicInteger jobs = new AtomicInteger();
   private final Object signal = new Object();
   private final EngineMetrics metrics;
+  private volatile HostWork host;
   private volatile boolean running;
   private volatile boolean ready;
   private volatile Thread thread;
@@ -80,6 +80,7 @@ public final class BatchEngine implements AutoCloseable {
     this.packer = new RowPacker(maxBatch, MAX_SKIPS);
     this.admission = new Admission(BatchingMode.STEP, maxBatch, 0, MAX_SKIPS);
     this.metrics = new EngineMetrics(name, registry);
+    this.host = new HostWork(name, HostWork.defaultHelpers());
   }
 
   /**
@@ -132,6 +133,19 @@ public final class BatchEngine implements AutoCloseable {
   }
 
   /**
+   * Sets the helper threads for host work (noise drawn while the network evaluates, ε handed back
+   * in parallel chunks); 0 runs everything on the engine thread. Default: one per core beyond the
+   * engine thread, at most 4. Call before {@link #start}; results do not depend on it.
+   *
+   * @param helpers helper threads, ≥ 0
+   */
+  public void hostThreads(int helpers) {
+    HostWork old = host;
+    host = new HostWork(name, helpers);
+    old.close();
+  }
+
+  /**
    * Admits a job; it joins the next evaluation (or waits, see {@link #scheduling}).
    *
    * @param job the job
@@ -172,6 +186,7 @@ public final class BatchEngine implements AutoCloseable {
     }
     active.clear();
     jobs.set(0);
+    host.close();
     return left;
   }
 
@@ -184,11 +199,7 @@ public final class BatchEngine implements AutoCloseable {
     try {
       if (warmup) {
         long t0 = System.nanoTime();
-        for (int b : new int[] {1, maxBatch}) {
-          double[] t = new double[b];
-          Arrays.fill(t, warmupTime);
-          predictor.predictEps(new float[b * d], t, b);
-        }
+        PackedBatch.warmUp(predictor, d, warmupTime, 1, maxBatch);
         LOG.info("engine={} event=warmed-up maxBatch={} ms={}", name, maxBatch,
             (System.nanoTime() - t0) / 1_000_000);
       }
@@ -251,11 +262,7 @@ public final class BatchEngine implements AutoCloseable {
   }
 
   private int rowsInFlight() {
-    int rows = 0;
-    for (EngineJob j : active) {
-      rows += j.live;
-    }
-    return rows;
+    return active.stream().mapToInt(j -> j.live).sum();
   }
 
   /** Waits for the rest of a burst (see {@link #batchWindow}) after the engine was idle. */
@@ -317,8 +324,7 @@ public final class BatchEngine implements AutoCloseable {
       } else if (j.deadlineEpochMs() > 0 && nowMs > j.deadlineEpochMs()) {
         it.remove();
         jobs.decrementAndGet();
-        Failure f = new Failure.DeadlineExceeded();
-        listener.onFailed(j, f.code(), f.message());
+        listener.onFailed(j, new Failure.DeadlineExceeded().code(), new Failure.DeadlineExceeded().message());
       }
     }
   }
@@ -330,7 +336,7 @@ public final class BatchEngine implements AutoCloseable {
     if (eps == null) {
       return;
     }
-    Map<EngineJob, Failure> failed = b.deliver(eps, d);
+    Map<EngineJob, Failure> failed = b.deliver(eps, d, host);
     for (Map.Entry<EngineJob, Failure> f : failed.entrySet()) {
       fail(f.getKey(), f.getValue());
     }
@@ -362,21 +368,17 @@ public final class BatchEngine implements AutoCloseable {
     return PackedBatch.of(active, take, d);
   }
 
-  /** The network call and its metrics; null (and the batch's jobs failed) if it threw. */
+  /** The network call and its metrics; null (and the batch's jobs failed) if it or a prepare threw. */
   private float[] evaluate(PackedBatch b) {
-    long t0 = System.nanoTime();
-    float[] eps;
     try {
-      eps = predictor.predictEps(b.x, b.time, b.rows);
-    } catch (RuntimeException e) {
-      LOG.error("engine={} event=evaluation-failed rows={} error={}", name, b.rows, e.toString(), e);
+      return b.evaluate(predictor, host, metrics);
+    } catch (PackedBatch.Failed e) {
+      LOG.error("engine={} event=evaluation-failed rows={} error={}", name, b.rows, e.failure.message(), e.getCause());
       for (EngineJob j : b.jobs) {
-        fail(j, new Failure.EvaluationError(e));
+        fail(j, e.failure);
       }
       return null;
     }
-    metrics.evaluated(b.rows, System.nanoTime() - t0);
-    return eps;
   }
 
   private void fail(EngineJob j, Failure f) {

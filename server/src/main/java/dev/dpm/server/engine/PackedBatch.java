@@ -1,12 +1,13 @@
 package dev.dpm.server.engine;
 
+import dev.dpm.core.model.NoisePredictor;
 import dev.dpm.core.sampler.EvalRequest;
 import dev.dpm.core.sampler.SamplingProcess;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 
 /**
  * The rows of one network evaluation: which process owns row r, and the packed inputs
@@ -77,41 +78,100 @@ final class PackedBatch {
     return new PackedBatch(r, rowJob, rowProc, x, time, jobs);
   }
 
+  /** Evaluates zero batches of the given sizes at one time (model warm-up). */
+  static void warmUp(NoisePredictor predictor, int d, double time, int... sizes) {
+    for (int b : sizes) {
+      double[] t = new double[b];
+      java.util.Arrays.fill(t, time);
+      predictor.predictEps(new float[b * d], t, b);
+    }
+  }
+
+  /** The evaluation of a whole batch failed. */
+  static final class Failed extends Exception {
+    final Failure failure;
+
+    Failed(Failure failure, RuntimeException cause) {
+      super(cause);
+      this.failure = failure;
+    }
+  }
+
   /**
-   * Hands each row its ε (after the finiteness check) and counts the samples that finished.
+   * Evaluates the batch: the rows' {@code prepare()} runs on the helpers meanwhile (noise drawn in
+   * the network's shadow) and is joined before this returns.
+   *
+   * @return ε, [rows, d]
+   * @throws Failed if the network or a prepare threw
+   */
+  float[] evaluate(NoisePredictor predictor, HostWork host, EngineMetrics metrics) throws Failed {
+    List<Future<?>> prepared = host.prepare(rowProc, rows);
+    long t0 = System.nanoTime();
+    float[] eps;
+    try {
+      eps = predictor.predictEps(x, time, rows);
+    } catch (RuntimeException e) {
+      joinQuietly(prepared);
+      throw new Failed(new Failure.EvaluationError(e), e);
+    }
+    metrics.evaluated(rows, System.nanoTime() - t0);
+    try {
+      HostWork.join(prepared);
+    } catch (RuntimeException e) {
+      throw new Failed(new Failure.SamplerError(e), e);
+    }
+    return eps;
+  }
+
+  private static void joinQuietly(List<Future<?>> fs) {
+    try {
+      HostWork.join(fs);
+    } catch (RuntimeException e) {
+      // the evaluation's own error is the one reported
+    }
+  }
+
+  /**
+   * Hands each row its ε from the packed output (after the finiteness check), in parallel chunks
+   * on {@code host}, then counts the samples that finished.
    *
    * @param eps the network output, [rows, d]
    * @param d values per row
-   * @return the jobs that failed, with why (their later rows are not handed anything)
+   * @param host where the rows are worked on
+   * @return the jobs that failed, with why (the first failing row of a job, in row order)
    */
-  Map<EngineJob, Failure> deliver(float[] eps, int d) {
+  Map<EngineJob, Failure> deliver(float[] eps, int d, HostWork host) {
+    Failure[] rowFailure = new Failure[rows];
+    host.forRows(rows, d, (lo, hi) -> {
+      for (int r = lo; r < hi; r++) {
+        int off = r * d;
+        if (!allFinite(eps, off, d)) {
+          rowFailure[r] = new Failure.NonFinite(rowJob[r].processes().indexOf(rowProc[r]), time[r]);
+          continue;
+        }
+        try {
+          rowProc[r].accept(eps, off);
+        } catch (RuntimeException ex) {
+          rowFailure[r] = new Failure.SamplerError(ex);
+        }
+      }
+      return 0;
+    });
     Map<EngineJob, Failure> failed = new IdentityHashMap<>();
     for (int r = 0; r < rows; r++) {
       EngineJob j = rowJob[r];
-      if (failed.containsKey(j)) {
-        continue;
-      }
-      float[] e = Arrays.copyOfRange(eps, r * d, (r + 1) * d);
-      if (!allFinite(e)) {
-        failed.put(j, new Failure.NonFinite(j.processes().indexOf(rowProc[r]), time[r]));
-        continue;
-      }
-      try {
-        rowProc[r].accept(e);
-      } catch (RuntimeException ex) {
-        failed.put(j, new Failure.SamplerError(ex));
-        continue;
-      }
-      if (rowProc[r].isDone()) {
+      if (rowFailure[r] != null) {
+        failed.putIfAbsent(j, rowFailure[r]);
+      } else if (rowProc[r].isDone()) {
         j.live--;
       }
     }
     return failed;
   }
 
-  private static boolean allFinite(float[] e) {
-    for (float v : e) {
-      if (!Float.isFinite(v)) {
+  private static boolean allFinite(float[] e, int off, int d) {
+    for (int j = off; j < off + d; j++) {
+      if (!Float.isFinite(e[j])) {
         return false;
       }
     }
