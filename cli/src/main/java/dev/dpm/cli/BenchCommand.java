@@ -5,10 +5,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code ./dpm bench}: benchmarks ({@code sampler}, {@code serve}, {@code quality}). */
+/** {@code ./dpm bench}: benchmarks ({@code sampler}, {@code serve}, {@code quality}, {@code engine}). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks.",
-    subcommands = {BenchSamplerCommand.class, BenchServeCommand.class, BenchQualityCommand.class})
+    subcommands = {BenchSamplerCommand.class, BenchServeCommand.class, BenchQualityCommand.class,
+        BenchEngineCommand.class})
 public final class BenchCommand implements Runnable {
   @Spec
   CommandSpec spec;

@@ -36,6 +36,13 @@ final class Chain implements SamplingProcess {
   }
 
   @Override
+  public void prepare() {
+    if (!isDone()) {
+      current().prepare();
+    }
+  }
+
+  @Override
   public boolean isDone() {
     return second != null && second.isDone();
   }

@@ -20,7 +20,10 @@ abstract class ContinuousProcess implements SamplingProcess {
   private final double finalTime;
   private float[] reqX; // [d], the pending request's x (float32, what the network sees)
   private double reqT; // the pending request's continuous time
-  private float[] x0; // [d], latest x̂₀, or null
+  private float[] x0; // [d], latest x̂₀, or null (computed on demand from the last* fields)
+  private float[] lastX; // the x, ε and time of the latest evaluation, for x̂₀ on demand
+  private float[] lastEps;
+  private double lastT;
   private float[] result; // [d], set when done
   private boolean denoising;
   private int nfe;
@@ -44,6 +47,16 @@ abstract class ContinuousProcess implements SamplingProcess {
    * @param eps ε, [d]
    */
   abstract void advance(float[] eps);
+
+  /** Draws ahead what {@link #advance} will draw (see {@link SamplingProcess#prepare}); none by default. */
+  void prepareAdvance() {}
+
+  @Override
+  public final void prepare() {
+    if (result == null && !denoising) {
+      prepareAdvance();
+    }
+  }
 
   /**
    * Sets the next request.
@@ -101,18 +114,29 @@ abstract class ContinuousProcess implements SamplingProcess {
       throw new IllegalStateException("the sample is finished");
     }
     nfe++;
-    double a = sde.alpha(reqT);
-    double s = sde.sigma(reqT);
-    float[] p = new float[d];
-    for (int j = 0; j < d; j++) { // x̂₀ = (x − σε)/α
-      p[j] = (float) ((reqX[j] - s * eps[j]) / a);
-    }
-    x0 = p;
+    lastX = reqX; // ask() replaces reqX by a new array, so this one stays as it is
+    lastEps = eps;
+    lastT = reqT;
+    x0 = null;
     if (denoising) {
-      result = p;
+      result = denoisedNow();
     } else {
       advance(eps);
     }
+  }
+
+  /** x̂₀ = (x − σε)/α of the latest evaluation, [d]. */
+  private float[] denoisedNow() {
+    if (x0 == null && lastEps != null) {
+      double a = sde.alpha(lastT);
+      double s = sde.sigma(lastT);
+      float[] p = new float[d];
+      for (int j = 0; j < d; j++) { // x̂₀ = (x − σε)/α
+        p[j] = (float) ((lastX[j] - s * lastEps[j]) / a);
+      }
+      x0 = p;
+    }
+    return x0;
   }
 
   @Override
@@ -135,6 +159,7 @@ abstract class ContinuousProcess implements SamplingProcess {
 
   @Override
   public final float[] denoised() {
-    return x0 == null ? null : x0.clone();
+    float[] p = denoisedNow();
+    return p == null ? null : p.clone();
   }
 }

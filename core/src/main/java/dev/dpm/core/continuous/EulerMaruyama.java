@@ -1,6 +1,7 @@
 package dev.dpm.core.continuous;
 
 import dev.dpm.core.noise.NoiseStream;
+import dev.dpm.core.noise.PreparedNoise;
 
 /**
  * {@code sde-em}: Euler–Maruyama on the reverse-time SDE (Song et al. 2021 eq. 6; score_sde
@@ -16,13 +17,16 @@ import dev.dpm.core.noise.NoiseStream;
  * the final denoising step, when on, then removes the remaining noise).
  */
 final class EulerMaruyama extends FixedStepProcess {
-  private final NoiseStream noise;
-  private final float[] z; // [d]
+  private final PreparedNoise noise; // one draw per step
 
   EulerMaruyama(VpSde sde, double[] grid, boolean denoise, double[] x, NoiseStream noise) {
     super(sde, grid, denoise, x);
-    this.noise = noise;
-    this.z = new float[d];
+    this.noise = new PreparedNoise(noise, d);
+  }
+
+  @Override
+  void prepareAdvance() {
+    noise.prepare();
   }
 
   @Override
@@ -34,7 +38,7 @@ final class EulerMaruyama extends FixedStepProcess {
     double g2 = Steps.diffusion2(sde, t, beta);
     double g2OverSigma = g2 / sde.sigma(t); // −g² s = (g²/σ) ε
     double gSqrtH = Math.sqrt(g2 * h);
-    noise.nextGaussian(z);
+    float[] z = noise.next();
     for (int j = 0; j < d; j++) {
       x[j] = x[j] - (f * x[j] + g2OverSigma * eps[j]) * h + gSqrtH * z[j];
     }

@@ -1,6 +1,7 @@
 package dev.dpm.core.continuous;
 
 import dev.dpm.core.noise.NoiseStream;
+import dev.dpm.core.noise.PreparedNoise;
 import dev.dpm.core.sampler.SamplerSettings.PredictorKind;
 
 /**
@@ -49,11 +50,10 @@ final class PredictorCorrector extends FixedStepProcess {
     SAMPLE
   }
 
-  private final NoiseStream noise;
+  private final PreparedNoise noise; // one draw per Langevin or predictor step
   private final PredictorKind predictor;
   private final double snr;
   private final int correctorSteps;
-  private final float[] z; // [d]
   private final double[] gamma; // Γ[0..N] or null
   private final Norms norms;
   private int corrections; // Langevin steps done at the current grid time
@@ -63,11 +63,15 @@ final class PredictorCorrector extends FixedStepProcess {
     super(sde, grid, denoise, x);
     this.gamma = gamma;
     this.norms = norms;
-    this.noise = noise;
+    this.noise = new PreparedNoise(noise, d);
     this.predictor = predictor;
     this.snr = snr;
     this.correctorSteps = correctorSteps;
-    this.z = new float[d];
+  }
+
+  @Override
+  void prepareAdvance() {
+    noise.prepare();
   }
 
   @Override
@@ -91,7 +95,7 @@ final class PredictorCorrector extends FixedStepProcess {
   private void langevin(float[] eps, double t) {
     double sigma = sde.sigma(t);
     double s2 = sigma * sigma;
-    noise.nextGaussian(z);
+    float[] z = noise.next();
     double e;
     if (norms == Norms.EXPECTED) { // 2α snr² E‖z‖²/E‖s‖², capped at σ²
       e = Math.min(2.0 * sde.langevinAlpha(t) * snr * snr * s2 / gammaAt(sde.stepIndex(t)), s2);
@@ -127,7 +131,7 @@ final class PredictorCorrector extends FixedStepProcess {
     double keep = 2.0 - Math.sqrt(1.0 - bh);
     double sigma = sde.sigma(t);
     double sqrtBh = Math.sqrt(bh);
-    noise.nextGaussian(z);
+    float[] z = noise.next();
     for (int j = 0; j < d; j++) {
       x[j] = keep * x[j] + bh * (-eps[j] / sigma) + sqrtBh * z[j];
     }
@@ -139,7 +143,7 @@ final class PredictorCorrector extends FixedStepProcess {
     double g2 = Steps.diffusion2(sde, t, beta);
     double g2OverSigma = g2 / sde.sigma(t);
     double gSqrtH = Math.sqrt(g2 * h);
-    noise.nextGaussian(z);
+    float[] z = noise.next();
     for (int j = 0; j < d; j++) {
       x[j] = x[j] - (f * x[j] + g2OverSigma * eps[j]) * h + gSqrtH * z[j];
     }

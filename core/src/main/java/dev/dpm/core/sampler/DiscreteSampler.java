@@ -2,6 +2,7 @@ package dev.dpm.core.sampler;
 
 import dev.dpm.core.model.DataRange;
 import dev.dpm.core.noise.NoiseStream;
+import dev.dpm.core.noise.PreparedNoise;
 import dev.dpm.core.schedule.NoiseSchedule;
 import dev.dpm.core.trajectory.Trajectory;
 import dev.dpm.core.variance.ReverseVariance;
@@ -55,9 +56,10 @@ public abstract sealed class DiscreteSampler implements Sampler
    * @param restCoeff coefficient of x_t (DDPM type) or ε (DDIM type) in μ
    * @param lambda2 λ²_{s|t}
    * @param sigma2 σ² used (after the σ₂ clip; 0 on the last step)
+   * @param sigma √σ²
    */
   private record Rule(int from, int to, double sqrtAlphaBar, double sqrtBetaBar, double x0Coeff,
-      double restCoeff, double lambda2, double sigma2) {}
+      double restCoeff, double lambda2, double sigma2, double sigma) {}
 
   private final SamplerSettings settings;
   private final ModelContext model;
@@ -95,7 +97,7 @@ public abstract sealed class DiscreteSampler implements Sampler
         sigma2 = Math.min(sigma2, ReverseVariance.sigma2ClipBound(clip)); // reference §2.6
       }
       rules[i] = new Rule(t, s, Math.sqrt(sched.alphaBar(t)), Math.sqrt(sched.betaBar(t)),
-          x0Coeff, restCoeff, lam2, sigma2);
+          x0Coeff, restCoeff, lam2, sigma2, Math.sqrt(sigma2));
     }
   }
 
@@ -147,17 +149,19 @@ public abstract sealed class DiscreteSampler implements Sampler
     return new Process(noise, latent.clone());
   }
 
-  /** One sample's state: x_t (float32, [d]), the latest x̂₀, its noise stream and step index. */
+  /**
+   * One sample's state: x_t (float32, [d]), the latest x̂₀, its noise (drawn ahead while the
+   * network evaluates when the engine asks, see {@link #prepare}) and step index.
+   */
   private final class Process implements SamplingProcess {
-    private final NoiseStream noise;
+    private final PreparedNoise noise;
     private final float[] x; // [d], x_t, then x_s
     private final float[] x0; // [d], latest x̂₀
-    private float[] z; // [d], noise buffer (allocated on the first noisy step)
     private int step;
     private boolean evaluated;
 
     Process(NoiseStream noise, float[] x) {
-      this.noise = noise;
+      this.noise = new PreparedNoise(noise, x.length);
       this.x = x;
       this.x0 = new float[x.length];
     }
@@ -171,32 +175,50 @@ public abstract sealed class DiscreteSampler implements Sampler
     }
 
     @Override
+    public void prepare() {
+      if (!isDone() && rules[step].to() != 0 && rules[step].sigma() > 0) {
+        noise.prepare(); // the draw accept() takes on this step
+      }
+    }
+
+    @Override
     public void accept(float[] eps) {
+      accept(eps, 0);
+    }
+
+    @Override
+    public void accept(float[] eps, int off) {
       if (isDone()) {
         throw new IllegalStateException("the sample is finished");
       }
       Rule r = rules[step];
       DataRange range = model.dataRange();
       boolean clamp = range.bounded();
-      for (int j = 0; j < x.length; j++) { // x̂₀ = (x_t − √β̄_t ε)/√ᾱ_t, clamped for bounded data
-        double v = (x[j] - r.sqrtBetaBar() * eps[j]) / r.sqrtAlphaBar();
-        x0[j] = (float) (clamp ? range.clamp(v) : v);
-      }
+      double lo = range.low();
+      double hi = range.high();
+      double sb = r.sqrtBetaBar();
+      double sa = r.sqrtAlphaBar();
+      int d = x.length;
       evaluated = true;
       if (r.to() == 0) { // last step: x₀ = x̂₀, no noise
-        System.arraycopy(x0, 0, x, 0, x.length);
-      } else {
-        float[] rest = meanForm == MeanForm.DDPM ? x : eps; // μ = c₀x̂₀ + c₁(x_t | ε)
-        double sigma = Math.sqrt(r.sigma2());
-        if (sigma > 0) {
-          if (z == null) {
-            z = new float[x.length];
-          }
-          noise.nextGaussian(z);
+        for (int j = 0; j < d; j++) { // x̂₀ = (x_t − √β̄_t ε)/√ᾱ_t, clamped for bounded data
+          double v = (x[j] - sb * eps[off + j]) / sa;
+          float f = (float) (clamp ? (v < lo ? lo : (v > hi ? hi : v)) : v);
+          x0[j] = f;
+          x[j] = f;
         }
-        for (int j = 0; j < x.length; j++) { // x_s = μ + σ z
-          double mean = r.x0Coeff() * x0[j] + r.restCoeff() * rest[j];
-          x[j] = (float) (sigma > 0 ? mean + sigma * z[j] : mean);
+      } else {
+        double sigma = r.sigma();
+        float[] z = sigma > 0 ? noise.next() : null;
+        double c0 = r.x0Coeff();
+        double c1 = r.restCoeff();
+        boolean ddpm = meanForm == MeanForm.DDPM;
+        for (int j = 0; j < d; j++) {
+          double v = (x[j] - sb * eps[off + j]) / sa; // x̂₀, as above
+          float f = (float) (clamp ? (v < lo ? lo : (v > hi ? hi : v)) : v);
+          x0[j] = f;
+          double mean = c0 * f + c1 * (ddpm ? x[j] : eps[off + j]); // μ = c₀x̂₀ + c₁(x_t | ε)
+          x[j] = (float) (sigma > 0 ? mean + sigma * z[j] : mean); // x_s = μ + σ z
         }
       }
       step++;

@@ -22,6 +22,25 @@ public interface SamplingProcess {
    */
   void accept(float[] eps);
 
+  /**
+   * Hands back ε for {@link #pending()} as one row of a packed network output, without a copy.
+   * The default copies the row and calls {@link #accept(float[])}.
+   *
+   * @param eps the packed output, [rows, d], row-major
+   * @param offset where this process's row starts (row · d)
+   */
+  default void accept(float[] eps, int offset) {
+    int d = pending().x().length;
+    accept(java.util.Arrays.copyOfRange(eps, offset, offset + d));
+  }
+
+  /**
+   * Does the part of the next step that does not need ε (its noise draw), so that it can run
+   * while the network evaluates, on any one thread at a time. Optional (the default does
+   * nothing) and idempotent; the results are the same whether it is called or not.
+   */
+  default void prepare() {}
+
   /** @return true when the sample is finished */
   boolean isDone();
 

@@ -1,15 +1,8 @@
 package dev.dpm.server.engine;
 
 import dev.dpm.core.model.NoisePredictor;
-import dev.dpm.core.sampler.EvalRequest;
-import dev.dpm.core.sampler.SamplingProcess;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -21,22 +14,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Step-level continuous batching for one loaded model on one device. A dedicated thread owns the
- * predictor; each iteration packs the pending {@link EvalRequest}s of every running job (any
- * sampler, any time, one row per sample) into one evaluation of at most {@code maxBatch} rows,
- * fairly across jobs (each job gets an equal share, leftover capacity is filled in rotating
- * order), hands each row's ε back to its process, and reports progress, previews and completion
- * to the {@link EngineListener} without blocking.
+ * predictor; each iteration starts waiting jobs ({@link Admission}: priority, the cap on rows in
+ * flight, the {@link BatchingMode}), packs the pending {@link dev.dpm.core.sampler.EvalRequest}s
+ * of every running job (any sampler, any time, one row per sample) into one evaluation of at most
+ * {@code maxBatch} rows ({@link RowPacker}: priority first, equal shares, rotation, no
+ * starvation), hands each row's ε back to its process, and reports progress, previews and
+ * completion to the {@link EngineListener} without blocking.
  *
  * <p>Determinism: rows are independent ({@link NoisePredictor}'s contract) and every process owns
  * its noise stream, so a job's samples are bit-identical to running it alone (for example with
  * {@link dev.dpm.core.sampler.Driver}), whatever it shares its batches with.
  *
  * <p>Cancellation and deadlines are checked between evaluations. A non-finite ε fails the job
- * that owns the row with {@code non-finite-output}.
+ * that owns the row with {@code non-finite-output} (the cases are {@link Failure}).
  */
 public final class BatchEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchEngine.class);
-  private static final int MAX_PREVIEW_SAMPLES = 64;
+  /** Evaluations a job with pending rows may be left out in a row, and arrivals that may pass it. */
+  static final int MAX_SKIPS = 8;
 
   private final String name;
   private final NoisePredictor predictor;
@@ -44,21 +39,19 @@ public final class BatchEngine implements AutoCloseable {
   private final int maxBatch;
   private final double warmupTime;
   private final EngineListener listener;
-  private final long progressIntervalNanos;
-  private final long previewIntervalNanos;
+  private final ProgressReporter progress;
+  private final RowPacker packer;
+  private volatile Admission admission;
   private final ConcurrentLinkedQueue<EngineJob> admissions = new ConcurrentLinkedQueue<>();
+  private final List<EngineJob> waiting = new ArrayList<>(); // arrival order
   private final List<EngineJob> active = new ArrayList<>();
   private final AtomicInteger jobs = new AtomicInteger();
   private final Object signal = new Object();
-  private final Timer evalTimer;
-  private final DistributionSummary batchRows;
-  private final Counter samplesDone;
-  private final Counter rowsDone;
+  private final EngineMetrics metrics;
+  private volatile HostWork host;
   private volatile boolean running;
   private volatile boolean ready;
-  private volatile double rowsPerSecond;
   private volatile Thread thread;
-  private int rotation;
   private volatile long windowNanos;
   private volatile long gapNanos;
 
@@ -83,17 +76,11 @@ public final class BatchEngine implements AutoCloseable {
     this.maxBatch = maxBatch;
     this.warmupTime = warmupTime;
     this.listener = listener;
-    this.progressIntervalNanos = TimeUnit.MILLISECONDS.toNanos(progressIntervalMs);
-    this.previewIntervalNanos = TimeUnit.MILLISECONDS.toNanos(previewIntervalMs);
-    this.evalTimer = Timer.builder("dpm.evaluation").description("network evaluation latency")
-        .tag("model", name).publishPercentileHistogram().register(registry);
-    this.batchRows = DistributionSummary.builder("dpm.batch.rows").description("rows per evaluation")
-        .tag("model", name).serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
-        .register(registry);
-    this.samplesDone = Counter.builder("dpm.samples").description("samples finished")
-        .tag("model", name).register(registry);
-    this.rowsDone = Counter.builder("dpm.evaluation.rows").description("rows evaluated")
-        .tag("model", name).register(registry);
+    this.progress = new ProgressReporter(listener, d, progressIntervalMs, previewIntervalMs);
+    this.packer = new RowPacker(maxBatch, MAX_SKIPS);
+    this.admission = new Admission(BatchingMode.STEP, maxBatch, 0, MAX_SKIPS);
+    this.metrics = new EngineMetrics(name, registry);
+    this.host = new HostWork(name, HostWork.defaultHelpers());
   }
 
   /**
@@ -125,7 +112,7 @@ public final class BatchEngine implements AutoCloseable {
 
   /** @return recent rows evaluated per second (0 before the first evaluation) */
   public double rowsPerSecond() {
-    return rowsPerSecond;
+    return metrics.rowsPerSecond();
   }
 
   /** @return the maximum rows per evaluation */
@@ -134,7 +121,32 @@ public final class BatchEngine implements AutoCloseable {
   }
 
   /**
-   * Admits a job; it joins the next evaluation.
+   * Sets how jobs are grouped ({@link BatchingMode#STEP} by default) and the cap on the rows of
+   * running jobs (unfinished samples; 0 = none, the default). Jobs beyond the cap wait, highest
+   * priority first; a job larger than the cap runs alone. Call before {@link #start}.
+   *
+   * @param mode batching mode
+   * @param maxRowsInFlight the cap, ≥ 0
+   */
+  public void scheduling(BatchingMode mode, int maxRowsInFlight) {
+    this.admission = new Admission(mode, maxBatch, maxRowsInFlight, MAX_SKIPS);
+  }
+
+  /**
+   * Sets the helper threads for host work (noise drawn while the network evaluates, ε handed back
+   * in parallel chunks); 0 runs everything on the engine thread. Default: one per core beyond the
+   * engine thread, at most 4. Call before {@link #start}; results do not depend on it.
+   *
+   * @param helpers helper threads, ≥ 0
+   */
+  public void hostThreads(int helpers) {
+    HostWork old = host;
+    host = new HostWork(name, helpers);
+    old.close();
+  }
+
+  /**
+   * Admits a job; it joins the next evaluation (or waits, see {@link #scheduling}).
    *
    * @param job the job
    */
@@ -166,12 +178,15 @@ public final class BatchEngine implements AutoCloseable {
       }
     }
     List<EngineJob> left = new ArrayList<>(active);
+    left.addAll(waiting);
+    waiting.clear();
     EngineJob j;
     while ((j = admissions.poll()) != null) {
       left.add(j);
     }
     active.clear();
     jobs.set(0);
+    host.close();
     return left;
   }
 
@@ -184,11 +199,7 @@ public final class BatchEngine implements AutoCloseable {
     try {
       if (warmup) {
         long t0 = System.nanoTime();
-        for (int b : new int[] {1, maxBatch}) {
-          double[] t = new double[b];
-          Arrays.fill(t, warmupTime);
-          predictor.predictEps(new float[b * d], t, b);
-        }
+        PackedBatch.warmUp(predictor, d, warmupTime, 1, maxBatch);
         LOG.info("engine={} event=warmed-up maxBatch={} ms={}", name, maxBatch,
             (System.nanoTime() - t0) / 1_000_000);
       }
@@ -222,21 +233,36 @@ public final class BatchEngine implements AutoCloseable {
     this.gapNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(0, gapMs));
   }
 
-  private int admitAll() {
+  /** Moves submitted jobs to the waiting list (finishing empty ones); returns how many. */
+  private int drainAdmissions() {
     int n = 0;
-    EngineJob admitted;
-    while ((admitted = admissions.poll()) != null) {
-      admitted.startedNanos = System.nanoTime();
-      admitted.lastProgressNanos = admitted.startedNanos - progressIntervalNanos;
-      admitted.lastPreviewNanos = admitted.startedNanos - previewIntervalNanos;
-      if (admitted.live == 0) {
-        finish(admitted);
+    EngineJob j;
+    while ((j = admissions.poll()) != null) {
+      if (j.live == 0) {
+        progress.started(j, System.nanoTime());
+        finish(j);
       } else {
-        active.add(admitted);
+        waiting.add(j);
         n++;
       }
     }
     return n;
+  }
+
+  /** Starts the waiting jobs that {@link Admission} lets in. */
+  private void startWaiting() {
+    if (waiting.isEmpty()) {
+      return;
+    }
+    long now = System.nanoTime();
+    for (EngineJob j : admission.take(waiting, active.size(), rowsInFlight())) {
+      progress.started(j, now);
+      active.add(j);
+    }
+  }
+
+  private int rowsInFlight() {
+    return active.stream().mapToInt(j -> j.live).sum();
   }
 
   /** Waits for the rest of a burst (see {@link #batchWindow}) after the engine was idle. */
@@ -244,8 +270,8 @@ public final class BatchEngine implements AutoCloseable {
     long start = System.nanoTime();
     long last = start;
     while (running) {
-      int rows = 0;
-      for (EngineJob j : active) {
+      int rows = rowsInFlight();
+      for (EngineJob j : waiting) {
         rows += j.live;
       }
       long now = System.nanoTime();
@@ -259,17 +285,19 @@ public final class BatchEngine implements AutoCloseable {
           signal.wait(Math.max(1, ms));
         }
       }
-      if (admitAll() > 0) {
+      if (drainAdmissions() > 0) {
         last = System.nanoTime();
       }
     }
   }
 
   private void iterate() throws InterruptedException {
-    boolean idle = active.isEmpty();
-    if (admitAll() > 0 && idle && windowNanos > 0 && gapNanos > 0) {
+    boolean idle = active.isEmpty() && waiting.isEmpty();
+    if (drainAdmissions() > 0 && idle && windowNanos > 0 && gapNanos > 0) {
       gatherBurst();
     }
+    dropCanceledAndLate(waiting);
+    startWaiting();
     if (active.isEmpty()) {
       synchronized (signal) {
         while (running && admissions.isEmpty()) {
@@ -278,8 +306,16 @@ public final class BatchEngine implements AutoCloseable {
       }
       return;
     }
+    dropCanceledAndLate(active);
+    if (!active.isEmpty()) {
+      evaluateOnce();
+    }
+  }
+
+  /** Cancellation and deadlines, checked between evaluations. */
+  private void dropCanceledAndLate(List<EngineJob> jobsIn) {
     long nowMs = System.currentTimeMillis();
-    for (Iterator<EngineJob> it = active.iterator(); it.hasNext(); ) {
+    for (Iterator<EngineJob> it = jobsIn.iterator(); it.hasNext(); ) {
       EngineJob j = it.next();
       if (j.cancelRequested()) {
         it.remove();
@@ -288,102 +324,24 @@ public final class BatchEngine implements AutoCloseable {
       } else if (j.deadlineEpochMs() > 0 && nowMs > j.deadlineEpochMs()) {
         it.remove();
         jobs.decrementAndGet();
-        listener.onFailed(j, "deadline-exceeded", "the job's deadline passed before it finished");
+        listener.onFailed(j, new Failure.DeadlineExceeded().code(), new Failure.DeadlineExceeded().message());
       }
     }
-    if (active.isEmpty()) {
-      return;
-    }
-    evaluateOnce();
   }
 
-  /** One packed evaluation. */
+  /** One packed evaluation: pack, evaluate, hand ε back, settle the jobs. */
   private void evaluateOnce() {
-    int k = active.size();
-    EngineJob[] rowJob = new EngineJob[maxBatch];
-    SamplingProcess[] rowProc = new SamplingProcess[maxBatch];
-    Map<EngineJob, int[]> taken = new IdentityHashMap<>();
-    int rows = 0;
-    int share = Math.max(1, maxBatch / k);
-    for (int pass = 0; pass < 2 && rows < maxBatch; pass++) {
-      for (int a = 0; a < k && rows < maxBatch; a++) {
-        EngineJob j = active.get((rotation + a) % k);
-        int[] done = taken.computeIfAbsent(j, x -> new int[1]);
-        int want = pass == 0 ? Math.min(share, j.live) : j.live - done[0];
-        want = Math.min(want, maxBatch - rows);
-        int n = j.processes().size();
-        for (int scanned = 0; want > 0 && scanned < n; scanned++) {
-          SamplingProcess p = j.processes().get(j.cursor);
-          j.cursor = (j.cursor + 1) % n;
-          if (!p.isDone()) {
-            rowJob[rows] = j;
-            rowProc[rows] = p;
-            rows++;
-            want--;
-            done[0]++;
-          }
-        }
-      }
-    }
-    rotation = (rotation + 1) % Math.max(1, k);
-
-    float[] x = new float[rows * d];
-    double[] time = new double[rows];
-    for (int r = 0; r < rows; r++) {
-      EvalRequest req = rowProc[r].pending();
-      System.arraycopy(req.x(), 0, x, r * d, d);
-      time[r] = req.time();
-    }
-    long t0 = System.nanoTime();
-    float[] eps;
-    try {
-      eps = predictor.predictEps(x, time, rows);
-    } catch (RuntimeException e) {
-      LOG.error("engine={} event=evaluation-failed rows={} error={}", name, rows, e.toString(), e);
-      for (EngineJob j : taken.keySet()) {
-        fail(j, "internal", "model evaluation failed: " + e.getMessage());
-      }
+    PackedBatch b = pack();
+    float[] eps = evaluate(b);
+    if (eps == null) {
       return;
     }
-    long elapsed = System.nanoTime() - t0;
-    evalTimer.record(elapsed, TimeUnit.NANOSECONDS);
-    batchRows.record(rows);
-    rowsDone.increment(rows);
-    double rps = rows / Math.max(1e-9, elapsed / 1e9);
-    rowsPerSecond = rowsPerSecond == 0 ? rps : 0.9 * rowsPerSecond + 0.1 * rps;
-
-    Map<EngineJob, String> failed = new IdentityHashMap<>();
-    for (int r = 0; r < rows; r++) {
-      EngineJob j = rowJob[r];
-      if (failed.containsKey(j)) {
-        continue;
-      }
-      float[] e = Arrays.copyOfRange(eps, r * d, (r + 1) * d);
-      for (float v : e) {
-        if (!Float.isFinite(v)) {
-          failed.put(j, "the model returned NaN or Inf for sample "
-              + j.processes().indexOf(rowProc[r]) + " at time " + time[r]);
-          break;
-        }
-      }
-      if (failed.containsKey(j)) {
-        continue;
-      }
-      try {
-        rowProc[r].accept(e);
-      } catch (RuntimeException ex) {
-        failed.put(j, "sampler error: " + ex);
-        continue;
-      }
-      if (rowProc[r].isDone()) {
-        j.live--;
-      }
-    }
-    for (Map.Entry<EngineJob, String> f : failed.entrySet()) {
-      fail(f.getKey(), f.getValue().startsWith("sampler") ? "internal" : "non-finite-output", f.getValue());
+    Map<EngineJob, Failure> failed = b.deliver(eps, d, host);
+    for (Map.Entry<EngineJob, Failure> f : failed.entrySet()) {
+      fail(f.getKey(), f.getValue());
     }
     long now = System.nanoTime();
-    for (EngineJob j : taken.keySet()) {
+    for (EngineJob j : b.jobs) {
       if (failed.containsKey(j)) {
         continue;
       }
@@ -391,72 +349,49 @@ public final class BatchEngine implements AutoCloseable {
         active.remove(j);
         finish(j);
       } else {
-        report(j, now);
+        progress.report(j, now);
       }
     }
   }
 
-  private void fail(EngineJob j, String code, String message) {
+  /** Asks the {@link RowPacker} for each running job's rows and packs them. */
+  private PackedBatch pack() {
+    List<RowPacker.Demand> demands = new ArrayList<>(active.size());
+    for (EngineJob j : active) {
+      demands.add(new RowPacker.Demand(j.live, j.priority(), j.skipped));
+    }
+    int[] take = packer.pack(demands);
+    for (int i = 0; i < take.length; i++) {
+      EngineJob j = active.get(i);
+      j.skipped = RowPacker.skippedAfter(j.skipped, j.live, take[i]);
+    }
+    return PackedBatch.of(active, take, d);
+  }
+
+  /** The network call and its metrics; null (and the batch's jobs failed) if it or a prepare threw. */
+  private float[] evaluate(PackedBatch b) {
+    try {
+      return b.evaluate(predictor, host, metrics);
+    } catch (PackedBatch.Failed e) {
+      LOG.error("engine={} event=evaluation-failed rows={} error={}", name, b.rows, e.failure.message(), e.getCause());
+      for (EngineJob j : b.jobs) {
+        fail(j, e.failure);
+      }
+      return null;
+    }
+  }
+
+  private void fail(EngineJob j, Failure f) {
     if (active.remove(j)) {
       jobs.decrementAndGet();
-      listener.onFailed(j, code, message);
+      listener.onFailed(j, f.code(), f.message());
     }
   }
 
   private void finish(EngineJob j) {
-    List<? extends SamplingProcess> ps = j.processes();
-    float[][] out = new float[ps.size()][];
-    int nfe = 0;
-    int total = 0;
-    for (int i = 0; i < out.length; i++) {
-      SamplingProcess p = ps.get(i);
-      out[i] = p.sample();
-      nfe = Math.max(nfe, p.nfe());
-      total = Math.max(total, p.step());
-    }
-    samplesDone.increment(out.length);
+    EngineJob.Finished f = j.finished();
+    metrics.samplesDone(f.samples().length);
     jobs.decrementAndGet();
-    listener.onSucceeded(j, out, nfe, total);
-  }
-
-  private void report(EngineJob j, long now) {
-    boolean progressDue = now - j.lastProgressNanos >= progressIntervalNanos;
-    boolean previewDue = j.previewEvery() > 0 && now - j.lastPreviewNanos >= previewIntervalNanos;
-    if (!progressDue && !previewDue) {
-      return;
-    }
-    int step = Integer.MAX_VALUE;
-    int total = 0;
-    int nfe = 0;
-    long doneSteps = 0;
-    long allSteps = 0;
-    for (SamplingProcess p : j.processes()) {
-      int s = p.step();
-      int t = Math.max(p.totalSteps(), s);
-      step = Math.min(step, s);
-      total = Math.max(total, t);
-      nfe = Math.max(nfe, p.nfe());
-      doneSteps += p.isDone() ? t : s;
-      allSteps += t;
-    }
-    double fraction = allSteps == 0 ? 0 : Math.min(1.0, (double) doneSteps / allSteps);
-    if (progressDue && (step != j.lastProgressStep || fraction > 0)) {
-      double elapsed = (now - j.startedNanos) / 1e9;
-      double eta = fraction > 0 ? elapsed / fraction * (1 - fraction) : Double.NaN;
-      j.lastProgressStep = step;
-      j.lastProgressNanos = now;
-      listener.onProgress(j, step, total, nfe, fraction, eta);
-    }
-    if (previewDue && step >= j.lastPreviewStep + j.previewEvery()) {
-      int m = Math.min(MAX_PREVIEW_SAMPLES, j.processes().size());
-      float[][] x0 = new float[m][];
-      for (int i = 0; i < m; i++) {
-        float[] den = j.processes().get(i).denoised();
-        x0[i] = den == null ? new float[d] : den.clone();
-      }
-      j.lastPreviewStep = step;
-      j.lastPreviewNanos = now;
-      listener.onPreview(j, step, x0);
-    }
+    listener.onSucceeded(j, f.samples(), f.nfe(), f.total());
   }
 }

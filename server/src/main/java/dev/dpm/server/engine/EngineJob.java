@@ -4,19 +4,24 @@ import dev.dpm.core.sampler.SamplingProcess;
 import java.util.List;
 
 /**
- * One job as the engine sees it: its processes (one per sample, in sample order), cancellation
- * flag and deadline. Fields other than the flag are owned by the engine thread.
+ * One job as the engine sees it: its processes (one per sample, in sample order), priority,
+ * batch key, cancellation flag and deadline. Fields other than the flag are owned by the engine
+ * thread.
  */
 public final class EngineJob {
   private final String id;
   private final List<? extends SamplingProcess> processes;
   private final int previewEvery;
   private final long deadlineEpochMs;
+  private final int priority;
+  private final String batchKey;
   private final Object attachment;
   private volatile boolean cancelRequested;
   // engine-thread state
   int cursor;
   int live;
+  int skipped; // evaluations in a row left out with pending rows (RowPacker's fairness state)
+  int passedOver; // later arrivals admitted ahead of it while it waited (Admission)
   int lastProgressStep = -1;
   long lastProgressNanos;
   int lastPreviewStep;
@@ -33,7 +38,24 @@ public final class EngineJob {
    */
   public EngineJob(String id, List<? extends SamplingProcess> processes, int previewEvery,
       long deadlineEpochMs, Object attachment) {
+    this(id, processes, previewEvery, deadlineEpochMs, 0, "", attachment);
+  }
+
+  /**
+   * @param id job id
+   * @param processes one process per sample, sample i at index i
+   * @param previewEvery steps between previews (0 = none)
+   * @param deadlineEpochMs wall-clock deadline in epoch ms (0 = none)
+   * @param priority higher-priority rows go first at every step boundary (0 = normal)
+   * @param batchKey jobs that may share a request-level batch have equal keys (sampler settings
+   *     and step count; see {@link BatchingMode#REQUEST}); unused by step-level batching
+   * @param attachment the owner's state, handed back in listener calls
+   */
+  public EngineJob(String id, List<? extends SamplingProcess> processes, int previewEvery,
+      long deadlineEpochMs, int priority, String batchKey, Object attachment) {
     this.id = id;
+    this.priority = priority;
+    this.batchKey = batchKey == null ? "" : batchKey;
     this.processes = processes;
     this.previewEvery = previewEvery;
     this.deadlineEpochMs = deadlineEpochMs;
@@ -67,6 +89,16 @@ public final class EngineJob {
     return deadlineEpochMs;
   }
 
+  /** @return the priority (higher first) */
+  public int priority() {
+    return priority;
+  }
+
+  /** @return the request-level batch key */
+  public String batchKey() {
+    return batchKey;
+  }
+
   /** @return the owner's state */
   public Object attachment() {
     return attachment;
@@ -80,5 +112,28 @@ public final class EngineJob {
   /** @return whether a cancel was requested */
   public boolean cancelRequested() {
     return cancelRequested;
+  }
+
+  /**
+   * A finished job's outputs.
+   *
+   * @param samples the samples, [n][d], sample order
+   * @param nfe evaluations per sample (the most any sample used)
+   * @param total steps (the most any sample took)
+   */
+  record Finished(float[][] samples, int nfe, int total) {}
+
+  /** @return the outputs; every process must be done */
+  Finished finished() {
+    float[][] out = new float[processes.size()][];
+    int nfe = 0;
+    int total = 0;
+    for (int i = 0; i < out.length; i++) {
+      SamplingProcess p = processes.get(i);
+      out[i] = p.sample();
+      nfe = Math.max(nfe, p.nfe());
+      total = Math.max(total, p.step());
+    }
+    return new Finished(out, nfe, total);
   }
 }

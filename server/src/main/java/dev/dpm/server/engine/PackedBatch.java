@@ -1,0 +1,180 @@
+package dev.dpm.server.engine;
+
+import dev.dpm.core.model.NoisePredictor;
+import dev.dpm.core.sampler.EvalRequest;
+import dev.dpm.core.sampler.SamplingProcess;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+
+/**
+ * The rows of one network evaluation: which process owns row r, and the packed inputs
+ * x [rows, d] (row-major) and time [rows], copied once from the processes' pending requests.
+ */
+final class PackedBatch {
+  final int rows;
+  final EngineJob[] rowJob;
+  final SamplingProcess[] rowProc;
+  final float[] x;
+  final double[] time;
+  /** The jobs with rows in the batch, in packing order. */
+  final List<EngineJob> jobs;
+
+  private PackedBatch(int rows, EngineJob[] rowJob, SamplingProcess[] rowProc, float[] x,
+      double[] time, List<EngineJob> jobs) {
+    this.rows = rows;
+    this.rowJob = rowJob;
+    this.rowProc = rowProc;
+    this.x = x;
+    this.time = time;
+    this.jobs = jobs;
+  }
+
+  /**
+   * Takes {@code take[i]} unfinished processes of job i, each job's from its cursor on (so its
+   * samples take turns when it gets fewer rows than it has), and copies their inputs.
+   *
+   * @param active the running jobs
+   * @param take rows per job ({@link RowPacker#pack})
+   * @param d values per row
+   * @return the batch
+   */
+  static PackedBatch of(List<EngineJob> active, int[] take, int d) {
+    int rows = 0;
+    for (int t : take) {
+      rows += t;
+    }
+    EngineJob[] rowJob = new EngineJob[rows];
+    SamplingProcess[] rowProc = new SamplingProcess[rows];
+    List<EngineJob> jobs = new ArrayList<>();
+    int r = 0;
+    for (int i = 0; i < take.length; i++) {
+      EngineJob j = active.get(i);
+      if (take[i] > 0) {
+        jobs.add(j);
+      }
+      int n = j.processes().size();
+      int want = take[i];
+      for (int scanned = 0; want > 0 && scanned < n; scanned++) {
+        SamplingProcess p = j.processes().get(j.cursor);
+        j.cursor = (j.cursor + 1) % n;
+        if (!p.isDone()) {
+          rowJob[r] = j;
+          rowProc[r] = p;
+          r++;
+          want--;
+        }
+      }
+    }
+    float[] x = new float[r * d];
+    double[] time = new double[r];
+    for (int k = 0; k < r; k++) {
+      EvalRequest req = rowProc[k].pending();
+      System.arraycopy(req.x(), 0, x, k * d, d);
+      time[k] = req.time();
+    }
+    return new PackedBatch(r, rowJob, rowProc, x, time, jobs);
+  }
+
+  /** Evaluates zero batches of the given sizes at one time (model warm-up). */
+  static void warmUp(NoisePredictor predictor, int d, double time, int... sizes) {
+    for (int b : sizes) {
+      double[] t = new double[b];
+      java.util.Arrays.fill(t, time);
+      predictor.predictEps(new float[b * d], t, b);
+    }
+  }
+
+  /** The evaluation of a whole batch failed. */
+  static final class Failed extends Exception {
+    final Failure failure;
+
+    Failed(Failure failure, RuntimeException cause) {
+      super(cause);
+      this.failure = failure;
+    }
+  }
+
+  /**
+   * Evaluates the batch: the rows' {@code prepare()} runs on the helpers meanwhile (noise drawn in
+   * the network's shadow) and is joined before this returns.
+   *
+   * @return ε, [rows, d]
+   * @throws Failed if the network or a prepare threw
+   */
+  float[] evaluate(NoisePredictor predictor, HostWork host, EngineMetrics metrics) throws Failed {
+    List<Future<?>> prepared = host.prepare(rowProc, rows);
+    long t0 = System.nanoTime();
+    float[] eps;
+    try {
+      eps = predictor.predictEps(x, time, rows);
+    } catch (RuntimeException e) {
+      joinQuietly(prepared);
+      throw new Failed(new Failure.EvaluationError(e), e);
+    }
+    metrics.evaluated(rows, System.nanoTime() - t0);
+    try {
+      HostWork.join(prepared);
+    } catch (RuntimeException e) {
+      throw new Failed(new Failure.SamplerError(e), e);
+    }
+    return eps;
+  }
+
+  private static void joinQuietly(List<Future<?>> fs) {
+    try {
+      HostWork.join(fs);
+    } catch (RuntimeException e) {
+      // the evaluation's own error is the one reported
+    }
+  }
+
+  /**
+   * Hands each row its ε from the packed output (after the finiteness check), in parallel chunks
+   * on {@code host}, then counts the samples that finished.
+   *
+   * @param eps the network output, [rows, d]
+   * @param d values per row
+   * @param host where the rows are worked on
+   * @return the jobs that failed, with why (the first failing row of a job, in row order)
+   */
+  Map<EngineJob, Failure> deliver(float[] eps, int d, HostWork host) {
+    Failure[] rowFailure = new Failure[rows];
+    host.forRows(rows, d, (lo, hi) -> {
+      for (int r = lo; r < hi; r++) {
+        int off = r * d;
+        if (!allFinite(eps, off, d)) {
+          rowFailure[r] = new Failure.NonFinite(rowJob[r].processes().indexOf(rowProc[r]), time[r]);
+          continue;
+        }
+        try {
+          rowProc[r].accept(eps, off);
+        } catch (RuntimeException ex) {
+          rowFailure[r] = new Failure.SamplerError(ex);
+        }
+      }
+      return 0;
+    });
+    Map<EngineJob, Failure> failed = new IdentityHashMap<>();
+    for (int r = 0; r < rows; r++) {
+      EngineJob j = rowJob[r];
+      if (rowFailure[r] != null) {
+        failed.putIfAbsent(j, rowFailure[r]);
+      } else if (rowProc[r].isDone()) {
+        j.live--;
+      }
+    }
+    return failed;
+  }
+
+  private static boolean allFinite(float[] e, int off, int d) {
+    for (int j = off; j < off + d; j++) {
+      if (!Float.isFinite(e[j])) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
