@@ -57,6 +57,37 @@ public record SamplerSettings(
     Double sNoise,
     Integer order) {
 
+  /** Copies {@code timesteps}, so a settings value never changes after it is made. */
+  public SamplerSettings {
+    timesteps = timesteps == null ? null : timesteps.clone();
+  }
+
+  /** @return a copy of the explicit timesteps, or null */
+  @Override
+  public int[] timesteps() {
+    return timesteps == null ? null : timesteps.clone();
+  }
+
+  /** Equal settings are equal values, explicit timesteps compared element by element. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof SamplerSettings other && parts().equals(other.parts());
+  }
+
+  @Override
+  public int hashCode() {
+    return parts().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "SamplerSettings" + parts();
+  }
+
+  private java.util.List<Object> parts() {
+    return java.util.Arrays.asList(kind, steps, trajectory, timesteps == null ? null : java.util.Arrays.stream(timesteps).boxed().toList(), eta, variance, clipSigma2, snr, correctorSteps, predictor, rtol, atol, eps, grid, denoise, sigmas, sChurn, sTmin, sTmax, sNoise, order);
+  }
+
   /** Fixed DDPM variances. */
   public enum VarianceKind {
     /** β̃ (DDPM "fixed_small"). */

@@ -26,6 +26,20 @@ class SamplersTest {
   }
 
   @Test
+  void settingsAreValuesWithCopiedTimesteps() {
+    int[] ts = {1, 500, 1000};
+    SamplerSettings a = SamplerSettings.builder(SamplerKind.DDIM).optTimesteps(ts).build();
+    SamplerSettings b = SamplerSettings.builder(SamplerKind.DDIM).optTimesteps(new int[] {1, 500, 1000}).build();
+    org.junit.jupiter.api.Assertions.assertEquals(a, b);
+    org.junit.jupiter.api.Assertions.assertEquals(a.hashCode(), b.hashCode());
+    ts[1] = 7;
+    a.timesteps()[2] = 9;
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {1, 500, 1000}, a.timesteps());
+    org.junit.jupiter.api.Assertions.assertNotEquals(a,
+        SamplerSettings.builder(SamplerKind.DDIM).optTimesteps(new int[] {1, 501, 1000}).build());
+  }
+
+  @Test
   void defaultsAreFilled() {
     Sampler ddpm = Oracles.create(SamplerSettings.builder(SamplerKind.DDPM).optSteps(10).build(), NO_GAMMA);
     assertInstanceOf(Ddpm.class, ddpm);
