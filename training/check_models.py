@@ -6,6 +6,10 @@ gives finite output of the right shape. Optionally samples the fashion-mnist U-N
   /usr/bin/python3 training/check_models.py --sample ddim50       # + 64 DDIM(eta=0) samples, 50 even steps
   /usr/bin/python3 training/check_models.py --sample ddpm1000     # + 16 DDPM samples, K = 1000 (slow on CPU)
   /usr/bin/python3 training/check_models.py --ring                # + ring-2d DDPM samples vs the oracle
+  /usr/bin/python3 training/check_models.py --cond-guidance 3     # + fashion-mnist-cond CFG grid (DDIM 25, w=3)
+
+The class-conditional fashion-mnist-cond (if present) is called as m(x, t, y) with y int64 [B] (10 = null label)
+and checked to give the same eps for an omitted y as for the null label.
 """
 import argparse
 import json
@@ -63,6 +67,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--sample", choices=["none", "ddim50", "ddpm1000"], default="none")
     p.add_argument("--ring", action="store_true")
+    p.add_argument("--cond-guidance", type=float, default=None, help="CFG weight w of a fashion-mnist-cond grid")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     torch.set_num_threads(1)
@@ -76,7 +81,27 @@ def main():
     if os.path.exists(os.path.join(ROOT, "models", "fashion-mnist", "model.json")):
         out["unet"] = check("fashion-mnist", (torch.randn(3, 1, 28, 28), torch.tensor([0.0, 500.0, 999.0])),
                             (3, 1, 28, 28))
+    if os.path.exists(os.path.join(ROOT, "models", "fashion-mnist-cond", "model.json")):
+        x3, t3 = torch.randn(3, 1, 28, 28), torch.tensor([0.0, 500.0, 999.0])
+        null = json.load(open(os.path.join(ROOT, "models", "fashion-mnist-cond", "model.json")))[
+            "conditioning"]["nullLabel"]
+        out["cond"] = check("fashion-mnist-cond", (x3, t3, torch.tensor([0, 7, null], dtype=torch.long)),
+                            (3, 1, 28, 28))
+        with torch.no_grad():
+            same = torch.equal(out["cond"](x3, t3), out["cond"](x3, t3, torch.full((3,), null, dtype=torch.long)))
+        assert same, "fashion-mnist-cond: omitted y differs from the null label"
+        print("fashion-mnist-cond: omitted y == null label")
     gen = torch.Generator().manual_seed(args.seed)
+    if args.cond_guidance is not None:
+        from train_fashion_cond import NUM_CLASSES, ddim_cfg_sample
+        from train_fashion_unet import save_grid
+        it = json.load(open(os.path.join(ROOT, "models", "fashion-mnist-cond", "model.json")))["training"][
+            "iterations"]
+        x = ddim_cfg_sample(out["cond"], sched, torch.arange(NUM_CLASSES).repeat_interleave(8), 25,
+                            args.cond_guidance, seed=args.seed)
+        path = os.path.join(WORK, f"check-cond-cfg{args.cond_guidance:g}-it{it}.png")
+        save_grid(x, path)
+        print(f"wrote {path} (one row per class)")
     if args.sample != "none":
         from train_fashion_unet import ddim_sample, save_grid
         it = json.load(open(os.path.join(ROOT, "models", "fashion-mnist", "model.json")))["training"]["iterations"]

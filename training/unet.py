@@ -3,8 +3,16 @@
 Resolutions 28 -> 14 -> 7; one residual block (GroupNorm, SiLU, time-embedding shift) per level on the way
 down and up, self-attention at 7x7 (down, middle, up), nearest-neighbour upsampling, strided-conv downsampling.
 forward(x [B,1,28,28] float32, t [B] float32 network time) -> eps [B,1,28,28].
+
+Class-conditional variant: `ConditionalUNet(..., num_classes=K)` (or `UNet(..., num_classes=K)` through
+`make_unet`) adds a label embedding nn.Embedding(K+1, temb) to the time embedding; index K is the null label
+(classifier-free guidance: unconditional rows). Its forward is
+forward(x [B,1,28,28] float32, t [B] float32, y [B] int64 in {0..K}) -> eps [B,1,28,28]; y may be omitted
+(None), which means the null label for every row. The unconditional model's forward and state-dict keys are
+unchanged (it has no label_emb).
 """
 import math
+from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -62,10 +70,15 @@ class Attention(nn.Module):
 
 
 class UNet(nn.Module):
-    def __init__(self, ch1: int = 32, ch2: int = 64, ch3: int = 64, temb: int = 128, dropout: float = 0.0):
+    def __init__(self, ch1: int = 32, ch2: int = 64, ch3: int = 64, temb: int = 128, dropout: float = 0.0,
+                 num_classes: Optional[int] = None):
         super().__init__()
         self.tdim = ch1
         self.temb_mlp = nn.Sequential(nn.Linear(ch1, temb), nn.SiLU(), nn.Linear(temb, temb))
+        # Label embedding only for the conditional model (keeps the unconditional state-dict keys unchanged).
+        self.num_classes = -1 if num_classes is None else int(num_classes)
+        if num_classes is not None:
+            self.label_emb = nn.Embedding(num_classes + 1, temb)  # index num_classes = null label
         self.inc = nn.Conv2d(1, ch1, 3, padding=1)
         self.d1 = ResBlock(ch1, ch1, temb, dropout)                     # 28
         self.down1 = nn.Conv2d(ch1, ch1, 3, stride=2, padding=1)        # -> 14
@@ -86,7 +99,10 @@ class UNet(nn.Module):
         nn.init.zeros_(self.out.bias)
 
     def forward(self, x, t):
-        emb = self.temb_mlp(timestep_embedding(t, self.tdim))
+        return self.body(x, self.temb_mlp(timestep_embedding(t, self.tdim)))
+
+    def body(self, x, emb):
+        """The U-Net proper, given the [B, temb] conditioning embedding."""
         h0 = self.inc(x)
         h1 = self.d1(h0, emb)                                    # [B,c1,28,28]
         h2 = self.d2(self.down1(h1), emb)                        # [B,c2,14,14]
@@ -98,3 +114,27 @@ class UNet(nn.Module):
         h = F.interpolate(h, scale_factor=2.0, mode="nearest")  # 28
         h = self.u1(torch.cat([h, h1], dim=1), emb)
         return self.out(F.silu(self.out_norm(h)))
+
+
+class ConditionalUNet(UNet):
+    """Class-conditional U-Net: label embedding (num_classes + 1 rows, the last = null label) added to the time
+    embedding. forward(x [B,1,28,28] float32, t [B] float32 (n-1), y [B] int64) -> eps [B,1,28,28];
+    y = None means the null label (unconditional) for every row."""
+
+    def __init__(self, ch1: int = 32, ch2: int = 64, ch3: int = 64, temb: int = 128, dropout: float = 0.0,
+                 num_classes: int = 10):
+        super().__init__(ch1, ch2, ch3, temb, dropout, num_classes=num_classes)
+
+    def forward(self, x, t, y: Optional[torch.Tensor] = None):
+        if y is None:
+            y = torch.full([x.shape[0]], self.num_classes, dtype=torch.long, device=x.device)
+        emb = self.temb_mlp(timestep_embedding(t, self.tdim)) + self.label_emb(y)
+        return self.body(x, emb)
+
+
+def make_unet(ch1: int = 32, ch2: int = 64, ch3: int = 64, temb: int = 128, dropout: float = 0.0,
+              num_classes: Optional[int] = None) -> UNet:
+    """UNet when num_classes is None, else ConditionalUNet (forward takes the label y)."""
+    if num_classes is None:
+        return UNet(ch1, ch2, ch3, temb, dropout)
+    return ConditionalUNet(ch1, ch2, ch3, temb, dropout, num_classes=num_classes)
