@@ -66,6 +66,14 @@ public final class BenchEngineCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Workload seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--host-threads", defaultValue = "-1", paramLabel = "T",
+      description = "The engine's helper threads for host work (-1 = its default, one per core beyond the engine thread, at most 4).")
+  int hostThreads;
+
+  @Option(names = "--ddim-steps", defaultValue = "10-50", paramLabel = "A-B|K,...",
+      description = "The workload's ddim step counts: a range or a list (default: ${DEFAULT-VALUE}, every K).")
+  String ddimSteps;
+
   @Option(names = "--json", description = "Print the figures as JSON instead of Markdown.")
   boolean json;
 
@@ -87,8 +95,20 @@ public final class BenchEngineCommand implements Callable<Integer> {
       throw new UsageError("need --steps >= 2, --runs >= 1, --dim >= 1, --duration > 0, --horizon > --duration, "
           + "--max-batch >= 1, --max-rows-in-flight >= 0, --priority-share in [0, 1], --batches >= 1, --loads > 0");
     }
+    int[] ks;
+    try {
+      ks = ddimSteps.contains("-")
+          ? java.util.stream.IntStream.rangeClosed(Integer.parseInt(ddimSteps.split("-")[0].trim()),
+              Integer.parseInt(ddimSteps.split("-")[1].trim())).toArray()
+          : Arrays.stream(ddimSteps.split(",")).mapToInt(v -> Integer.parseInt(v.trim())).toArray();
+    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+      throw new UsageError("--ddim-steps: expected A-B or K,K,..., got '" + ddimSteps + "'", e);
+    }
+    if (ks.length == 0 || Arrays.stream(ks).anyMatch(k -> k < 2 || k > 1000)) {
+      throw new UsageError("--ddim-steps: every K must be in 2 … 1000");
+    }
     EngineBenchmark.Options o = new EngineBenchmark.Options(kinds, batches, steps, runs, dim, ls, duration,
-        horizon, maxBatch, maxRowsInFlight, priorityShare, seed);
+        horizon, maxBatch, maxRowsInFlight, priorityShare, seed, hostThreads, ks);
     PrintWriter err = spec.commandLine().getErr();
     EngineBenchmark.Result r = EngineBenchmark.run(o, err);
     PrintWriter out = spec.commandLine().getOut();
@@ -110,12 +130,16 @@ public final class BenchEngineCommand implements Callable<Integer> {
         + " --steps " + steps + " --runs " + runs + " --dim " + dim + " --loads "
         + (ls.length == 0 ? "none" : Arrays.stream(ls).mapToObj(l -> String.format(Locale.ROOT, "%.2f", l)).collect(Collectors.joining(",")))
         + String.format(Locale.ROOT, " --duration %.0f --horizon %.0f", duration, horizon) + " --max-batch " + maxBatch
-        + (maxRowsInFlight > 0 ? " --max-rows-in-flight " + maxRowsInFlight : "");
+        + (maxRowsInFlight > 0 ? " --max-rows-in-flight " + maxRowsInFlight : "")
+        + (hostThreads >= 0 ? " --host-threads " + hostThreads : "")
+        + (ddimSteps.equals("10-50") ? "" : " --ddim-steps " + ddimSteps);
   }
 
-  private static String machine() {
+  private String machine() {
     return Runtime.getRuntime().availableProcessors() + " CPUs (nproc), " + BenchSamplerCommand.cpuModel()
-        + ", Java " + System.getProperty("java.version") + ", shared with other work";
+        + ", Java " + System.getProperty("java.version") + ", engine helper threads "
+        + (hostThreads >= 0 ? hostThreads : "default (" + Math.max(0, Math.min(4, Runtime.getRuntime().availableProcessors() - 1)) + ")")
+        + ", shared with other work";
   }
 
   /** Replaces (or appends) this benchmark's section of a Markdown file. */

@@ -31,10 +31,12 @@ public final class EngineBenchmark {
    * @param maxRowsInFlight the engine's cap in part (b) (0 = none)
    * @param priorityShare share of priority-class jobs
    * @param seed workload seed
+   * @param hostThreads the engine's helper threads (−1: its default)
+   * @param ddimSteps the workload's ddim step counts
    */
   public record Options(List<SamplerKind> samplers, int[] batches, int steps, int runs, int dimension,
       double[] loads, double seconds, double horizon, int maxBatch, int maxRowsInFlight,
-      double priorityShare, long seed) {}
+      double priorityShare, long seed, int hostThreads, int[] ddimSteps) {}
 
   /**
    * One load level.
@@ -77,21 +79,21 @@ public final class EngineBenchmark {
     if (!o.samplers().isEmpty() && o.batches().length > 0) {
       log.println("bench engine: host overhead, " + o.samplers().size() + " samplers × " + o.batches().length + " batches");
       log.flush();
-      overhead = HostOverhead.measure(samplers, o.samplers(), o.batches(), o.steps(), o.runs());
+      overhead = HostOverhead.measure(samplers, o.samplers(), o.batches(), o.steps(), o.runs(), o.hostThreads());
     }
-    double rowsPerJob = MixedWorkload.meanRowsPerJob(samplers);
+    double rowsPerJob = MixedWorkload.meanRowsPerJob(samplers, o.ddimSteps());
     double peakRows = o.maxBatch() / (acc.latencyNanos(o.maxBatch()) / 1e9);
     List<Level> levels = new ArrayList<>();
     for (double load : o.loads()) {
       double rate = load * peakRows / rowsPerJob;
-      List<MixedWorkload.JobSpec> jobs = MixedWorkload.generate(o.seed(), rate, o.seconds(), o.priorityShare());
+      List<MixedWorkload.JobSpec> jobs = MixedWorkload.generate(o.seed(), rate, o.seconds(), o.priorityShare(), o.ddimSteps());
       List<MixedWorkload.Outcome> outs = new ArrayList<>();
       for (BatchingMode m : BatchingMode.values()) {
         log.printf(Locale.ROOT, "bench engine: load %.2f (%.1f jobs/s, %d jobs), %s%n", load, rate, jobs.size(), m);
         log.flush();
-        outs.add(MixedWorkload.run(samplers, acc, m, jobs, o.maxBatch(), o.maxRowsInFlight(), o.horizon()));
+        outs.add(MixedWorkload.run(samplers, acc, m, jobs, o.maxBatch(), o.maxRowsInFlight(), o.horizon(), o.hostThreads()));
       }
-      double[] alone = MixedWorkload.alone(samplers, acc, jobs, o.maxBatch());
+      double[] alone = MixedWorkload.alone(samplers, acc, jobs, o.maxBatch(), o.hostThreads());
       levels.add(new Level(load, rate, outs, alone));
     }
     return new Result(o, acc.describe(), overhead, rowsPerJob, levels);
@@ -138,13 +140,13 @@ public final class EngineBenchmark {
       sb.append('\n');
     }
     sb.append(String.format(Locale.ROOT, "### Mixed workload%n%nPoisson arrivals for %.0f s per load; each job one of "
-        + "ddim (K ∈ {10,20,30,40,50}), analytic-ddpm 25, dpm-solver-2m 20, ode-rk45, sde-pc 20 with equal odds, "
+        + "ddim (K ∈ %s), analytic-ddpm 25, dpm-solver-2m 20, ode-rk45, sde-pc 20 with equal odds, "
         + "n uniform in 1…16, %.0f%% in a priority class (priority 1); E[n·NFE] = %.0f rows per job; d = %d; "
         + "max batch %d, rows-in-flight cap %s. Load = offered rows/s over the network's peak (%d rows per %.2f ms). "
         + "Latency = arrival to completion; a run stops waiting %.0f s after its start (jobs not done by then are "
         + "left out of the latencies: see 'done'). Request-level = our engine batching only jobs that wait together "
         + "with the same sampler and K, run to completion as one batch; none = one job at a time.%n%n",
-        o.seconds(), 100 * o.priorityShare(), r.rowsPerJob(), o.dimension(), o.maxBatch(),
+        o.seconds(), steps(o.ddimSteps()), 100 * o.priorityShare(), r.rowsPerJob(), o.dimension(), o.maxBatch(),
         o.maxRowsInFlight() == 0 ? "none" : String.valueOf(o.maxRowsInFlight()), o.maxBatch(),
         (1000 + 5.0 * o.maxBatch()) / 1e3, o.horizon()));
     sb.append("| load | jobs/s offered | mode | done | samples/s | p50 ms | p95 ms | p99 ms | priority p95 ms "
@@ -194,6 +196,14 @@ public final class EngineBenchmark {
           .append(num(l.of(BatchingMode.STEP).samplesPerSecond() / l.of(BatchingMode.REQUEST).samplesPerSecond())).append('}');
     }
     return sb.append("]}").toString();
+  }
+
+  private static String steps(int[] k) {
+    boolean range = k.length > 2;
+    for (int i = 1; i < k.length; i++) {
+      range &= k[i] == k[i - 1] + 1;
+    }
+    return range ? "{" + k[0] + "…" + k[k.length - 1] + "}" : java.util.Arrays.toString(k).replace('[', '{').replace(']', '}');
   }
 
   private static String num(double v) {

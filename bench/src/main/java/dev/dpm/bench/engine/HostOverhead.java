@@ -47,10 +47,11 @@ public final class HostOverhead {
    * @param batches batch sizes
    * @param steps K per run (ode-rk45 is adaptive)
    * @param runs measured runs (after two warm-up runs)
+   * @param hostThreads the engine's helper threads (−1: its default)
    * @return points, sampler-major
    */
   public static List<Point> measure(BenchSamplers samplers, List<SamplerKind> kinds, int[] batches,
-      int steps, int runs) throws Exception {
+      int steps, int runs, int hostThreads) throws Exception {
     List<Point> out = new ArrayList<>();
     for (SamplerKind kind : kinds) {
       Sampler s = samplers.get(kind, steps);
@@ -59,7 +60,7 @@ public final class HostOverhead {
             BenchSamplers.VARIANCE, 1000, 5, Math.max(256, b));
         double[] gaps = new double[runs];
         for (int r = -2; r < runs; r++) { // two warm-up runs (the JIT)
-          double g = oneRun(acc, s, b, 100 + r);
+          double g = oneRun(acc, s, b, 100 + r, hostThreads);
           if (r >= 0) {
             gaps[r] = g;
           }
@@ -72,9 +73,13 @@ public final class HostOverhead {
   }
 
   /** One job of b samples through an engine of max batch b; returns the mean host gap, ns. */
-  private static double oneRun(SimulatedAccelerator acc, Sampler s, int b, long seed) throws Exception {
+  private static double oneRun(SimulatedAccelerator acc, Sampler s, int b, long seed, int hostThreads)
+      throws Exception {
     Completions done = new Completions();
     BatchEngine engine = new BatchEngine("bench", acc, b, 500, done, new SimpleMeterRegistry(), 250, 1000);
+    if (hostThreads >= 0) {
+      engine.hostThreads(hostThreads);
+    }
     engine.start(false);
     try {
       NoiseSource noise = new NoiseSource(seed);

@@ -20,13 +20,15 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Part (b) of the engine benchmark: jobs arriving at Poisson times, mixing ddim (K ∈ {10, 20, 30,
- * 40, 50}), analytic-ddpm 25, dpm-solver-2m 20, ode-rk45 and sde-pc 20 (one family each with
- * probability 1/5), n uniform in 1 … 16, a share of them in a higher priority class, run on one
- * engine over a {@link SimulatedAccelerator} in a {@link BatchingMode}.
+ * Part (b) of the engine benchmark: jobs arriving at Poisson times, mixing ddim (K uniform over a
+ * given set, by default every K in 10 … 50), analytic-ddpm 25, dpm-solver-2m 20, ode-rk45 and
+ * sde-pc 20 (one family each with probability 1/5), n uniform in 1 … 16, a share of them in a
+ * higher priority class, run on one engine over a {@link SimulatedAccelerator} in a
+ * {@link BatchingMode}.
  */
 public final class MixedWorkload {
-  private static final int[] DDIM_STEPS = {10, 20, 30, 40, 50};
+  /** The default ddim step counts: every K in 10 … 50. */
+  public static final int[] DDIM_STEPS = java.util.stream.IntStream.rangeClosed(10, 50).toArray();
 
   /**
    * One job of the workload.
@@ -72,9 +74,11 @@ public final class MixedWorkload {
    * @param jobsPerSecond arrival rate
    * @param seconds arrivals during this long
    * @param priorityShare probability that a job is in the priority class
+   * @param ddimSteps the ddim step counts, drawn uniformly
    * @return the jobs in arrival order
    */
-  public static List<JobSpec> generate(long seed, double jobsPerSecond, double seconds, double priorityShare) {
+  public static List<JobSpec> generate(long seed, double jobsPerSecond, double seconds, double priorityShare,
+      int[] ddimSteps) {
     Random rnd = new Random(seed);
     List<JobSpec> jobs = new ArrayList<>();
     double t = 0;
@@ -92,7 +96,7 @@ public final class MixedWorkload {
         default -> SamplerKind.SDE_PC;
       };
       int steps = switch (family) {
-        case 0 -> DDIM_STEPS[rnd.nextInt(DDIM_STEPS.length)];
+        case 0 -> ddimSteps[rnd.nextInt(ddimSteps.length)];
         case 1 -> 25;
         default -> 20;
       };
@@ -107,14 +111,15 @@ public final class MixedWorkload {
    * run on the oracle without latency.
    *
    * @param samplers the samplers
+   * @param ddimSteps the ddim step counts
    * @return E[n · NFE]
    */
-  public static double meanRowsPerJob(BenchSamplers samplers) {
+  public static double meanRowsPerJob(BenchSamplers samplers, int[] ddimSteps) {
     SimulatedAccelerator bare = new SimulatedAccelerator(samplers.schedule(), samplers.dimension(),
         BenchSamplers.VARIANCE, 0, 0, 1 << 20);
     double ddim = 0;
-    for (int k : DDIM_STEPS) {
-      ddim += nfe(samplers.get(SamplerKind.DDIM, k), bare) / (double) DDIM_STEPS.length;
+    for (int k : ddimSteps) {
+      ddim += nfe(samplers.get(SamplerKind.DDIM, k), bare) / (double) ddimSteps.length;
     }
     double nfe = (ddim + nfe(samplers.get(SamplerKind.ANALYTIC_DDPM, 25), bare)
         + nfe(samplers.get(SamplerKind.DPM_SOLVER_2M, 20), bare)
@@ -139,12 +144,17 @@ public final class MixedWorkload {
    * @param maxBatch rows per evaluation
    * @param maxRowsInFlight the engine's cap (0 = none)
    * @param horizonSeconds give up waiting this long after the start
+   * @param hostThreads the engine's helper threads (−1: its default)
    * @return the figures
    */
   public static Outcome run(BenchSamplers samplers, SimulatedAccelerator acc, BatchingMode mode,
-      List<JobSpec> jobs, int maxBatch, int maxRowsInFlight, double horizonSeconds) throws Exception {
+      List<JobSpec> jobs, int maxBatch, int maxRowsInFlight, double horizonSeconds, int hostThreads)
+      throws Exception {
     Completions done = new Completions();
     BatchEngine engine = new BatchEngine("bench", acc, maxBatch, 500, done, new SimpleMeterRegistry(), 250, 1000);
+    if (hostThreads >= 0) {
+      engine.hostThreads(hostThreads);
+    }
     engine.scheduling(mode, maxRowsInFlight);
     engine.start(false);
     long evals0 = acc.evaluations();
@@ -196,9 +206,12 @@ public final class MixedWorkload {
    * @return their latencies, ms, sorted
    */
   public static double[] alone(BenchSamplers samplers, SimulatedAccelerator acc, List<JobSpec> jobs,
-      int maxBatch) throws Exception {
+      int maxBatch, int hostThreads) throws Exception {
     Completions done = new Completions();
     BatchEngine engine = new BatchEngine("alone", acc, maxBatch, 500, done, new SimpleMeterRegistry(), 250, 1000);
+    if (hostThreads >= 0) {
+      engine.hostThreads(hostThreads);
+    }
     engine.start(false);
     List<Double> lat = new ArrayList<>();
     try {

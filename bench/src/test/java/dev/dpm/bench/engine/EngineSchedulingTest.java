@@ -215,4 +215,53 @@ class EngineSchedulingTest {
       e.stop();
     }
   }
+
+  @Test
+  void helperThreadsForNoiseAndParallelRowsKeepSamplesBitIdentical() throws Exception {
+    int d = 784; // 96 rows × 784 values: above HostWork.PARALLEL_VALUES, so ε goes back in chunks
+    BenchSamplers big = new BenchSamplers(d);
+    SimulatedAccelerator net = new SimulatedAccelerator(big.schedule(), d, 0.25, 200, 1, 256);
+    Completions done = new Completions();
+    BatchEngine e = new BatchEngine("t", net, 96, 500, done, new SimpleMeterRegistry(), 1000, 1000);
+    e.hostThreads(3);
+    e.batchWindow(200, 200);
+    e.start(false);
+    SamplerKind[] kinds = {SamplerKind.DDPM, SamplerKind.SDE_PC, SamplerKind.DPM_SOLVER_2M};
+    try {
+      for (int k = 0; k < kinds.length; k++) {
+        Sampler s = big.get(kinds[k], 10);
+        NoiseSource noise = new NoiseSource(40 + k);
+        List<SamplingProcess> ps = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+          ps.add(s.start(noise.stream(i)));
+        }
+        e.submit(new EngineJob("p" + k, ps, 0, 0, null));
+      }
+      for (int k = 0; k < kinds.length; k++) {
+        float[][] got = done.of("p" + k).get(60, TimeUnit.SECONDS).samples();
+        Sampler s = big.get(kinds[k], 10);
+        NoiseSource noise = new NoiseSource(40 + k);
+        List<SamplingProcess> ps = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+          ps.add(s.start(noise.stream(i)));
+        }
+        Driver.run(ps, new SimulatedAccelerator(big.schedule(), d, 0.25, 0, 0, 1 << 20), 7, null);
+        for (int i = 0; i < 32; i++) {
+          assertArrayEquals(ps.get(i).sample(), got[i], kinds[k].wire() + " sample " + i);
+        }
+      }
+      int longest = 0;
+      int sum = 0;
+      for (SamplerKind k : kinds) {
+        SamplingProcess p = big.get(k, 10).start(new NoiseSource(1).stream(0));
+        Driver.run(List.of(p), new SimulatedAccelerator(big.schedule(), d, 0.25, 0, 0, 1), 1, null);
+        longest = Math.max(longest, p.nfe());
+        sum += p.nfe();
+      }
+      assertTrue(net.evaluations() < sum && net.evaluations() <= longest + 2,
+          "the jobs shared evaluations: " + net.evaluations() + " for NFE " + longest + " (sum " + sum + ")");
+    } finally {
+      e.stop();
+    }
+  }
 }
