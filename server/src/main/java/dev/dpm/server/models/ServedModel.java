@@ -88,7 +88,7 @@ public final class ServedModel implements AutoCloseable {
    */
   public void installGamma(Gamma gamma, Path file) {
     ModelContext c = context;
-    context = new ModelContext(c.schedule(), c.dimension(), c.dataRange(), c.eightBit(), gamma.values());
+    context = c.withGamma(gamma.values());
     gammaProvenance = provenanceJson(gamma);
     gammaFile = file;
   }
