@@ -22,6 +22,7 @@ import picocli.CommandLine.ParameterException;
     subcommands = {
         PlanCommand.class,
         SampleCommand.class,
+        ImportCommand.class,
         CalibrateCommand.class,
         NllCommand.class,
         EncodeCommand.class,

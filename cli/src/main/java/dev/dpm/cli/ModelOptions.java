@@ -18,8 +18,9 @@ public final class ModelOptions {
     gpu
   }
 
-  @Option(names = "--model", required = true, paramLabel = "NAME",
-      description = "Model name: a folder of the models directory holding model.json.")
+  @Option(names = "--model", required = true, paramLabel = "NAME|DIR",
+      description = "Model: a name of the models directory, or a model folder holding model.json"
+          + " (./dpm import writes one).")
   String model;
 
   @Option(names = "--models", paramLabel = "DIR",

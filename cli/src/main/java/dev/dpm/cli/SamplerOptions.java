@@ -36,9 +36,10 @@ public final class SamplerOptions {
   @Option(names = "--steps", paramLabel = "K", description = "Number of sampling steps K (2 <= K <= N).")
   Integer steps;
 
-  @Option(names = "--trajectory", paramLabel = "even|quadratic|uniform|optimal|explicit",
+  @Option(names = "--trajectory", paramLabel = "even|quadratic|uniform|optimal|explicit|leading|trailing|linspace",
       converter = TrajectoryConverter.class,
-      description = "Timesteps of a discrete sampler (default even; optimal needs the model's Γ).")
+      description = "Timesteps of a discrete sampler (default the model's timestep_spacing, else even;"
+          + " optimal needs the model's Γ).")
   TrajectoryKind trajectory;
 
   @Option(names = "--timesteps", split = ",", paramLabel = "T1,T2,...",

@@ -28,9 +28,10 @@ public final class ServeCommand implements Callable<Integer> {
   boolean allowAnonymous;
   @Option(names = "--data-dir", description = "job database and results (default ./dpm-data)")
   Path dataDir;
-  @Option(names = "--models", description = "models directory (default ./models)")
+  @Option(names = "--models", description = "models directory (default $DPM_MODELS, else models/ next to ./dpm)")
   Path models;
-  @Option(names = "--model", split = ",", description = "serve only these models (comma separated)")
+  @Option(names = "--model", split = ",", paramLabel = "NAME|DIR",
+      description = "serve only these models: names of the models directory or model folders (repeat or comma separate)")
   java.util.List<String> only;
   @Option(names = "--config", description = "configuration file (JSON or YAML)")
   Path config;
@@ -78,6 +79,8 @@ public final class ServeCommand implements Callable<Integer> {
    */
   ServerConfig.Builder config() throws java.io.IOException {
     ServerConfig.Builder b = ServerConfig.builder();
+    // the bundled models next to the launcher, from any working directory (a file or DPM_MODELS overrides)
+    b.modelsDir(dev.dpm.runtime.model.ModelLoader.defaultModelsDir());
     if (config != null) {
       b.applyFile(config);
     }
@@ -98,7 +101,9 @@ public final class ServeCommand implements Callable<Integer> {
       b.modelsDir(models);
     }
     if (only != null) {
-      b.models(only);
+      // folders travel as absolute paths: the registry loads them where they are
+      b.models(only.stream().map(v -> v.contains("/") || v.contains(java.io.File.separator) || v.startsWith(".")
+          ? Path.of(v).toAbsolutePath().normalize().toString() : v).toList());
     }
     if (device != null) {
       b.device(device);

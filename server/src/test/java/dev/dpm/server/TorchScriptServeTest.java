@@ -23,6 +23,7 @@ import dev.dpm.core.sampler.SamplerResult;
 import dev.dpm.core.sampler.SamplerSettings;
 import dev.dpm.core.catalog.Samplers;
 import dev.dpm.server.models.DefaultModelSource;
+import dev.dpm.server.models.ModelRegistry;
 import dev.dpm.server.results.NpyWriter;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
@@ -177,15 +178,30 @@ class TorchScriptServeTest {
   }
 
   @Test
-  void modelWhoseFileDoesNotMatchItsManifestIsRefusedAtStart() throws Exception {
+  void aModelWhoseFileDoesNotMatchItsManifestIsListedAsFailedAndTheOthersAreServed() throws Exception {
     Path models = tmp.resolve("models");
-    Path dir = copyFixture(NAME, models);
-    String json = Files.readString(dir.resolve("model.json"));
-    String sha = ModelSpec.read(dir).sha256();
-    Files.writeString(dir.resolve("model.json"), json.replace(sha, "0".repeat(64)));
-    Exception e = assertThrows(Exception.class, () -> start(models, tmp.resolve("data")).close());
-    assertTrue(e.getMessage().contains("'" + NAME + "'") && e.getMessage().contains(sha)
-        && e.getMessage().contains("0".repeat(64)) && e.getMessage().contains("refus"), e.getMessage());
+    copyFixture(NAME, models);
+    Path bad = models.resolve("broken");
+    Files.createDirectories(bad);
+    Files.copy(FIXTURES.resolve(NAME).resolve("model.pt"), bad.resolve("model.pt"));
+    String json = Files.readString(FIXTURES.resolve(NAME).resolve("model.json"));
+    String sha = ModelSpec.read(FIXTURES.resolve(NAME)).sha256();
+    Files.writeString(bad.resolve("model.json"), json.replace(sha, "0".repeat(64)).replace("\"" + NAME + "\"", "\"broken\""));
+    DpmServer server = start(models, tmp.resolve("data")); // starts although one model is refused
+    try (Harness h = new Harness(server)) {
+      var st = server.models().statuses();
+      assertEquals(List.of("broken", NAME), st.stream().map(ModelRegistry.ModelStatus::name).toList());
+      var broken = st.get(0);
+      assertEquals("failed", broken.status());
+      assertTrue(broken.reason().contains(sha) && broken.reason().contains("0".repeat(64)), broken.reason());
+      assertEquals("loaded", st.get(1).status());
+      assertEquals(sha, st.get(1).version());
+      assertEquals(null, server.models().get("broken"));
+      String id = h.submit("{\"model\":\"" + NAME + "\",\"sampler\":{\"name\":\"ddim\",\"steps\":10},\"n\":2}")
+          .getString("id");
+      assertEquals("succeeded", h.await(id, 60_000).getString("status"), "the good model is served");
+      assertTrue(server.awaitReady(60_000), "readiness covers the models that loaded");
+    }
   }
 
   static dev.dpm.core.sampler.Sampler sampler(SamplerKind kind, int steps, LoadedModel lm) {

@@ -12,8 +12,9 @@ import java.util.List;
  * ready {@link Sampler} or every problem found (each naming its field as the CLI flag does).
  *
  * <p>Discrete samplers ({@code ddpm}, {@code analytic-ddpm}, {@code ddim}, {@code analytic-ddim}):
- * {@code steps} K is required, 2 ≤ K ≤ N; {@code trajectory} defaults to even ({@code explicit}
- * when {@code timesteps} are given; {@code optimal} needs Γ); {@code eta} defaults to 0 and
+ * {@code steps} K is required, 2 ≤ K ≤ N; {@code trajectory} defaults to the model's
+ * ({@link ModelContext#defaultTrajectory()}, even when it names none; {@code explicit} when
+ * {@code timesteps} are given; {@code optimal} needs Γ); {@code eta} defaults to 0 and
  * applies to the DDIM kinds only; {@code variance} defaults to posterior and applies to
  * {@code ddpm} only; {@code clip-sigma2} ∈ {0, 1, 2} defaults to 1 for 8-bit image models and 0
  * otherwise. The analytic kinds need the model's Γ.
@@ -88,7 +89,8 @@ public final class DiscreteSamplers {
     int[] timesteps = in.timesteps();
     TrajectoryKind trajectory = in.trajectory();
     if (trajectory == null) {
-      trajectory = timesteps != null ? TrajectoryKind.EXPLICIT : TrajectoryKind.EVEN;
+      trajectory = timesteps != null ? TrajectoryKind.EXPLICIT
+          : model.defaultTrajectory() != null ? model.defaultTrajectory() : TrajectoryKind.EVEN;
     }
     if (timesteps != null && trajectory != TrajectoryKind.EXPLICIT) {
       problems.add(new Problem("timesteps", "apply only to the explicit trajectory"));
@@ -121,7 +123,7 @@ public final class DiscreteSamplers {
 
     Trajectory traj;
     try {
-      traj = Trajectory.of(trajectory, sched, model.gamma(), steps, timesteps);
+      traj = Trajectory.of(trajectory, sched, model.gamma(), steps, timesteps, model.stepsOffset());
     } catch (IllegalArgumentException e) {
       String field = switch (trajectory) {
         case EXPLICIT -> "timesteps";

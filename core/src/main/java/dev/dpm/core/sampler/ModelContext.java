@@ -2,6 +2,7 @@ package dev.dpm.core.sampler;
 
 import dev.dpm.core.model.DataRange;
 import dev.dpm.core.schedule.NoiseSchedule;
+import dev.dpm.core.trajectory.TrajectoryKind;
 
 /**
  * What a sampler needs to know about a model (never the network itself).
@@ -11,11 +12,41 @@ import dev.dpm.core.schedule.NoiseSchedule;
  * @param dataRange data range (x̂₀ clamp and variance clip); unbounded for continuous data
  * @param eightBit whether data are 8-bit images (σ₂ clip on by default with y = 1)
  * @param gamma Γ^eps[0..N] = E‖ε_θ(x_n, n)‖²/d, or null when not calibrated
+ * @param defaultTrajectory the trajectory discrete samplers use when none is asked for (a diffusers
+ *     model's {@code timestep_spacing}), or null for even
+ * @param stepsOffset diffusers' {@code steps_offset}, used by the leading trajectory (0 otherwise)
  */
 public record ModelContext(
-    NoiseSchedule schedule, int dimension, DataRange dataRange, boolean eightBit, double[] gamma) {
+    NoiseSchedule schedule, int dimension, DataRange dataRange, boolean eightBit, double[] gamma,
+    TrajectoryKind defaultTrajectory, int stepsOffset) {
+
+  /**
+   * A context with the even default trajectory and no steps offset.
+   *
+   * @param schedule the schedule
+   * @param dimension d
+   * @param dataRange data range
+   * @param eightBit 8-bit data
+   * @param gamma Γ^eps or null
+   */
+  public ModelContext(
+      NoiseSchedule schedule, int dimension, DataRange dataRange, boolean eightBit, double[] gamma) {
+    this(schedule, dimension, dataRange, eightBit, gamma, null, 0);
+  }
+
+  /**
+   * @param newGamma Γ^eps[0..N], or null
+   * @return the same context with this Γ
+   */
+  public ModelContext withGamma(double[] newGamma) {
+    return new ModelContext(schedule, dimension, dataRange, eightBit, newGamma, defaultTrajectory, stepsOffset);
+  }
+
   /** Validates the fields. */
   public ModelContext {
+    if (stepsOffset < 0) {
+      throw new IllegalArgumentException("stepsOffset must be >= 0");
+    }
     if (dimension <= 0) {
       throw new IllegalArgumentException("dimension must be positive");
     }

@@ -11,5 +11,14 @@ public enum TrajectoryKind {
   /** Analytic-DPM optimal trajectory (dynamic programming on Γ, §4). */
   OPTIMAL,
   /** An explicit list. */
-  EXPLICIT
+  EXPLICIT,
+  /**
+   * diffusers {@code timestep_spacing="leading"}: τ_k = (k−1)·⌊N/K⌋ + 1 + steps_offset
+   * ({@code DDIMScheduler.set_timesteps}, shifted from diffusers' 0-based t to n = t + 1).
+   */
+  LEADING,
+  /** diffusers {@code "trailing"}: τ = round(N − i·N/K), i = 0..K−1 (half-even; ends at N). */
+  TRAILING,
+  /** diffusers {@code "linspace"}: τ = round(linspace(0, N−1, K)) + 1 (half-even; ends at N). */
+  LINSPACE
 }

@@ -36,10 +36,10 @@ public record LoadedModel(
     return spec.name();
   }
 
-  /** @return what samplers may know about the model (schedule, d, data range, 8-bit, Γ) */
+  /** @return what samplers may know about the model (schedule, d, data range, 8-bit, Γ, default trajectory) */
   public ModelContext context() {
     return new ModelContext(schedule, spec.dimension(), spec.dataRange(), spec.eightBit(),
-        gamma == null ? null : gamma.clone());
+        gamma == null ? null : gamma.clone(), spec.trajectory(), spec.stepsOffset());
   }
 
   /**

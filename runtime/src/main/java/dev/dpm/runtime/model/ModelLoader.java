@@ -99,18 +99,22 @@ public final class ModelLoader {
   }
 
   /**
-   * Reads the manifest of a model by name.
+   * Reads the manifest of a model given by name or by folder: a value with a path separator (or
+   * {@code .}, {@code ..}, {@code ~}) is a folder; a plain name is a folder of {@code modelsDir}, else
+   * a folder of that name in the working directory.
    *
    * @param modelsDir the models folder
-   * @param name the model's folder name
+   * @param nameOrFolder the model's folder name, or a model folder
    * @return the manifest
-   * @throws IOException if there is no such model (the message lists the available ones) or the
-   *     manifest is invalid
+   * @throws IOException if there is no such model (the message lists the available ones), the folder
+   *     holds no {@code model.json} (the message says how to write one), or the manifest is invalid
    */
-  public static ModelSpec spec(Path modelsDir, String name) throws IOException {
-    if (name == null || !NAME.matcher(name).matches()) {
-      throw new IOException("invalid model name '" + name + "'");
+  public static ModelSpec spec(Path modelsDir, String nameOrFolder) throws IOException {
+    Path folder = folderOf(modelsDir, nameOrFolder);
+    if (folder != null) {
+      return readFolder(folder);
     }
+    String name = nameOrFolder;
     Path dir = modelsDir.resolve(name);
     if (!Files.isRegularFile(dir.resolve("model.json"))) {
       String available;
@@ -119,17 +123,62 @@ public final class ModelLoader {
       } catch (IOException e) {
         available = "";
       }
-      throw new IOException("unknown model '" + name + "' in " + modelsDir
-          + (available.isEmpty() ? " (no models there)" : " (available: " + available + ")"));
+      throw new IOException("unknown model '" + name + "' in " + modelsDir.toAbsolutePath()
+          + (available.isEmpty() ? " (no models there)" : " (available: " + available + ")")
+          + "; --model also takes a model folder (a path holding model.json)");
     }
     return ModelSpec.read(dir);
   }
 
   /**
-   * Loads a model by name on the CPU.
+   * @param modelsDir the models folder
+   * @param v a {@code --model} value
+   * @return the model folder it names, or null when it is a name of {@code modelsDir}
+   * @throws IOException if it is neither a valid name nor a folder
+   */
+  static Path folderOf(Path modelsDir, String v) throws IOException {
+    if (v == null || v.isBlank()) {
+      throw new IOException("missing model name or folder");
+    }
+    boolean pathLike = v.contains("/") || v.contains(java.io.File.separator) || v.equals(".") || v.equals("..")
+        || v.startsWith("~");
+    if (pathLike) {
+      return Path.of(v.startsWith("~/") ? System.getProperty("user.home") + v.substring(1) : v);
+    }
+    if (!NAME.matcher(v).matches()) {
+      if (Files.isDirectory(Path.of(v))) {
+        return Path.of(v);
+      }
+      throw new IOException("invalid model name '" + v + "' (a name of the models folder, or a model folder)");
+    }
+    if (!Files.isRegularFile(modelsDir.resolve(v).resolve("model.json"))
+        && Files.isRegularFile(Path.of(v, "model.json"))) {
+      return Path.of(v);
+    }
+    return null;
+  }
+
+  /**
+   * @param dir a model folder
+   * @return its manifest
+   * @throws IOException if it is not a folder, has no model.json (saying how to write one) or is invalid
+   */
+  public static ModelSpec readFolder(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new IOException("no such model folder: " + dir.toAbsolutePath());
+    }
+    if (!Files.isRegularFile(dir.resolve("model.json"))) {
+      throw new IOException(dir.toAbsolutePath() + " holds no model.json; write one with ./dpm import " + dir
+          + " --out " + dir + " (see docs/models.md)");
+    }
+    return ModelSpec.read(dir);
+  }
+
+  /**
+   * Loads a model by name (or folder, see {@link #spec}) on the CPU.
    *
    * @param modelsDir the models folder
-   * @param name the model's folder name
+   * @param name the model's folder name, or a model folder
    * @return the loaded model; close it when done
    * @throws IOException see {@link #load(ModelSpec, Device)}
    */
@@ -183,7 +232,8 @@ public final class ModelLoader {
    */
   public static ModelContext context(ModelSpec spec) throws IOException {
     Prepared p = prepare(spec);
-    return new ModelContext(p.schedule(), spec.dimension(), spec.dataRange(), spec.eightBit(), p.gamma());
+    return new ModelContext(p.schedule(), spec.dimension(), spec.dataRange(), spec.eightBit(), p.gamma(),
+        spec.trajectory(), spec.stepsOffset());
   }
 
   /**

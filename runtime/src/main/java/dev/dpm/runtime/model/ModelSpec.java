@@ -6,7 +6,8 @@ import dev.dpm.core.model.PredictionType;
 import dev.dpm.core.model.TimeInput;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.dpm.runtime.model.ScheduleSpec;
+import dev.dpm.core.sampler.SamplerSettings;
+import dev.dpm.core.trajectory.TrajectoryKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,12 @@ import java.util.Arrays;
  *     and the discretised decoder)
  * @param prediction what the network outputs
  * @param timeInput how the network reads time
+ * @param timeDType the dtype of the network's time tensor ({@code timeDType}, default float32)
+ * @param trajectory the default trajectory of the discrete samplers ({@code trajectory}, or a diffusers
+ *     config's {@code timestep_spacing}); null for even
+ * @param stepsOffset diffusers' {@code steps_offset} for the leading trajectory ({@code stepsOffset})
  * @param schedule the noise schedule
+ * @param diffusers the diffusers scheduler config the schedule names, or null
  * @param mixture the oracle's mixture (null for networks)
  * @param gammaFile Γ file relative to the folder, or null
  * @param raw the whole manifest, for echoing licence and provenance
@@ -50,7 +56,11 @@ public record ModelSpec(
     boolean eightBit,
     PredictionType prediction,
     TimeInput timeInput,
+    TimeDType timeDType,
+    TrajectoryKind trajectory,
+    int stepsOffset,
     ScheduleSpec schedule,
+    DiffusersConfig diffusers,
     MixtureSpec mixture,
     String gammaFile,
     JsonNode raw,
@@ -141,6 +151,44 @@ public record ModelSpec(
       }
       mixture = new MixtureSpec(weights, means, stds);
     }
+    ScheduleSpec schedule = ScheduleSpec.parse(req(n, "schedule"));
+    DiffusersConfig cfg = null;
+    if (schedule.kind() == ScheduleSpec.Kind.DIFFUSERS) {
+      try {
+        cfg = DiffusersConfig.read(dir.resolve(schedule.config()));
+      } catch (IOException e) {
+        throw new IllegalArgumentException("schedule.config: " + e.getMessage(), e);
+      }
+    }
+    PredictionType prediction = n.hasNonNull("prediction")
+        ? PredictionType.parse(n.get("prediction").asText()) : null;
+    TrajectoryKind trajectory = n.hasNonNull("trajectory")
+        ? SamplerSettings.parseWire(TrajectoryKind.class, n.get("trajectory").asText()) : null;
+    Integer offset = n.hasNonNull("stepsOffset") ? n.get("stepsOffset").asInt() : null;
+    if (cfg != null) {
+      String f = schedule.config();
+      if (prediction != null && prediction != cfg.prediction()) {
+        agree("prediction", prediction.wire(), f, "prediction_type",
+            cfg.prediction().wire() + " (" + diffusersName(cfg.prediction()) + ")");
+      }
+      prediction = cfg.prediction();
+      if (n.has("dataRange")) {
+        agree("dataRange", rangeText(range), f, "clip_sample/clip_sample_range", rangeText(cfg.dataRange()));
+      }
+      range = cfg.dataRange();
+      agree("trajectory", trajectory == null ? null : SamplerSettings.wireName(trajectory), f,
+          "timestep_spacing", SamplerSettings.wireName(cfg.spacing()));
+      trajectory = cfg.spacing();
+      agree("stepsOffset", offset == null ? null : offset.toString(), f, "steps_offset",
+          Integer.toString(cfg.stepsOffset()));
+      offset = cfg.stepsOffset();
+      JsonNode steps = req(n, "schedule").get("steps");
+      agree("schedule.steps", steps == null ? null : steps.asText(), f, "num_train_timesteps",
+          Integer.toString(cfg.steps()));
+    }
+    if (offset != null && offset < 0) {
+      throw new IllegalArgumentException("stepsOffset must be >= 0, got " + offset);
+    }
     return new ModelSpec(
         name,
         n.path("description").asText(""),
@@ -150,13 +198,42 @@ public record ModelSpec(
         shape,
         range,
         n.path("eightBit").asBoolean(false),
-        PredictionType.parse(n.path("prediction").asText("eps")),
+        prediction == null ? PredictionType.EPS : prediction,
         TimeInput.parse(n.path("timeInput").asText("index-minus-one")),
-        ScheduleSpec.parse(req(n, "schedule")),
+        TimeDType.parse(n.path("timeDType").asText("float32")),
+        trajectory,
+        offset == null ? 0 : offset,
+        schedule,
+        cfg,
         mixture,
         n.hasNonNull("gamma") ? n.get("gamma").asText() : null,
         n,
         dir);
+  }
+
+  /**
+   * Refuses a manifest field that disagrees with its diffusers config, naming both values.
+   *
+   * @return the manifest's value (null when the manifest does not set the field)
+   */
+  private static String agree(String field, String mine, String file, String cfgField, String theirs) {
+    if (mine != null && !mine.equals(theirs)) {
+      throw new IllegalArgumentException("model.json " + field + " is " + mine + " but " + file + " "
+          + cfgField + " gives " + theirs + "; remove the field from model.json or make them agree");
+    }
+    return mine;
+  }
+
+  private static String diffusersName(PredictionType p) {
+    return switch (p) {
+      case EPS -> "epsilon";
+      case X0 -> "sample";
+      case V -> "v_prediction";
+    };
+  }
+
+  private static String rangeText(DataRange r) {
+    return r.bounded() ? "[" + r.low() + ", " + r.high() + "]" : "null (unbounded)";
   }
 
   private static JsonNode req(JsonNode n, String field) {

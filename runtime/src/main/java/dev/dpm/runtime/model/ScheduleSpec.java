@@ -2,9 +2,7 @@ package dev.dpm.runtime.model;
 
 import dev.dpm.core.schedule.NoiseSchedule;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -86,38 +84,21 @@ public record ScheduleSpec(
       case COSINE -> NoiseSchedule.cosine(steps);
       case SCALED_LINEAR -> NoiseSchedule.scaledLinear(steps, betaStart, betaEnd);
       case EXPLICIT -> NoiseSchedule.ofBetas(betas);
-      case DIFFUSERS -> fromDiffusersConfig(
-          new ObjectMapper().readTree(Files.readString(modelDir.resolve(config))));
+      case DIFFUSERS -> DiffusersConfig.read(modelDir.resolve(config)).schedule();
     };
   }
 
   /**
-   * Reads a diffusers {@code scheduler_config.json}: {@code beta_start}, {@code beta_end},
-   * {@code beta_schedule} (linear, scaled_linear, squaredcos_cap_v2), {@code num_train_timesteps},
-   * {@code trained_betas}. Note diffusers' "linear" is {@code linspace(beta_start, beta_end, N)}
+   * The schedule of a diffusers {@code scheduler_config.json} ({@link DiffusersConfig}: β family,
+   * {@code trained_betas}, {@code num_train_timesteps}, {@code rescale_betas_zero_snr}; unsupported
+   * values are refused). Note diffusers' "linear" is {@code linspace(beta_start, beta_end, N)}
    * without the 1000/N scaling.
    *
    * @param cfg the parsed JSON
    * @return the schedule
+   * @throws IllegalArgumentException naming an unsupported field
    */
   public static NoiseSchedule fromDiffusersConfig(JsonNode cfg) {
-    int n = cfg.path("num_train_timesteps").asInt(1000);
-    JsonNode trained = cfg.path("trained_betas");
-    if (trained.isArray() && trained.size() > 0) {
-      double[] b = new double[trained.size()];
-      for (int i = 0; i < b.length; i++) {
-        b[i] = trained.get(i).asDouble();
-      }
-      return NoiseSchedule.ofBetas(b);
-    }
-    double start = cfg.path("beta_start").asDouble(0.0001);
-    double end = cfg.path("beta_end").asDouble(0.02);
-    String sched = cfg.path("beta_schedule").asText("linear");
-    return switch (sched) {
-      case "linear" -> NoiseSchedule.ofBetas(NoiseSchedule.linspace(start, end, n));
-      case "scaled_linear" -> NoiseSchedule.scaledLinear(n, start, end);
-      case "squaredcos_cap_v2" -> NoiseSchedule.cosine(n);
-      default -> throw new IllegalArgumentException("unsupported diffusers beta_schedule '" + sched + "'");
-    };
+    return DiffusersConfig.parse(cfg).schedule();
   }
 }

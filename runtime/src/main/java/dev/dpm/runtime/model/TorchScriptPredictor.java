@@ -23,9 +23,9 @@ import java.util.Map;
  * A {@link NoisePredictor} over a TorchScript file, run by DJL's PyTorch engine (libtorch 2.7.1),
  * offline.
  *
- * <p>Network contract: {@code forward(x: float32 [B, *sampleShape], t: float32 [B]) -> float32
- * [B, *sampleShape]}, where {@code t} is {@link TimeInput#networkTime(double, int)} of the row's
- * step index. The output is converted to ε by {@link PredictionType#toEps} — the one place where
+ * <p>Network contract: {@code forward(x: float32 [B, *sampleShape], t: float32 [B] or int64 [B]) ->
+ * float32 [B, *sampleShape]}, where {@code t} is {@link TimeInput#networkTime(double, int)} of the
+ * row's step index, in the manifest's {@link TimeDType} (int64: rounded half-even). The output is converted to ε by {@link PredictionType#toEps} — the one place where
  * x₀- and v-networks become ε-networks.
  *
  * <p>Memory: every {@link #predictEps} call opens one sub-{@link NDManager} of the model's manager
@@ -77,6 +77,7 @@ public final class TorchScriptPredictor implements NoisePredictor {
   private final int dimension;
   private final PredictionType prediction;
   private final TimeInput timeInput;
+  private final TimeDType timeDType;
   private final NoiseSchedule schedule;
   private final Device device;
   private boolean closed;
@@ -100,6 +101,31 @@ public final class TorchScriptPredictor implements NoisePredictor {
       NoiseSchedule schedule,
       Device device)
       throws IOException {
+    this(file, sampleShape, prediction, timeInput, TimeDType.FLOAT32, schedule, device);
+  }
+
+  /**
+   * Loads a TorchScript file whose time input has the given dtype.
+   *
+   * @param file the TorchScript file ({@code .pt}, saved by {@code torch.jit.save})
+   * @param sampleShape the shape of one sample, e.g. [1, 28, 28] or [2]
+   * @param prediction what the network outputs
+   * @param timeInput how the network reads time
+   * @param timeDType float32 or int64 time tensor
+   * @param schedule the model's noise schedule (N, and ᾱ for the ε conversion)
+   * @param device where to run; null means CPU
+   * @throws IOException if the file is missing, not loadable, or does not run on the declared
+   *     shapes and dtypes (the message carries libtorch's own error line)
+   */
+  public TorchScriptPredictor(
+      Path file,
+      int[] sampleShape,
+      PredictionType prediction,
+      TimeInput timeInput,
+      TimeDType timeDType,
+      NoiseSchedule schedule,
+      Device device)
+      throws IOException {
     if (!Files.isRegularFile(file)) {
       throw new IOException("TorchScript file not found: " + file);
     }
@@ -108,6 +134,7 @@ public final class TorchScriptPredictor implements NoisePredictor {
     this.dimension = Arrays.stream(sampleShape).reduce(1, (a, b) -> a * b);
     this.prediction = prediction;
     this.timeInput = timeInput;
+    this.timeDType = timeDType;
     this.schedule = schedule;
     this.device = device == null ? Device.cpu() : device;
     if (this.device.isGpu()) {
@@ -126,7 +153,7 @@ public final class TorchScriptPredictor implements NoisePredictor {
       m.load(dir, fileName, Map.of("mapLocation", "true"));
     } catch (MalformedModelException | RuntimeException e) {
       m.close();
-      throw new IOException("cannot load TorchScript file " + file + ": " + firstSentence(e.getMessage()), e);
+      throw new IOException("cannot load TorchScript file " + file + ": " + TorchErrors.rootCause(e), e);
     } catch (IOException e) {
       m.close();
       throw e;
@@ -141,8 +168,9 @@ public final class TorchScriptPredictor implements NoisePredictor {
         q = probeQuantum(); // also the first call: a network that rejects its declared shape fails here
       } catch (RuntimeException e) {
         m.close();
-        throw new IOException("TorchScript file " + file + " does not run on x [B, " + Arrays.toString(sampleShape)
-            .replaceAll("[\\[\\]]", "") + "], t [B]: " + firstSentence(e.getMessage()), e);
+        throw new IOException("TorchScript file " + file + " does not run on x float32 [B, "
+            + Arrays.toString(sampleShape).replaceAll("[\\[\\]]", "") + "], t " + timeDType.wire() + " [B]: "
+            + TorchErrors.rootCause(e), e);
       }
       this.batchQuantum = Math.max(1, q);
       this.batchIndependent = q > 0;
@@ -164,7 +192,7 @@ public final class TorchScriptPredictor implements NoisePredictor {
       throw new IllegalArgumentException("model '" + spec.name() + "' is not a TorchScript model");
     }
     return new TorchScriptPredictor(spec.dir().resolve(spec.file()), spec.sampleShape(),
-        spec.prediction(), spec.timeInput(), schedule, device);
+        spec.prediction(), spec.timeInput(), spec.timeDType(), schedule, device);
   }
 
   @Override
@@ -200,16 +228,22 @@ public final class TorchScriptPredictor implements NoisePredictor {
   /** One network call on exactly {@code batch} rows: the raw output, [B*d]. */
   private float[] forward(float[] x, double[] time, int batch) {
     int steps = schedule.steps();
-    float[] t = new float[batch]; // [B], the network's time input
+    float[] t = timeDType == TimeDType.FLOAT32 ? new float[batch] : null; // [B], the network's time input
+    long[] ti = timeDType == TimeDType.INT64 ? new long[batch] : null; // [B], int64 networks
     for (int i = 0; i < batch; i++) {
-      t[i] = (float) timeInput.networkTime(time[i], steps);
+      double v = timeInput.networkTime(time[i], steps);
+      if (t != null) {
+        t[i] = (float) v;
+      } else {
+        ti[i] = (long) Math.rint(v);
+      }
     }
     long[] dims = new long[batchShapeTail.length + 1];
     dims[0] = batch;
     System.arraycopy(batchShapeTail, 0, dims, 1, batchShapeTail.length);
     try (NDManager step = model.getNDManager().newSubManager()) {
       NDArray xs = step.create(x, new Shape(dims)); // [B, *sampleShape]
-      NDArray ts = step.create(t, new Shape(batch)); // [B]
+      NDArray ts = t != null ? step.create(t, new Shape(batch)) : step.create(ti, new Shape(batch)); // [B]
       NDList result = model.getBlock().forward(new ParameterStore(step, false), new NDList(xs, ts), false);
       NDArray y = result.singletonOrThrow();
       if (!y.getShape().equals(new Shape(dims))) {
@@ -310,17 +344,9 @@ public final class TorchScriptPredictor implements NoisePredictor {
     return model.getNDManager().getManagedArrays().size();
   }
 
-  /** libtorch messages can run to pages; keep their first sentence (at most 300 characters). */
-  private static String firstSentence(String msg) {
-    if (msg == null) {
-      return "(no message)";
-    }
-    String m = msg.strip();
-    int cut = m.indexOf(". ");
-    if (cut > 0) {
-      m = m.substring(0, cut + 1);
-    }
-    return m.length() > 300 ? m.substring(0, 300) + "…" : m;
+  /** @return the dtype of the time tensor */
+  public TimeDType timeDType() {
+    return timeDType;
   }
 
   @Override

@@ -148,7 +148,9 @@ class TorchScriptPredictorTest {
     // a 2-D network declared with the wrong sample shape is refused at load (the probe's first call)
     IOException e = assertThrows(IOException.class, () -> new TorchScriptPredictor(spec.dir().resolve("model.pt"),
         new int[] {1, 2}, PredictionType.EPS, TimeInput.INDEX_MINUS_ONE, sched, null));
-    assertTrue(e.getMessage().contains("does not run on x [B, 1, 2]"), e.getMessage());
+    assertTrue(e.getMessage().contains("does not run on x float32 [B, 1, 2], t float32 [B]"), e.getMessage());
+    // libtorch's own error line, not the interpreter's "The following operation failed" preamble
+    assertTrue(e.getMessage().contains("RuntimeError: Tensors must have same number of dimensions"), e.getMessage());
     // with the probe skipped (fixed quantum), the output shape check at the first evaluation names it
     System.setProperty(TorchScriptPredictor.BATCH_QUANTUM_PROPERTY, "1");
     try (TorchScriptPredictor p = new TorchScriptPredictor(spec.dir().resolve("model.pt"),

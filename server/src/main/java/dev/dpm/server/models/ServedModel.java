@@ -12,6 +12,11 @@ import java.nio.file.Path;
  * A model the server serves: its manifest, the predictor the engine evaluates, what samplers may
  * know about it (schedule, Γ), the file hash and the device. Γ can be replaced at run time by a
  * calibration job; everything else is fixed.
+ *
+ * <p>Lifetime: a job that runs on the model holds a lease ({@link #acquire()} … {@link #release()}).
+ * Unloading {@link #retire() retires} the model: no new lease is granted, and the predictor is closed
+ * when the last lease is released (at once when none is held), so running jobs finish on the version
+ * they started with.
  */
 public final class ServedModel implements AutoCloseable {
   private final ModelSpec spec;
@@ -21,6 +26,9 @@ public final class ServedModel implements AutoCloseable {
   private volatile ModelContext context;
   private volatile JsonObject gammaProvenance;
   private volatile Path gammaFile;
+  private int leases; // guarded by this
+  private boolean retired; // guarded by this
+  private boolean closed; // guarded by this
 
   /**
    * @param spec the manifest
@@ -65,6 +73,80 @@ public final class ServedModel implements AutoCloseable {
     return sha256;
   }
 
+  /**
+   * The version a job record names: the network file's SHA-256, or for an oracle the SHA-256 of its
+   * {@code model.json} (its whole definition). A reload with another file is another version.
+   *
+   * @return hex SHA-256, or null when the manifest cannot be hashed
+   */
+  public String version() {
+    if (sha256 != null) {
+      return sha256;
+    }
+    try {
+      return dev.dpm.runtime.model.ModelLoader.sha256(spec.dir().resolve("model.json"));
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Takes a lease for a job that is about to run on this model.
+   *
+   * @return false when the model is retired (unloaded or replaced by a reload): run nothing on it
+   */
+  public synchronized boolean acquire() {
+    if (retired) {
+      return false;
+    }
+    leases++;
+    return true;
+  }
+
+  /** Returns a lease; the last one of a retired model closes the predictor. */
+  public void release() {
+    boolean close;
+    synchronized (this) {
+      if (leases == 0) {
+        throw new IllegalStateException("release without acquire on model " + name());
+      }
+      leases--;
+      close = retired && leases == 0 && !closed;
+      closed |= close;
+    }
+    if (close) {
+      predictor.close();
+    }
+  }
+
+  /** Grants no more leases; closes the predictor now when none is held, else when the last is returned. */
+  public void retire() {
+    boolean close;
+    synchronized (this) {
+      retired = true;
+      close = leases == 0 && !closed;
+      closed |= close;
+    }
+    if (close) {
+      predictor.close();
+    }
+  }
+
+  /** @return whether the model was retired */
+  public synchronized boolean retired() {
+    return retired;
+  }
+
+  /** @return leases held by running jobs */
+  public synchronized int leases() {
+    return leases;
+  }
+
+  /** @return whether the predictor has been closed */
+  public synchronized boolean closed() {
+    return closed;
+  }
+
   /** @return device description */
   public String device() {
     return device;
@@ -88,7 +170,7 @@ public final class ServedModel implements AutoCloseable {
    */
   public void installGamma(Gamma gamma, Path file) {
     ModelContext c = context;
-    context = new ModelContext(c.schedule(), c.dimension(), c.dataRange(), c.eightBit(), gamma.values());
+    context = c.withGamma(gamma.values());
     gammaProvenance = provenanceJson(gamma);
     gammaFile = file;
   }
@@ -102,8 +184,16 @@ public final class ServedModel implements AutoCloseable {
     return p == null ? null : new JsonObject(p.toString());
   }
 
+  /** Closes the predictor now, leases or not (server shutdown). */
   @Override
   public void close() {
+    synchronized (this) {
+      retired = true;
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
     predictor.close();
   }
 }
