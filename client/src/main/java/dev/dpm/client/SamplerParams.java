@@ -285,6 +285,12 @@ public record SamplerParams(
     OPTIMAL("optimal"),
     /** The {@code timesteps} given. */
     EXPLICIT("explicit"),
+    /** diffusers {@code timestep_spacing="leading"} (with the model's steps offset). */
+    LEADING("leading"),
+    /** diffusers {@code "trailing"} (the last step at N; for zero-terminal-SNR models). */
+    TRAILING("trailing"),
+    /** diffusers {@code "linspace"} (rounded linspace from 1 to N). */
+    LINSPACE("linspace"),
     /** A value this SDK version does not know; never sent. */
     UNKNOWN("unknown");
 
