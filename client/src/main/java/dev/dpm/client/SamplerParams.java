@@ -247,6 +247,12 @@ public record SamplerParams(
     OPTIMAL("optimal"),
     /** The {@code timesteps} given. */
     EXPLICIT("explicit"),
+    /** diffusers' {@code leading} spacing (with the model's steps_offset). */
+    LEADING("leading"),
+    /** diffusers' {@code trailing} spacing (contains N). */
+    TRAILING("trailing"),
+    /** diffusers' {@code linspace} spacing. */
+    LINSPACE("linspace"),
     /** A value this SDK version does not know; never sent. */
     UNKNOWN("unknown");
 
