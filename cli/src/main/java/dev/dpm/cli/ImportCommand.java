@@ -259,7 +259,9 @@ public final class ImportCommand implements Callable<Integer> {
         said.add("time dtype: " + d.wire() + (timeDType != null ? " (--time-dtype)"
             : failures.isEmpty() ? " (the network runs on float32 t)" : " (" + failures.get(0) + ")"));
         said.add("output: [B, " + Arrays.toString(shape).replaceAll("[\\[\\]]", "") + "] as input (probed; "
-            + (p.batchIndependent() ? "rows padded to multiples of " + p.batchQuantum() : "batch-dependent rows") + ")");
+            + (!p.batchIndependent() ? "rows depend on their batch here"
+            : p.batchQuantum() == 1 ? "rows independent of their batch"
+            : "rows padded to multiples of " + p.batchQuantum() + " to be independent of their batch") + ")");
         said.add("time convention: " + ti.wire() + conventionProbe(p, shape, sched.steps(), ti));
         return d;
       } catch (IOException e) {

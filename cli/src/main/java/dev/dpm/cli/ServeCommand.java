@@ -102,8 +102,13 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (only != null) {
       // folders travel as absolute paths: the registry loads them where they are
-      b.models(only.stream().map(v -> v.contains("/") || v.contains(java.io.File.separator) || v.startsWith(".")
-          ? Path.of(v).toAbsolutePath().normalize().toString() : v).toList());
+      Path dir = models != null ? models : dev.dpm.runtime.model.ModelLoader.defaultModelsDir();
+      java.util.List<String> named = new java.util.ArrayList<>();
+      for (String v : only) {
+        Path folder = dev.dpm.runtime.model.ModelLoader.folderOf(dir, v); // null: a name of the models folder
+        named.add(folder == null ? v : folder.toAbsolutePath().normalize().toString());
+      }
+      b.models(named);
     }
     if (device != null) {
       b.device(device);

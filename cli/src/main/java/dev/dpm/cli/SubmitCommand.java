@@ -46,7 +46,7 @@ public final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--steps", paramLabel = "K", description = "Number of sampling steps K (K ≤ N).")
   Integer steps;
 
-  @Option(names = "--trajectory", paramLabel = "even|quadratic|uniform|optimal|explicit",
+  @Option(names = "--trajectory", paramLabel = "even|quadratic|uniform|optimal|explicit|leading|trailing|linspace",
       converter = TrajectoryConverter.class, description = "Timesteps of a discrete sampler (default even).")
   SamplerParams.Trajectory trajectory;
 

@@ -136,7 +136,7 @@ public final class ModelLoader {
    * @return the model folder it names, or null when it is a name of {@code modelsDir}
    * @throws IOException if it is neither a valid name nor a folder
    */
-  static Path folderOf(Path modelsDir, String v) throws IOException {
+  public static Path folderOf(Path modelsDir, String v) throws IOException {
     if (v == null || v.isBlank()) {
       throw new IOException("missing model name or folder");
     }
