@@ -100,9 +100,9 @@ public final class Trajectory {
       int[] explicit, int stepsOffset) {
     int n = schedule.steps();
     return switch (kind) {
-      case LEADING -> leading(n, k, stepsOffset);
-      case TRAILING -> trailing(n, k);
-      case LINSPACE -> linspace(n, k);
+      case LEADING -> DiffusersSpacing.leading(n, k, stepsOffset);
+      case TRAILING -> DiffusersSpacing.trailing(n, k);
+      case LINSPACE -> DiffusersSpacing.linspace(n, k);
       case EVEN -> even(n, k);
       case QUADRATIC -> quadratic(n, k);
       case UNIFORM -> uniform(n, k);
@@ -164,69 +164,6 @@ public final class Trajectory {
     int[] t = new int[k];
     for (int i = 0; i < k; i++) {
       t[i] = 1 + i * skip;
-    }
-    return explicit(t, n);
-  }
-
-  /**
-   * diffusers' {@code "leading"} spacing ({@code DDIMScheduler.set_timesteps}): diffusers' 0-based
-   * t_k = k·⌊N/K⌋ + steps_offset, k = 0..K−1, so n = t + 1 here (N=1000, K=10, offset 1: 2, 102, …, 902).
-   *
-   * @param n N
-   * @param k K ≥ 2
-   * @param offset steps_offset ≥ 0
-   * @return the trajectory
-   * @throws IllegalArgumentException if the offset pushes the last timestep past N
-   */
-  public static Trajectory leading(int n, int k, int offset) {
-    checkK(n, k);
-    if (offset < 0) {
-      throw new IllegalArgumentException("steps_offset must be >= 0, got " + offset);
-    }
-    int ratio = n / k;
-    int[] t = new int[k];
-    for (int i = 0; i < k; i++) {
-      t[i] = i * ratio + offset + 1;
-    }
-    if (t[k - 1] > n) {
-      throw new IllegalArgumentException("leading spacing with steps_offset " + offset + " puts timestep "
-          + t[k - 1] + " past N = " + n + " for K = " + k);
-    }
-    return explicit(t, n);
-  }
-
-  /**
-   * diffusers' {@code "trailing"} spacing: t = round(arange(N, 0, −N/K)) − 1 (0-based, half-even),
-   * so n = round(N − i·N/K), i = 0..K−1; it always contains N (N=1000, K=10: 100, 200, …, 1000).
-   *
-   * @param n N
-   * @param k K ≥ 2
-   * @return the trajectory
-   */
-  public static Trajectory trailing(int n, int k) {
-    checkK(n, k);
-    double ratio = (double) n / k;
-    int[] t = new int[k];
-    for (int i = 0; i < k; i++) {
-      t[k - 1 - i] = (int) Math.rint(n - i * ratio);
-    }
-    return explicit(t, n);
-  }
-
-  /**
-   * diffusers' {@code "linspace"} spacing: t = round(linspace(0, N−1, K)) (0-based, half-even), so
-   * n = t + 1, from 1 to N (N=1000, K=10: 1, 112, 223, …, 1000).
-   *
-   * @param n N
-   * @param k K ≥ 2
-   * @return the trajectory
-   */
-  public static Trajectory linspace(int n, int k) {
-    checkK(n, k);
-    double[] u = NoiseSchedule.linspace(0, n - 1, k);
-    int[] t = new int[k];
-    for (int i = 0; i < k; i++) {
-      t[i] = (int) Math.rint(u[i]) + 1;
     }
     return explicit(t, n);
   }
@@ -388,7 +325,7 @@ public final class Trajectory {
     return path;
   }
 
-  private static void checkK(int n, int k) {
+  static void checkK(int n, int k) {
     if (k < 2 || k > n) {
       throw new IllegalArgumentException("need 2 <= K <= N, got K=" + k + ", N=" + n);
     }

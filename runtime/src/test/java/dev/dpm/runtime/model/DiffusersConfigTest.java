@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dpm.core.model.DataRange;
 import dev.dpm.core.model.PredictionType;
 import dev.dpm.core.schedule.NoiseSchedule;
+import dev.dpm.core.trajectory.DiffusersSpacing;
 import dev.dpm.core.trajectory.Trajectory;
 import dev.dpm.core.trajectory.TrajectoryKind;
 import java.io.IOException;
@@ -104,13 +105,13 @@ class DiffusersConfigTest {
       int k = c.path("k").asInt();
       int[] want = JSON.convertValue(c.path("timesteps"), int[].class);
       Trajectory t = switch (c.path("kind").asText()) {
-        case "leading" -> Trajectory.leading(n, k, c.path("offset").asInt());
-        case "trailing" -> Trajectory.trailing(n, k);
-        default -> Trajectory.linspace(n, k);
+        case "leading" -> DiffusersSpacing.leading(n, k, c.path("offset").asInt());
+        case "trailing" -> DiffusersSpacing.trailing(n, k);
+        default -> DiffusersSpacing.linspace(n, k);
       };
       assertArrayEquals(want, t.timesteps(), c.toString());
     }
-    assertThrows(IllegalArgumentException.class, () -> Trajectory.leading(1000, 1000, 1), "past N");
+    assertThrows(IllegalArgumentException.class, () -> DiffusersSpacing.leading(1000, 1000, 1), "past N");
   }
 
   static Path copyFixture(Path tmp, String name) throws Exception {
