@@ -81,6 +81,9 @@ public final class BenchEngineCommand implements Callable<Integer> {
       description = "Also write the Markdown into the '" + EngineBenchmark.SECTION + "' section of this file (e.g. BENCHMARKS.md).")
   Path write;
 
+  @Option(names = "--plot", paramLabel = "FILE.png", description = "Also plot latency against load (PNG).")
+  Path plot;
+
   @Override
   public Integer call() throws Exception {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
@@ -115,6 +118,10 @@ public final class BenchEngineCommand implements Callable<Integer> {
     String md = EngineBenchmark.markdown(r, command(kinds, ls), machine());
     out.print(json ? EngineBenchmark.json(r) + "\n" : md);
     out.flush();
+    if (plot != null && !r.levels().isEmpty()) {
+      dev.dpm.bench.engine.EngineCharts.latencyAgainstLoad(r, plot);
+      err.println("bench engine: wrote " + plot);
+    }
     if (write != null) {
       writeSection(write, md);
       err.println("bench engine: wrote section '" + EngineBenchmark.SECTION + "' of " + write);
