@@ -214,6 +214,7 @@ class ApiTest {
     assertEquals(false, toy.getJsonObject("gamma").getBoolean("present"));
     assertEquals("cpu", toy.getString("device"));
     assertEquals(18, toy.getJsonArray("samplers").size());
+    assertEquals(0, toy.getJsonArray("heads").size());
     assertTrue(toy.getJsonArray("samplers").stream().map(o -> (JsonObject) o)
         .anyMatch(s -> s.getString("name").equals("sn-ddpm") && !s.getBoolean("available")
             && s.getString("reason").contains("eps2")), "the toy network has no second head");

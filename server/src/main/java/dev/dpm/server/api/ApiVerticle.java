@@ -356,6 +356,7 @@ public final class ApiVerticle extends VerticleBase {
         .put("eightBit", spec.eightBit())
         .put("prediction", spec.prediction().wire())
         .put("timeInput", spec.timeInput().wire())
+        .put("heads", new JsonArray(m.context().heads().stream().map(h -> h.wire()).sorted().toList()))
         .put("schedule", new JsonObject()
             .put("type", spec.schedule().kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
             .put("steps", m.context().schedule().steps()))
