@@ -128,6 +128,35 @@ class ImperfectSamplersTest {
         null);
   }
 
+  /** The σ₂ clip of the step into x₁ bounds every σ²_j, as the official clamp(0, threshold) does. */
+  @Test
+  void theSigma2ClipBoundsEveryDimensionOnTheStepIntoX1() {
+    ModelContext images = new ModelContext(Oracles.LINEAR, 2, DataRange.SYMMETRIC_UNIT, true, null).withHeads(BOTH);
+    double bound = Math.pow(2.0 / 255.0 * Math.sqrt(Math.PI / 2.0), 2); // y = 1, the 8-bit default
+    for (SamplerKind k : new SamplerKind[] {SamplerKind.SN_DDPM, SamplerKind.NPR_DDIM}) {
+      Sampler s = Oracles.create(SamplerSettings.builder(k).optTrajectory(dev.dpm.core.trajectory.TrajectoryKind.EXPLICIT)
+          .optTimesteps(new int[] {1, 40}).build(), images);
+      assertEquals(1, s.settings().clipSigma2());
+      float[] xt = {0.3f, -0.2f};
+      float[] eps = {0.1f, -0.4f};
+      float[] mean = new float[2];
+      float[] noisy = new float[2];
+      for (int pass = 0; pass < 2; pass++) { // the same step with the head at 0 (σ² = λ²) and huge (clipped)
+        SamplingProcess q = s.start(new NoiseSource(2).stream(0), xt);
+        float h = pass == 0 ? (k == SamplerKind.SN_DDPM ? 0.01f : 0f) : 1e6f;
+        q.accept(eps, new float[] {h, h}, 0);
+        System.arraycopy(q.pending().x(), 0, pass == 0 ? mean : noisy, 0, 2);
+      }
+      float[] z = new float[2];
+      new NoiseSource(2).stream(0).nextGaussian(z);
+      double lam2 = (k == SamplerKind.SN_DDPM ? 1 : 0) * Oracles.LINEAR.tildeBeta(1, 40); // η = 0 for DDIM
+      for (int j = 0; j < 2; j++) {
+        double mu = mean[j] - Math.sqrt(Math.min(lam2, bound)) * z[j]; // pass 0: v = 0, σ² = min(λ², bound)
+        assertEquals(Math.sqrt(bound), (noisy[j] - mu) / z[j], 1e-4 * Math.sqrt(bound), k.wire() + " dim " + j);
+      }
+    }
+  }
+
   @Test
   void refusedWithoutTheHeadAndAskedForEachNoisyStep() {
     SamplerResult r = dev.dpm.core.catalog.Samplers.create(settings(SamplerKind.SN_DDPM, 10),
