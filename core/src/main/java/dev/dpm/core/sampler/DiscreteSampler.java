@@ -212,10 +212,6 @@ public abstract sealed class DiscreteSampler implements Sampler
 
     @Override
     public void accept(float[] eps, int off) {
-      if (!isDone() && rules[step].head() != null) {
-        throw new IllegalStateException("step " + step + " needs the " + rules[step].head().output().wire()
-            + " head with ε");
-      }
       accept(eps, null, off);
     }
 
@@ -226,6 +222,9 @@ public abstract sealed class DiscreteSampler implements Sampler
       }
       Rule r = rules[step];
       if (r.head() != null) {
+        if (head == null) {
+          throw new IllegalStateException("step " + step + " needs the " + r.head().output().wire() + " head with ε");
+        }
         stepWithHead(r, eps, head, off);
         return;
       }
