@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param eightBit whether the data are 8-bit images
  * @param prediction what the network predicts
  * @param timeInput how the network reads time
+ * @param heads the second heads the network carries ({@code eps2} for the sn-* samplers, {@code epsc} for the npr-*
+ *     ones); empty for none
  * @param schedule the noise schedule
  * @param samplers the samplers and whether each is available
  * @param gamma whether Γ is present, and its provenance
@@ -39,6 +41,7 @@ public record Model(
     Boolean eightBit,
     Prediction prediction,
     TimeInput timeInput,
+    List<String> heads,
     Schedule schedule,
     List<SamplerAvailability> samplers,
     Gamma gamma,
@@ -53,6 +56,7 @@ public record Model(
     sampleShape = sampleShape == null ? List.of() : List.copyOf(sampleShape);
     dataRange = dataRange == null ? null : List.copyOf(dataRange);
     samplers = samplers == null ? List.of() : List.copyOf(samplers);
+    heads = heads == null ? List.of() : List.copyOf(heads);
   }
 
   /**

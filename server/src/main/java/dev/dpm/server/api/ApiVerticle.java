@@ -337,9 +337,12 @@ public final class ApiVerticle extends VerticleBase {
     boolean gamma = m.context().gamma() != null;
     JsonArray samplers = new JsonArray();
     for (SamplerKind k : SamplerKind.values()) {
-      boolean ok = !k.needsGamma() || gamma;
+      boolean head = k.covariance() == null || m.context().heads().contains(k.covariance().output());
+      boolean ok = (!k.needsGamma() || gamma) && head;
       samplers.add(new JsonObject().put("name", k.wire()).put("available", ok)
-          .put("reason", ok ? null : "needs Γ: run a calibration (POST /v1/models/" + m.name() + "/calibrations)")
+          .put("reason", ok ? null : !head ? "needs a network with the " + k.covariance().output().wire()
+              + " head (the manifest's outputs)"
+              : "needs Γ: run a calibration (POST /v1/models/" + m.name() + "/calibrations)")
           .put("continuous", k.continuous()).put("needsGamma", k.needsGamma()));
     }
     var engine = jobs.engines().get(m.name());
@@ -353,6 +356,7 @@ public final class ApiVerticle extends VerticleBase {
         .put("eightBit", spec.eightBit())
         .put("prediction", spec.prediction().wire())
         .put("timeInput", spec.timeInput().wire())
+        .put("heads", new JsonArray(m.context().heads().stream().map(h -> h.wire()).sorted().toList()))
         .put("schedule", new JsonObject()
             .put("type", spec.schedule().kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
             .put("steps", m.context().schedule().steps()))
