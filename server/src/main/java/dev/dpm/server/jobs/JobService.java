@@ -20,7 +20,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,7 +75,7 @@ public final class JobService implements EngineListener, AutoCloseable {
   private final ServerConfig config;
   private final JobStore store;
   private final ResultStore results;
-  private final Map<String, BatchEngine> engines = new LinkedHashMap<>();
+  private final ModelEngines engines;
   private final JobsThread jobsExec = new JobsThread();
   private final ExecutorService resultsExec = Executors.newSingleThreadExecutor(r -> JobsThread.daemon(r, "dpm-results"));
   private final ExecutorService previewExec = Executors.newSingleThreadExecutor(r -> JobsThread.daemon(r, "dpm-previews"));
@@ -105,21 +104,19 @@ public final class JobService implements EngineListener, AutoCloseable {
     this.config = config;
     this.store = store;
     this.results = results;
+    this.engines = new ModelEngines(config, this, registry);
     for (ServedModel m : models.all()) {
-      BatchEngine e = new BatchEngine(m.name(), m.predictor(), config.maxBatch(),
-          Math.max(1.0, m.context().schedule().steps() / 2.0), this, registry,
-          config.progressIntervalMs(), config.previewIntervalMs());
-      e.batchWindow(config.batchWindowMs(), config.batchGapMs());
-      engines.put(m.name(), e);
+      engines.add(m);
     }
     this.views = new JobViews(models);
-    this.life = new Lifecycle(store, events, views);
+    this.life = new Lifecycle(store, events, views, engines::stopIfDrained); // a retired version's last job
     this.factory = new JobFactory(config, models, samplers);
     this.dispatcher = new Dispatcher(config.maxActiveJobs(), engines, store, life, jobsExec,
         () -> started && accepting);
     this.writer = new ResultWriter(results, config.dataDir());
-    this.submits = new SubmitQueue(store, factory, new Admission(config, engines),
+    this.submits = new SubmitQueue(store, factory, new Admission(config, engines.current()),
         dispatcher, life, views, jobsExec, () -> accepting);
+    models.addListener(new ModelChanges(models, engines, life, factory, dispatcher, jobsExec)); // run-time changes
     for (JobStatus s : JobStatus.values()) {
       Gauge.builder("dpm.jobs", life.statusCounts, m -> m.getOrDefault(s, 0L))
           .description("jobs by status").tag("status", s.wire()).register(registry);
@@ -147,9 +144,7 @@ public final class JobService implements EngineListener, AutoCloseable {
       life.refreshCounts();
       return null;
     });
-    for (BatchEngine e : engines.values()) {
-      e.start(config.warmup());
-    }
+    engines.startAll();
     started = true;
     jobsExec.execute(dispatcher::dispatch);
     timer.scheduleWithFixedDelay(() -> jobsExec.offer(dispatcher::expireQueued), 1, 1, TimeUnit.SECONDS);
@@ -158,12 +153,12 @@ public final class JobService implements EngineListener, AutoCloseable {
     }
   }
 
-  /** @return true when every engine has warmed up */
+  /** @return true when the engine of every served model has warmed up */
   public boolean ready() {
     if (!started || !accepting) {
       return false;
     }
-    for (BatchEngine e : engines.values()) {
+    for (BatchEngine e : engines.current().values()) {
       if (!e.ready()) {
         return false;
       }
@@ -176,9 +171,9 @@ public final class JobService implements EngineListener, AutoCloseable {
     return accepting;
   }
 
-  /** @return the engines by model name */
+  /** @return the engine of each served model by name (a live view; retired versions still draining are not in it) */
   public Map<String, BatchEngine> engines() {
-    return engines;
+    return engines.current();
   }
 
   /**
@@ -202,10 +197,7 @@ public final class JobService implements EngineListener, AutoCloseable {
       }
     }
     timer.shutdownNow();
-    List<EngineJob> left = new ArrayList<>();
-    for (BatchEngine e : engines.values()) {
-      left.addAll(e.stop());
-    }
+    List<EngineJob> left = engines.stopAll();
     resultsExec.shutdown();
     previewExec.shutdown();
     try {
@@ -236,9 +228,7 @@ public final class JobService implements EngineListener, AutoCloseable {
   public void halt() {
     accepting = false;
     timer.shutdownNow();
-    for (BatchEngine e : engines.values()) {
-      e.stop();
-    }
+    engines.stopAll();
     jobsExec.shutdownNow();
     resultsExec.shutdownNow();
     previewExec.shutdownNow();
