@@ -521,6 +521,20 @@ public final class JobService implements EngineListener, AutoCloseable {
     return new Page(items, next);
   }
 
+  /**
+   * @param m a model version
+   * @return jobs running on it now (they finish on it even after it was unloaded or replaced)
+   */
+  public int runningOn(ServedModel m) {
+    int n = 0;
+    for (JobState st : life.live.values()) {
+      if (st.model == m && st.record.status() == JobStatus.RUNNING) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** @return number of queued jobs */
   public int queuedCount() {
     return life.queuedCount();

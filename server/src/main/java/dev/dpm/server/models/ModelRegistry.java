@@ -166,7 +166,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
     for (String t : targets) {
       try {
-        r.load(t);
+        r.load(t, true);
       } catch (OperationException e) {
         // recorded and logged by load; the server starts with the others
       }
@@ -184,13 +184,18 @@ public final class ModelRegistry implements AutoCloseable {
    *
    * @param nameOrFolder the folder
    * @return the model, now served
-   * @throws OperationException NOT_FOUND (no such folder or no model.json), CONFLICT (a model of that
-   *     name is loaded), INVALID (the loader refused it: the message is the root cause; the failure
+   * @throws OperationException NOT_FOUND (no such folder or no model.json; not listed as failed, unlike a
+   *     model named at start-up that is missing), CONFLICT (a model of that name is loaded), INVALID (the loader refused it: the message is the root cause; the failure
    *     is listed until a later load succeeds)
    */
   public ServedModel load(String nameOrFolder) throws OperationException {
+    return load(nameOrFolder, false);
+  }
+
+  /** @param listMissing whether a missing folder is listed as failed (a model named at start-up) */
+  private ServedModel load(String nameOrFolder, boolean listMissing) throws OperationException {
     synchronized (ops) {
-      Path dir = folder(nameOrFolder);
+      Path dir = folder(nameOrFolder, listMissing);
       String key = dir.getFileName().toString();
       if (get(key) != null) {
         throw new OperationException(OperationException.Kind.CONFLICT, "model '" + key + "' is already loaded;"
@@ -252,7 +257,7 @@ public final class ModelRegistry implements AutoCloseable {
   public ServedModel reload(String name) throws OperationException {
     synchronized (ops) {
       ServedModel old = get(name);
-      Path dir = old != null ? old.spec().dir() : folder(name);
+      Path dir = old != null ? old.spec().dir() : folder(name, false);
       ServedModel m;
       try {
         m = open(dir, name);
@@ -319,7 +324,7 @@ public final class ModelRegistry implements AutoCloseable {
     return f == null ? null : f.reason();
   }
 
-  private Path folder(String nameOrFolder) throws OperationException {
+  private Path folder(String nameOrFolder, boolean listMissing) throws OperationException {
     if (nameOrFolder == null || nameOrFolder.isBlank()) {
       throw new OperationException(OperationException.Kind.NOT_FOUND, "missing model name", null);
     }
@@ -334,8 +339,11 @@ public final class ModelRegistry implements AutoCloseable {
     }
     if (!Files.isRegularFile(dir.resolve("model.json"))) {
       String where = modelsDir == null ? "" : " in " + modelsDir.toAbsolutePath();
-      throw fail(dir.getFileName().toString(), dir, "model '" + dir.getFileName() + "' not found" + where
-          + " (no " + dir.resolve("model.json") + ")", null, OperationException.Kind.NOT_FOUND);
+      String reason = "model '" + dir.getFileName() + "' not found" + where + " (no " + dir.resolve("model.json") + ")";
+      if (!listMissing) {
+        throw new OperationException(OperationException.Kind.NOT_FOUND, reason, null);
+      }
+      throw fail(dir.getFileName().toString(), dir, reason, null, OperationException.Kind.NOT_FOUND);
     }
     return dir;
   }
