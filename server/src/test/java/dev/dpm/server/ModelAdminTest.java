@@ -293,4 +293,34 @@ class ModelAdminTest {
       assertEquals(1, items.size());
     }
   }
+
+  @Test
+  void theSdkListsFailedModelsAndRunsTheAdminOperations() throws Exception {
+    Path models = tmp.resolve("models");
+    ModelRegistryTest.copy(FIXTURES.resolve(NAME), models, NAME);
+    brokenCopy(models, "bad-hash");
+    try (Harness h = new Harness(start(models, new DefaultModelSource()));
+        dev.dpm.client.DpmClient c = dev.dpm.client.DpmClient.builder().setBaseUrl(h.base).build()) {
+      List<dev.dpm.client.Model> list = c.models();
+      assertEquals(List.of("bad-hash", NAME), list.stream().map(dev.dpm.client.Model::name).toList());
+      assertEquals(dev.dpm.client.Model.Status.FAILED, list.get(0).status());
+      assertTrue(list.get(0).error().contains("0".repeat(64)), list.get(0).error());
+      assertTrue(list.get(1).isLoaded());
+      String v1 = list.get(1).version();
+      assertEquals(v1, list.get(1).sha256());
+      org.junit.jupiter.api.Assertions.assertThrows(dev.dpm.client.ValidationException.class,
+          () -> c.loadModel("bad-hash"));
+      org.junit.jupiter.api.Assertions.assertThrows(dev.dpm.client.ConflictException.class, () -> c.loadModel(NAME));
+      org.junit.jupiter.api.Assertions.assertThrows(dev.dpm.client.NotFoundException.class, () -> c.unloadModel("nope"));
+      dev.dpm.client.UnloadedModel u = c.unloadModel(NAME);
+      assertEquals(v1, u.version());
+      assertEquals(0, u.runningJobs());
+      assertEquals(v1, c.loadModel(NAME).version());
+      assertEquals(v1, c.reloadModel(NAME).version(), "the same file: the same version");
+      dev.dpm.client.Job j = c.await(c.submit(dev.dpm.client.JobRequest.builder(NAME,
+          dev.dpm.client.SamplerParams.of(dev.dpm.client.SamplerName.DDIM, 10)).optN(2).optSeed(1L).build()).id(),
+          java.time.Duration.ofSeconds(60));
+      assertEquals(v1, j.modelVersion());
+    }
+  }
 }
