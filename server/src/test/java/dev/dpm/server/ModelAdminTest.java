@@ -323,4 +323,36 @@ class ModelAdminTest {
       assertEquals(v1, j.modelVersion());
     }
   }
+
+  static dev.dpm.server.jobs.JobRecord queuedRecord(String id, String model, String version, int steps) {
+    JsonObject spec = new JsonObject().put("sampler", new JsonObject().put("name", "ddim").put("steps", steps))
+        .put("outputs", new JsonArray().add("npy")).put("previewEvery", 0).putNull("deadlineSeconds");
+    return new dev.dpm.server.jobs.JobRecord(id, dev.dpm.server.jobs.JobKind.SAMPLE,
+        dev.dpm.server.jobs.JobStatus.QUEUED, model, version, version, spec, 2, 3, null, null,
+        java.time.Instant.now(), null, null, null, null, 0, steps, 0, 1000);
+  }
+
+  @Test
+  void queuedJobsOfAFileChangedAcrossARestartRunOnTheNewVersionOrFailWithACode() throws Exception {
+    Path models = tmp.resolve("models");
+    ModelRegistryTest.copy(FIXTURES.resolve(NAME), models, NAME);
+    String old = "f".repeat(64);
+    try (var store = dev.dpm.server.jobs.JobStore.open(tmp.resolve("data"))) {
+      store.insert(queuedRecord("j_moved", NAME, old, 10));
+      store.insert(queuedRecord("j_toolong", NAME, old, 2000)); // more steps than the new version's N = 1000
+      store.insert(queuedRecord("j_gone", "no-such-model", old, 10));
+    }
+    try (Harness h = new Harness(start(models, new DefaultModelSource()))) {
+      String now = ModelSpec.read(models.resolve(NAME)).sha256();
+      JsonObject moved = h.await("j_moved", 60_000);
+      assertEquals("succeeded", moved.getString("status"), moved.encode());
+      assertEquals(now, moved.getString("modelVersion"), "it ran on the version served now, and says so");
+      assertEquals(now, moved.getString("modelSha256"));
+      JsonObject tooLong = h.await("j_toolong", 60_000);
+      assertEquals("model-changed", tooLong.getJsonObject("error").getString("code"), tooLong.encode());
+      assertEquals(old, tooLong.getString("modelVersion"), "it never ran on the new version");
+      JsonObject gone = h.await("j_gone", 60_000);
+      assertEquals("model-unloaded", gone.getJsonObject("error").getString("code"), gone.encode());
+    }
+  }
 }

@@ -22,6 +22,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -252,14 +253,26 @@ public final class JobService implements EngineListener, AutoCloseable {
     return submits.submit(request, idempotencyKey);
   }
 
+  /** A stored queued job at start-up: queued again on the version served now (its record moved to it), or failed. */
   private void recover(JobRecord r) throws SQLException {
     String[] why = new String[1];
     JobState st = factory.recover(r, why);
+    boolean moved = st.model != null && (!Objects.equals(r.modelSha256(), st.model.sha256())
+        || r.modelVersion() != null && !r.modelVersion().equals(st.model.version()));
     if (why[0] != null) {
-      life.persist(st, r.transition(JobStatus.FAILED, r.startedAt(), Instant.now(), FailureCode.INTERNAL.wire(), why[0],
+      FailureCode code = st.model == null ? FailureCode.MODEL_UNLOADED
+          : moved ? FailureCode.MODEL_CHANGED : FailureCode.INTERNAL;
+      String message = moved ? "model '" + r.model() + "' changed since the job was submitted, and the job does not"
+          + " fit the version served now: " + why[0] : why[0];
+      life.persist(st, r.transition(JobStatus.FAILED, r.startedAt(), Instant.now(), code.wire(), message,
           0, r.progressTotal(), 0));
-      LOG.warn("event=job-failed job={} reason=\"{}\"", r.id(), why[0]);
+      LOG.warn("event=job-failed job={} code={} reason=\"{}\"", r.id(), code.wire(), message);
       return;
+    }
+    if (moved || r.modelVersion() == null) { // a changed file, or a record from before versions were stored
+      life.persist(st, r.withModelVersion(st.model.sha256(), st.model.version()));
+      LOG.info("event=job-rebound job={} model={} from={} to={} reason=restart", r.id(), r.model(), r.modelVersion(),
+          st.model.version());
     }
     dispatcher.enqueue(st);
     life.emitQueued(st);

@@ -80,8 +80,7 @@ final class ModelChanges implements ModelRegistry.Listener {
 
   private void rebind(JobState st, ServedModel old) {
     String[] why = new String[1];
-    // rebuilt against the version served now (no hash to compare: the change is known and wanted)
-    JobState fresh = factory.recover(st.record.withModelVersion(null, null), why);
+    JobState fresh = factory.recover(st.record, why); // against the version served now
     if (fresh.model == null) {
       life.fail(st, FailureCode.MODEL_UNLOADED, "model '" + old.name() + "' was unloaded before the job started");
       return;
