@@ -122,14 +122,18 @@ final class ModelEngines {
   }
 
   /**
-   * Stops every engine (shutdown); the models are closed by their registry.
+   * Stops every engine (shutdown). The served models are closed by their registry; a retired version still
+   * draining is closed here (the registry no longer holds it).
    *
    * @return the jobs they had not finished
    */
   synchronized List<EngineJob> stopAll() {
     List<EngineJob> left = new ArrayList<>();
-    for (BatchEngine e : byVersion.values()) {
-      left.addAll(e.stop());
+    for (Map.Entry<ServedModel, BatchEngine> e : byVersion.entrySet()) {
+      left.addAll(e.getValue().stop());
+      if (e.getKey().retired()) {
+        e.getKey().close();
+      }
     }
     return left;
   }
