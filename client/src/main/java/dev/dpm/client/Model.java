@@ -1,6 +1,7 @@
 package dev.dpm.client;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Collections;
@@ -10,9 +11,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A served model ({@code Model} in {@code openapi.yaml}): its manifest, samplers and Γ status.
+ * A model of the server's repository ({@code Model} in {@code openapi.yaml}): a served one with its manifest,
+ * samplers and Γ status, or one that failed to load ({@link #status()} {@link Status#FAILED}) with only its
+ * {@link #error()} (the other properties are null then).
  *
  * @param name the model name
+ * @param status served, or refused at load
+ * @param error why it failed to load, or null
+ * @param version the version served (the network file's SHA-256, or an oracle's manifest hash), or null
  * @param description what it is
  * @param kind TorchScript network or exact Gaussian-mixture oracle
  * @param sampleShape the shape of one sample, e.g. [2] or [1, 28, 28]
@@ -34,6 +40,9 @@ import java.util.Optional;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Model(
     String name,
+    Status status,
+    String error,
+    String version,
     String description,
     Kind kind,
     List<Integer> sampleShape,
@@ -89,6 +98,45 @@ public record Model(
     /** Copies the map. */
     public Gamma {
       provenance = provenance == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+    }
+  }
+
+  /** @return whether the model is served (false for one that failed to load) */
+  @JsonIgnore
+  public boolean isLoaded() {
+    return status == Status.LOADED;
+  }
+
+  /** Whether the model is served. */
+  public enum Status implements WireEnum {
+    /** Loaded and served. */
+    LOADED("loaded"),
+    /** Refused at load; {@link Model#error()} says why. */
+    FAILED("failed"),
+    /** A value this SDK version does not know. */
+    UNKNOWN("unknown");
+
+    private final String wire;
+
+    Status(String wire) {
+      this.wire = wire;
+    }
+
+    @JsonValue
+    @Override
+    public String wire() {
+      return wire;
+    }
+
+    /** @param wire a wire name @return the constant, UNKNOWN when not known */
+    @JsonCreator
+    public static Status fromWire(String wire) {
+      return WireEnum.lenient(Status.class, wire, UNKNOWN);
+    }
+
+    @Override
+    public String toString() {
+      return wire;
     }
   }
 
