@@ -90,6 +90,7 @@ public final class JobService implements EngineListener, AutoCloseable {
   private final SubmitQueue submits;
   private volatile boolean accepting = true;
   private volatile boolean started;
+  private final ClusterLink cluster; // null on a single node
 
   /**
    * @param config limits and intervals
@@ -102,10 +103,28 @@ public final class JobService implements EngineListener, AutoCloseable {
    */
   public JobService(ServerConfig config, JobStore store, ResultStore results, ModelRegistry models,
       SamplerFactory samplers, EventSink events, MeterRegistry registry) {
+    this(config, store, results, models, samplers, events, registry, null);
+  }
+
+  /**
+   * A node of a cluster: the same, with the link to the other nodes (null: a single node).
+   *
+   * @param config limits and intervals
+   * @param store the job table (shared)
+   * @param results result files
+   * @param models served models
+   * @param samplers sampler factory
+   * @param events where events go
+   * @param registry metrics
+   * @param cluster the link, or null
+   */
+  public JobService(ServerConfig config, JobStore store, ResultStore results, ModelRegistry models,
+      SamplerFactory samplers, EventSink events, MeterRegistry registry, ClusterLink cluster) {
     this.config = config;
     this.store = store;
     this.results = results;
-    for (ServedModel m : models.all()) {
+    this.cluster = cluster;
+    for (ServedModel m : cluster == null || cluster.runsJobs() ? models.all() : List.<ServedModel>of()) {
       BatchEngine e = new BatchEngine(m.name(), m.predictor(), config.maxBatch(),
           Math.max(1.0, m.context().schedule().steps() / 2.0), this, registry,
           config.progressIntervalMs(), config.previewIntervalMs());
@@ -116,7 +135,7 @@ public final class JobService implements EngineListener, AutoCloseable {
     this.life = new Lifecycle(store, events, views);
     this.factory = new JobFactory(config, models, samplers);
     this.dispatcher = new Dispatcher(config.maxActiveJobs(), engines, store, life, jobsExec,
-        () -> started && accepting);
+        () -> started && accepting, cluster != null);
     this.writer = new ResultWriter(results, config.dataDir());
     this.submits = new SubmitQueue(store, factory, new Admission(config, engines),
         dispatcher, life, views, jobsExec, () -> accepting);
@@ -137,6 +156,10 @@ public final class JobService implements EngineListener, AutoCloseable {
    */
   public void start() throws SQLException {
     jobsExec.call(() -> {
+      if (cluster != null) {
+        life.refreshCounts();
+        return null; // the leases recover the jobs of a lost node
+      }
       for (JobRecord r : store.withStatus(JobStatus.RUNNING)) {
         store.update(r.transition(JobStatus.QUEUED, r.startedAt(), null, null, null, 0, r.progressTotal(), 0));
         LOG.info("event=job-requeued job={} reason=restart", r.id());
@@ -262,17 +285,91 @@ public final class JobService implements EngineListener, AutoCloseable {
     return submits.submit(request, idempotencyKey);
   }
 
-  private void recover(JobRecord r) throws SQLException {
+  private JobState recover(JobRecord r) throws SQLException {
     String[] why = new String[1];
     JobState st = factory.recover(r, why);
     if (why[0] != null) {
       life.persist(st, r.transition(JobStatus.FAILED, r.startedAt(), Instant.now(), FailureCode.INTERNAL.wire(), why[0],
           0, r.progressTotal(), 0));
       LOG.warn("event=job-failed job={} reason=\"{}\"", r.id(), why[0]);
-      return;
+      return null;
     }
     dispatcher.enqueue(st);
     life.emitQueued(st);
+    return st;
+  }
+
+  // ---------------------------------------------------------------- cluster workers
+
+  /**
+   * Takes over a job that this node claimed in the shared store (cluster workers): queued again if it was running
+   * on a lost node (it re-runs from its seed: the same bytes), then dispatched to the local engine.
+   *
+   * @param r the claimed record
+   * @return completes once the job is queued here
+   */
+  public CompletableFuture<Void> adopt(JobRecord r) {
+    return jobsExec.async(() -> {
+      if (life.live.containsKey(r.id())) {
+        return null;
+      }
+      JobRecord q = r;
+      if (r.status() == JobStatus.RUNNING) {
+        q = r.transition(JobStatus.QUEUED, r.startedAt(), null, null, null, 0, r.progressTotal(), 0);
+        store.update(q);
+        LOG.info("event=job-requeued job={} reason=adopted", r.id());
+      }
+      JobState st = recover(q);
+      if (st != null) {
+        st.adopted = true;
+        dispatcher.request();
+      }
+      life.refreshCounts();
+      return null;
+    });
+  }
+
+  /**
+   * Drops a job that this node no longer holds (its lease was taken over): it stops at its next evaluation, and
+   * nothing more of it is written or published from here.
+   *
+   * @param id job id
+   */
+  public void abandon(String id) {
+    jobsExec.offer(() -> {
+      JobState st = life.live.remove(id);
+      if (st == null) {
+        return;
+      }
+      life.queue.remove(id);
+      synchronized (st) {
+        st.abandoned = true;
+        st.terminalEmitted = true;
+      }
+      if (st.engineJob != null) {
+        st.engineJob.cancel();
+      }
+      LOG.warn("event=job-abandoned job={} reason=lease-lost", id);
+    });
+  }
+
+  /** @return the ids of the jobs live on this node (queued here or running) */
+  public java.util.Set<String> liveIds() {
+    return new java.util.TreeSet<>(life.live.keySet());
+  }
+
+  /**
+   * @param model a model
+   * @return how many of its jobs are live on this node
+   */
+  public int liveCount(String model) {
+    int n = 0;
+    for (JobState s : life.live.values()) {
+      if (s.record.model().equals(model)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private void retention() {
@@ -398,6 +495,14 @@ public final class JobService implements EngineListener, AutoCloseable {
    *     wait), and whether it is final
    */
   public CompletableFuture<JsonObject> cancel(String id) {
+    if (cluster == null) {
+      return cancelHere(id);
+    }
+    return jobsExec.async(() -> life.live.containsKey(id) ? null : store.get(id).orElse(null))
+        .thenCompose(r -> r != null && !r.status().terminal() ? cluster.cancel(r) : cancelHere(id));
+  }
+
+  private CompletableFuture<JsonObject> cancelHere(String id) {
     return jobsExec.async(() -> {
       JobState st = life.live.get(id);
       if (st == null) {
@@ -441,7 +546,14 @@ public final class JobService implements EngineListener, AutoCloseable {
     if (st != null) {
       return views.of(st);
     }
-    return views.of(store.get(id).orElseThrow(() -> notFound(id)));
+    JobRecord r = store.get(id).orElseThrow(() -> notFound(id));
+    if (cluster != null && !r.status().terminal()) {
+      Optional<JsonObject> there = cluster.stateEvent(r);
+      if (there.isPresent() && there.get().getJsonObject("job") != null) {
+        return there.get().getJsonObject("job");
+      }
+    }
+    return views.of(r);
   }
 
   /**
@@ -476,8 +588,15 @@ public final class JobService implements EngineListener, AutoCloseable {
       return Optional.empty();
     }
     JobRecord rec = r.get();
+    if (cluster != null && !rec.status().terminal()) {
+      Optional<JsonObject> there = cluster.stateEvent(rec);
+      if (there.isPresent()) {
+        return there;
+      }
+    }
     JsonObject e = new JsonObject().put("seq", rec.seqReserved()).put("jobId", id)
-        .put("type", rec.status().terminal() ? rec.status().wire() : "queued").put("job", views.of(rec));
+        .put("type", rec.status().terminal() ? rec.status().wire()
+            : rec.status() == JobStatus.RUNNING ? "started" : "queued").put("job", views.of(rec));
     if (rec.status() == JobStatus.FAILED) {
       e.put("error", new JsonObject().put("code", rec.errorCode()).put("message", rec.errorMessage()));
     }
@@ -529,6 +648,14 @@ public final class JobService implements EngineListener, AutoCloseable {
           (last.createdAt().toEpochMilli() + ":" + last.id()).getBytes(StandardCharsets.UTF_8));
     }
     return new Page(items, next);
+  }
+
+  /**
+   * @param r a stored job
+   * @return its JSON as the API shows it
+   */
+  public JsonObject view(JobRecord r) {
+    return views.of(r);
   }
 
   /** @return number of queued jobs */
