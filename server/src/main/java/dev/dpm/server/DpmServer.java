@@ -51,12 +51,14 @@ public final class DpmServer implements AutoCloseable {
    */
   public interface Backend {
     /**
-     * @param builder Vert.x with metrics
+     * @param options Vert.x options (metrics on)
+     * @param metrics the Micrometer metrics factory
      * @param registry the metrics (a cluster tags them with the node id here, before any meter is bound)
      * @return Vert.x, started
      * @throws Exception if it does not start (a cluster it cannot join)
      */
-    Vertx vertx(io.vertx.core.VertxBuilder builder, PrometheusMeterRegistry registry) throws Exception;
+    Vertx vertx(VertxOptions options, MicrometerMetricsFactory metrics, PrometheusMeterRegistry registry)
+        throws Exception;
 
     /**
      * @param data the data folder
@@ -92,10 +94,10 @@ public final class DpmServer implements AutoCloseable {
      *
      * @param vertx Vert.x
      * @param jobs the job service
-     * @param hub the hub
+     * @param models the models
      * @throws Exception if the node cannot take part
      */
-    void started(Vertx vertx, JobService jobs, EventHub hub) throws Exception;
+    void started(Vertx vertx, JobService jobs, ModelRegistry models) throws Exception;
 
     /** Called first when the server stops (a worker stops claiming). */
     void stopping();
@@ -107,8 +109,8 @@ public final class DpmServer implements AutoCloseable {
   /** The single-node assembly: H2 in the data folder, result files beside it, events straight to the hub. */
   public static final Backend EMBEDDED = new Backend() {
     @Override
-    public Vertx vertx(io.vertx.core.VertxBuilder builder, PrometheusMeterRegistry registry) {
-      return builder.build();
+    public Vertx vertx(VertxOptions options, MicrometerMetricsFactory metrics, PrometheusMeterRegistry registry) {
+      return Vertx.builder().with(options).withMetrics(metrics).build();
     }
 
     @Override
@@ -132,7 +134,7 @@ public final class DpmServer implements AutoCloseable {
     }
 
     @Override
-    public void started(Vertx vertx, JobService jobs, EventHub hub) {
+    public void started(Vertx vertx, JobService jobs, ModelRegistry models) {
       // nothing more on one node
     }
 
@@ -229,10 +231,9 @@ public final class DpmServer implements AutoCloseable {
     System.setProperty("java.awt.headless", "true");
     LOG.info("event=starting config={}", config.toJson().encode());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = backend.vertx(Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
-            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
-        .withMetrics(new MicrometerMetricsFactory(registry)), registry);
+    Vertx vertx = backend.vertx(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))), new MicrometerMetricsFactory(registry),
+        registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     Path data = config.dataDir();
@@ -251,7 +252,7 @@ public final class DpmServer implements AutoCloseable {
       for (var m : models.all()) {
         LOG.info("event=serving model={} device={}", m.name(), m.device());
       }
-      backend.started(vertx, jobs, hub);
+      backend.started(vertx, jobs, models);
       writePortFile(data, api.actualPort());
       LOG.info("event=started port={} dataDir={}", api.actualPort(), data.toAbsolutePath());
       return new DpmServer(config, vertx, registry, store, models, jobs, hub, api, backend);

@@ -1,0 +1,109 @@
+package dev.dpm.server.cluster;
+
+import dev.dpm.server.jobs.JobRecord;
+import dev.dpm.server.jobs.JobService;
+import dev.dpm.server.models.ModelRegistry;
+import dev.dpm.server.models.ServedModel;
+import dev.dpm.server.store.pg.PgJobStore;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A worker's side of the leases, on its own thread ({@code dpm-leases}): while the node is ready it claims jobs of its
+ * models whenever it holds fewer than {@code maxJobs} of a model (pull routing: a busy worker claims nothing, so jobs
+ * go by model and by load), renews its leases every third of their length, and drops the jobs whose lease it lost
+ * (taken over after a pause longer than the lease, or the database unreachable for that long: then another worker
+ * may already run them, and this node must not write them).
+ */
+final class LeaseKeeper {
+  private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
+  private final ClusterConfig config;
+  private final PgJobStore store;
+  private final JobService jobs;
+  private final ModelRegistry models;
+  private final ScheduledExecutorService exec =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "dpm-leases");
+        t.setDaemon(true);
+        return t;
+      });
+  private volatile boolean claiming = true;
+  private long lastRenewed = System.nanoTime();
+
+  LeaseKeeper(ClusterConfig config, PgJobStore store, JobService jobs, ModelRegistry models) {
+    this.config = config;
+    this.store = store;
+    this.jobs = jobs;
+    this.models = models;
+  }
+
+  void start() {
+    exec.scheduleWithFixedDelay(this::claimSafely, 0, config.claimIntervalMs(), TimeUnit.MILLISECONDS);
+    long renewMs = (long) (config.leaseSeconds() * 1000 / 3);
+    exec.scheduleWithFixedDelay(this::renewSafely, renewMs, renewMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** Stops claiming (renewals go on until {@link #stop}). */
+  void stopClaiming() {
+    claiming = false;
+  }
+
+  /** Stops the thread. */
+  void stop() {
+    claiming = false;
+    exec.shutdownNow();
+    try {
+      exec.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void claimSafely() {
+    if (!claiming || !jobs.ready()) {
+      return;
+    }
+    try {
+      for (String name : jobs.engines().keySet()) {
+        ServedModel m = models.get(name);
+        int room = config.maxJobs() - jobs.liveCount(name);
+        if (m == null || room <= 0) {
+          continue;
+        }
+        List<JobRecord> claimed = store.claim(name, m.sha256(), room, config.leaseSeconds());
+        for (JobRecord r : claimed) {
+          LOG.info("event=job-claimed job={} model={} status={}", r.id(), name, r.status().wire());
+          jobs.adopt(r).get(30, TimeUnit.SECONDS); // counted in liveCount before the next claim
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.warn("event=claim-failed error={}", e.toString());
+    }
+  }
+
+  private void renewSafely() {
+    try {
+      Set<String> held = store.renew(config.leaseSeconds());
+      lastRenewed = System.nanoTime();
+      for (String id : jobs.liveIds()) {
+        if (!held.contains(id)) {
+          jobs.abandon(id);
+        }
+      }
+    } catch (Exception e) {
+      LOG.warn("event=lease-renew-failed error={}", e.toString());
+      if (System.nanoTime() - lastRenewed > (long) (config.leaseSeconds() * 1e9)) {
+        for (String id : jobs.liveIds()) {
+          jobs.abandon(id); // another worker may hold it by now
+        }
+      }
+    }
+  }
+}
