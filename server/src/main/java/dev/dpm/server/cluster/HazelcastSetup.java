@@ -24,6 +24,9 @@ final class HazelcastSetup {
     hz.setProperty("hazelcast.max.no.heartbeat.seconds", "10");
     hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     hz.setProperty("hazelcast.socket.bind.any", "false");
+    // the bus keeps small maps (subscriptions, node info): 31 partitions migrate in a blink when a node joins or
+    // leaves (the default 271 take seconds on small hosts); every node must use the same number
+    hz.setProperty("hazelcast.partition.count", "31");
     NetworkConfig net = hz.getNetworkConfig();
     net.setPort(c.port()).setPortAutoIncrement(false);
     net.getInterfaces().setEnabled(true).addInterface(c.host());
