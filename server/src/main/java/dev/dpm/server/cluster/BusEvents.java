@@ -19,14 +19,24 @@ final class BusEvents implements EventSink {
   private final Vertx vertx;
   private final Context context;
   private final MessageConsumer<JsonObject> consumer;
+  private volatile Runnable onChange = () -> { };
 
   BusEvents(Vertx vertx, EventHub hub) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.consumer = vertx.eventBus().<JsonObject>consumer(ADDRESS, m -> {
       JsonObject b = m.body();
-      hub.publish(b.getString("jobId"), b.getJsonObject("event"), b.getBoolean("terminal", false));
+      JsonObject e = b.getJsonObject("event");
+      hub.publish(b.getString("jobId"), e, b.getBoolean("terminal", false));
+      if (b.getBoolean("terminal", false) || "queued".equals(e.getString("type"))) {
+        onChange.run();
+      }
     });
+  }
+
+  /** @param r called (on the event loop: must not block) when a job is queued or ends anywhere: a worker looks for work */
+  void onQueuedOrEnded(Runnable r) {
+    onChange = r;
   }
 
   /** @return completes once the consumer is known to the cluster */

@@ -91,6 +91,7 @@ public final class ClusterBackend implements DpmServer.Backend {
     if (config.role().runsJobs()) {
       keeper = new LeaseKeeper(config, store, jobs, models);
       keeper.start();
+      events.onQueuedOrEnded(keeper::nudge);
     }
     LOG.info("event=cluster-node-started node={} role={} models={}", config.nodeId(), config.role().wire(),
         jobs.engines().keySet());

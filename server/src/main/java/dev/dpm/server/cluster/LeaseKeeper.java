@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A worker's side of the leases, on its own thread ({@code dpm-leases}): while the node is ready it claims jobs of its
- * models whenever it holds fewer than {@code maxJobs} of a model (pull routing: a busy worker claims nothing, so jobs
+ * models (every claim interval, and at once when the bus says a job was queued or ended) whenever it holds fewer than
+ * {@code maxJobs} of a model (pull routing: a busy worker claims nothing, so jobs
  * go by model and by load), renews its leases every third of their length, and drops the jobs whose lease it lost
  * (taken over after a pause longer than the lease, or the database unreachable for that long: then another worker
  * may already run them, and this node must not write them).
@@ -33,6 +34,7 @@ final class LeaseKeeper {
         return t;
       });
   private volatile boolean claiming = true;
+  private final java.util.concurrent.atomic.AtomicBoolean nudged = new java.util.concurrent.atomic.AtomicBoolean();
   private long lastRenewed = System.nanoTime();
 
   LeaseKeeper(ClusterConfig config, PgJobStore store, JobService jobs, ModelRegistry models) {
@@ -46,6 +48,20 @@ final class LeaseKeeper {
     exec.scheduleWithFixedDelay(this::claimSafely, 0, config.claimIntervalMs(), TimeUnit.MILLISECONDS);
     long renewMs = (long) (config.leaseSeconds() * 1000 / 3);
     exec.scheduleWithFixedDelay(this::renewSafely, renewMs, renewMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** Looks for work now (a job was queued, or one ended and made room), besides the periodic look. */
+  void nudge() {
+    if (claiming && nudged.compareAndSet(false, true)) {
+      try {
+        exec.execute(() -> {
+          nudged.set(false);
+          claimSafely();
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // stopping
+      }
+    }
   }
 
   /** Stops claiming (renewals go on until {@link #stop}). */

@@ -158,4 +158,23 @@ class PgJobStoreTest {
       assertArrayEquals("png".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(elsewhere.file("j", "png", 0)));
     }
   }
+
+  @Test
+  void theStoreReconnectsAfterTheDatabaseRestarted(@TempDir Path d) throws Exception {
+    EmbeddedStore own = EmbeddedStore.start(d.resolve("pg"), 0);
+    int port = own.port();
+    try (PgJobStore s = PgJobStore.open(own.jdbcUrl(), null, null, "w")) {
+      s.insertAll(List.of(job("j", "m", null, 1)));
+      own.close();
+      own = EmbeddedStore.start(d.resolve("pg"), port);
+      try {
+        s.get("j"); // may meet the broken connection
+      } catch (SQLException e) {
+        // the call in flight fails; the next one reconnects
+      }
+      assertEquals(JobStatus.QUEUED, s.get("j").orElseThrow().status(), "committed before the restart, read after");
+    } finally {
+      own.close();
+    }
+  }
 }
