@@ -36,6 +36,7 @@ final class LeaseKeeper {
   private volatile boolean claiming = true;
   private final java.util.concurrent.atomic.AtomicBoolean nudged = new java.util.concurrent.atomic.AtomicBoolean();
   private long lastRenewed = System.nanoTime();
+  private Set<String> heldIdle = Set.of();
 
   LeaseKeeper(ClusterConfig config, PgJobStore store, JobService jobs, ModelRegistry models) {
     this.config = config;
@@ -87,14 +88,14 @@ final class LeaseKeeper {
     try {
       for (String name : jobs.engines().keySet()) {
         ServedModel m = models.get(name);
-        int room = config.maxJobs() - jobs.liveCount(name);
+        int room = config.maxJobs() - jobs.workers().liveCount(name);
         if (m == null || room <= 0) {
           continue;
         }
         List<JobRecord> claimed = store.claim(name, m.sha256(), room, config.leaseSeconds());
         for (JobRecord r : claimed) {
           LOG.info("event=job-claimed job={} model={} status={}", r.id(), name, r.status().wire());
-          jobs.adopt(r).get(30, TimeUnit.SECONDS); // counted in liveCount before the next claim
+          jobs.workers().adopt(r).get(30, TimeUnit.SECONDS); // counted in liveCount before the next claim
         }
       }
     } catch (InterruptedException e) {
@@ -108,16 +109,27 @@ final class LeaseKeeper {
     try {
       Set<String> held = store.renew(config.leaseSeconds());
       lastRenewed = System.nanoTime();
-      for (String id : jobs.liveIds()) {
+      Set<String> live = jobs.workers().liveIds();
+      for (String id : live) {
         if (!held.contains(id)) {
-          jobs.abandon(id);
+          jobs.workers().abandon(id);
         }
       }
+      // held but not running here at two renewals in a row (a claim that did not take): give it back
+      Set<String> idle = new java.util.HashSet<>(held);
+      idle.removeAll(live);
+      for (String id : idle) {
+        if (heldIdle.contains(id)) {
+          store.release(id);
+          LOG.warn("event=lease-released job={} reason=not-running-here", id);
+        }
+      }
+      heldIdle = idle;
     } catch (Exception e) {
       LOG.warn("event=lease-renew-failed error={}", e.toString());
       if (System.nanoTime() - lastRenewed > (long) (config.leaseSeconds() * 1e9)) {
-        for (String id : jobs.liveIds()) {
-          jobs.abandon(id); // another worker may hold it by now
+        for (String id : jobs.workers().liveIds()) {
+          jobs.workers().abandon(id); // another worker may hold it by now
         }
       }
     }

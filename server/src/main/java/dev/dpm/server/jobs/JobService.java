@@ -91,6 +91,7 @@ public final class JobService implements EngineListener, AutoCloseable {
   private volatile boolean accepting = true;
   private volatile boolean started;
   private final ClusterLink cluster; // null on a single node
+  private final Workers workers;
 
   /**
    * @param config limits and intervals
@@ -107,16 +108,10 @@ public final class JobService implements EngineListener, AutoCloseable {
   }
 
   /**
-   * A node of a cluster: the same, with the link to the other nodes (null: a single node).
+   * A node of a cluster: the same, with the link to the other nodes ({@code cluster}; null: a single node).
    *
-   * @param config limits and intervals
-   * @param store the job table (shared)
-   * @param results result files
-   * @param models served models
-   * @param samplers sampler factory
-   * @param events where events go
-   * @param registry metrics
-   * @param cluster the link, or null
+   * @param config limits @param store job table @param results results @param models models
+   * @param samplers sampler factory @param events events @param registry metrics @param cluster the link or null
    */
   public JobService(ServerConfig config, JobStore store, ResultStore results, ModelRegistry models,
       SamplerFactory samplers, EventSink events, MeterRegistry registry, ClusterLink cluster) {
@@ -137,6 +132,7 @@ public final class JobService implements EngineListener, AutoCloseable {
     this.dispatcher = new Dispatcher(config.maxActiveJobs(), engines, store, life, jobsExec,
         () -> started && accepting, cluster != null);
     this.writer = new ResultWriter(results, config.dataDir());
+    this.workers = new Workers(store, factory, life, dispatcher, jobsExec);
     this.submits = new SubmitQueue(store, factory, new Admission(config, engines),
         dispatcher, life, views, jobsExec, () -> accepting);
     for (JobStatus s : JobStatus.values()) {
@@ -165,7 +161,7 @@ public final class JobService implements EngineListener, AutoCloseable {
         LOG.info("event=job-requeued job={} reason=restart", r.id());
       }
       for (JobRecord r : store.withStatus(JobStatus.QUEUED)) {
-        recover(r);
+        workers.recover(r);
       }
       life.refreshCounts();
       return null;
@@ -285,91 +281,11 @@ public final class JobService implements EngineListener, AutoCloseable {
     return submits.submit(request, idempotencyKey);
   }
 
-  private JobState recover(JobRecord r) throws SQLException {
-    String[] why = new String[1];
-    JobState st = factory.recover(r, why);
-    if (why[0] != null) {
-      life.persist(st, r.transition(JobStatus.FAILED, r.startedAt(), Instant.now(), FailureCode.INTERNAL.wire(), why[0],
-          0, r.progressTotal(), 0));
-      LOG.warn("event=job-failed job={} reason=\"{}\"", r.id(), why[0]);
-      return null;
-    }
-    dispatcher.enqueue(st);
-    life.emitQueued(st);
-    return st;
-  }
-
-  // ---------------------------------------------------------------- cluster workers
-
   /**
-   * Takes over a job that this node claimed in the shared store (cluster workers): queued again if it was running
-   * on a lost node (it re-runs from its seed: the same bytes), then dispatched to the local engine.
-   *
-   * @param r the claimed record
-   * @return completes once the job is queued here
+   * @return the cluster worker's side of this service (adopting claimed jobs, dropping lost ones)
    */
-  public CompletableFuture<Void> adopt(JobRecord r) {
-    return jobsExec.async(() -> {
-      if (life.live.containsKey(r.id())) {
-        return null;
-      }
-      JobRecord q = r;
-      if (r.status() == JobStatus.RUNNING) {
-        q = r.transition(JobStatus.QUEUED, r.startedAt(), null, null, null, 0, r.progressTotal(), 0);
-        store.update(q);
-        LOG.info("event=job-requeued job={} reason=adopted", r.id());
-      }
-      JobState st = recover(q);
-      if (st != null) {
-        st.adopted = true;
-        dispatcher.request();
-      }
-      life.refreshCounts();
-      return null;
-    });
-  }
-
-  /**
-   * Drops a job that this node no longer holds (its lease was taken over): it stops at its next evaluation, and
-   * nothing more of it is written or published from here.
-   *
-   * @param id job id
-   */
-  public void abandon(String id) {
-    jobsExec.offer(() -> {
-      JobState st = life.live.remove(id);
-      if (st == null) {
-        return;
-      }
-      life.queue.remove(id);
-      synchronized (st) {
-        st.abandoned = true;
-        st.terminalEmitted = true;
-      }
-      if (st.engineJob != null) {
-        st.engineJob.cancel();
-      }
-      LOG.warn("event=job-abandoned job={} reason=lease-lost", id);
-    });
-  }
-
-  /** @return the ids of the jobs live on this node (queued here or running) */
-  public java.util.Set<String> liveIds() {
-    return new java.util.TreeSet<>(life.live.keySet());
-  }
-
-  /**
-   * @param model a model
-   * @return how many of its jobs are live on this node
-   */
-  public int liveCount(String model) {
-    int n = 0;
-    for (JobState s : life.live.values()) {
-      if (s.record.model().equals(model)) {
-        n++;
-      }
-    }
-    return n;
+  public Workers workers() {
+    return workers;
   }
 
   private void retention() {

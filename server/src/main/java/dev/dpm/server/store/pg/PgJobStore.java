@@ -187,6 +187,21 @@ public final class PgJobStore extends JobStore {
   }
 
   /**
+   * Gives up this node's lease of one job (it is queued for any node again).
+   *
+   * @param id job id
+   * @throws SQLException on failure
+   */
+  public synchronized void release(String id) throws SQLException {
+    try (PreparedStatement ps = connection().prepareStatement(
+        "UPDATE jobs SET lease_owner=NULL, lease_until=NULL WHERE id=? AND lease_owner=? AND status IN ('queued','running')")) {
+      ps.setString(1, id);
+      ps.setString(2, node);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
    * Who holds a job now.
    *
    * @param id job id
