@@ -510,7 +510,11 @@ public final class JobService implements EngineListener, AutoCloseable {
         return there;
       }
     }
-    JsonObject e = new JsonObject().put("seq", rec.seqReserved()).put("jobId", id)
+    // a job still running elsewhere whose holder did not answer: a seq below what its holder may still send (the
+    // events since its last reservation), so that the socket does not drop them as old
+    long seq = cluster != null && !rec.status().terminal() ? Math.max(0, rec.seqReserved() - Lifecycle.SEQ_BLOCK)
+        : rec.seqReserved();
+    JsonObject e = new JsonObject().put("seq", seq).put("jobId", id)
         .put("type", rec.status().terminal() ? rec.status().wire()
             : rec.status() == JobStatus.RUNNING ? "started" : "queued").put("job", views.of(rec));
     if (rec.status() == JobStatus.FAILED) {
