@@ -138,6 +138,20 @@ class PgJobStoreTest {
   }
 
   @Test
+  void leasesGivenBackOnShutdownAreClaimedAtOnce() throws Exception {
+    try (PgJobStore w1 = PgJobStore.open(url, null, null, "w1");
+        PgJobStore w2 = PgJobStore.open(url, null, null, "w2")) {
+      w1.insertAll(List.of(job("a", "m", null, 1), job("b", "m", null, 2)));
+      assertEquals(2, w1.claim("m", null, 2, 10).size());
+      w1.release("a");
+      assertEquals(List.of("a"), w2.claim("m", null, 2, 10).stream().map(JobRecord::id).toList());
+      w1.releaseAll();
+      assertEquals(List.of("b"), w2.claim("m", null, 2, 10).stream().map(JobRecord::id).toList(),
+          "no need to wait for the 10 s lease");
+    }
+  }
+
+  @Test
   void anUnheldJobIsCanceledInTheStoreWithOneMoreSeq() throws Exception {
     try (PgJobStore api = PgJobStore.open(url, null, null, "api")) {
       api.insertAll(List.of(job("j", "m", null, 1)));
