@@ -47,19 +47,23 @@ public final class ServeCommand implements Callable<Integer> {
       description = "scan the models directory every SECONDS: load new folders, reload changed ones, unload removed"
           + " ones (default 0 = never; the admin endpoints /v1/admin/models/NAME/load|unload|reload do it on request)")
   Double pollModels;
+  @picocli.CommandLine.Mixin
+  ClusterOptions cluster = new ClusterOptions();
 
   @Override
   public Integer call() throws Exception {
     ServerConfig cfg;
+    DpmServer.Backend backend;
     try {
       cfg = config().build();
+      backend = cluster.backend(System.getenv());
     } catch (IllegalArgumentException | java.io.IOException e) {
       System.err.println("dpm serve: " + e.getMessage());
       return 2;
     }
     DpmServer server;
     try {
-      server = DpmServer.start(cfg, new DefaultModelSource(), Samplers::create);
+      server = DpmServer.start(cfg, new DefaultModelSource(), Samplers::create, backend);
     } catch (Exception e) {
       System.err.println("dpm serve: " + e.getMessage());
       return 1;

@@ -30,10 +30,12 @@ final class Dispatcher {
   private final Lifecycle life;
   private final JobsThread thread;
   private final BooleanSupplier open;
+  private final boolean handOff;
   private boolean scheduled;
 
   Dispatcher(int maxActiveJobs, ModelEngines engines, JobStore store, Lifecycle life, JobsThread thread,
-      BooleanSupplier open) {
+      BooleanSupplier open, boolean handOff) {
+    this.handOff = handOff;
     this.maxActiveJobs = maxActiveJobs;
     this.engines = engines;
     this.store = store;
@@ -75,6 +77,11 @@ final class Dispatcher {
     List<EngineJob> engineJobs = new ArrayList<>();
     for (Iterator<JobState> it = life.queue.values().iterator(); it.hasNext(); ) {
       JobState st = it.next();
+      if (handOff && !st.adopted) { // cluster mode: submitted here, committed; a worker claims it from the store
+        it.remove();
+        life.live.remove(st.id());
+        continue;
+      }
       BatchEngine engine = engines.of(st.model);
       if (engine == null) {
         continue; // its version is being loaded or retired: the registry's change moves or fails it next

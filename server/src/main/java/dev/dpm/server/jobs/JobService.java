@@ -90,6 +90,8 @@ public final class JobService implements EngineListener, AutoCloseable {
   private final SubmitQueue submits;
   private volatile boolean accepting = true;
   private volatile boolean started;
+  private final ClusterLink cluster; // null on a single node
+  private final Workers workers;
 
   /**
    * @param config limits and intervals
@@ -102,19 +104,32 @@ public final class JobService implements EngineListener, AutoCloseable {
    */
   public JobService(ServerConfig config, JobStore store, ResultStore results, ModelRegistry models,
       SamplerFactory samplers, EventSink events, MeterRegistry registry) {
+    this(config, store, results, models, samplers, events, registry, null);
+  }
+
+  /**
+   * A node of a cluster: the same, with the link to the other nodes ({@code cluster}; null: a single node).
+   *
+   * @param config limits @param store job table @param results results @param models models
+   * @param samplers sampler factory @param events events @param registry metrics @param cluster the link or null
+   */
+  public JobService(ServerConfig config, JobStore store, ResultStore results, ModelRegistry models,
+      SamplerFactory samplers, EventSink events, MeterRegistry registry, ClusterLink cluster) {
     this.config = config;
     this.store = store;
     this.results = results;
+    this.cluster = cluster;
     this.engines = new ModelEngines(config, this, registry);
-    for (ServedModel m : models.all()) {
+    for (ServedModel m : cluster == null || cluster.runsJobs() ? models.all() : List.<ServedModel>of()) {
       engines.add(m);
     }
     this.views = new JobViews(models);
     this.life = new Lifecycle(store, events, views, engines::stopIfDrained); // a retired version's last job
     this.factory = new JobFactory(config, models, samplers);
     this.dispatcher = new Dispatcher(config.maxActiveJobs(), engines, store, life, jobsExec,
-        () -> started && accepting);
+        () -> started && accepting, cluster != null);
     this.writer = new ResultWriter(results, config.dataDir());
+    this.workers = new Workers(store, factory, life, dispatcher, jobsExec);
     this.submits = new SubmitQueue(store, factory, new Admission(config, engines.current()),
         dispatcher, life, views, jobsExec, () -> accepting);
     models.addListener(new ModelChanges(models, engines, life, factory, dispatcher, jobsExec)); // run-time changes
@@ -135,12 +150,16 @@ public final class JobService implements EngineListener, AutoCloseable {
    */
   public void start() throws SQLException {
     jobsExec.call(() -> {
+      if (cluster != null) {
+        life.refreshCounts();
+        return null; // the leases recover the jobs of a lost node
+      }
       for (JobRecord r : store.withStatus(JobStatus.RUNNING)) {
         store.update(r.transition(JobStatus.QUEUED, r.startedAt(), null, null, null, 0, r.progressTotal(), 0));
         LOG.info("event=job-requeued job={} reason=restart", r.id());
       }
       for (JobRecord r : store.withStatus(JobStatus.QUEUED)) {
-        recover(r);
+        workers.recover(r);
       }
       life.refreshCounts();
       return null;
@@ -253,29 +272,11 @@ public final class JobService implements EngineListener, AutoCloseable {
     return submits.submit(request, idempotencyKey);
   }
 
-  /** A stored queued job at start-up: queued again on the version served now (its record moved to it), or failed. */
-  private void recover(JobRecord r) throws SQLException {
-    String[] why = new String[1];
-    JobState st = factory.recover(r, why);
-    boolean moved = st.model != null && (!Objects.equals(r.modelSha256(), st.model.sha256())
-        || r.modelVersion() != null && !r.modelVersion().equals(st.model.version()));
-    if (why[0] != null) {
-      FailureCode code = st.model == null ? FailureCode.MODEL_UNLOADED
-          : moved ? FailureCode.MODEL_CHANGED : FailureCode.INTERNAL;
-      String message = moved ? "model '" + r.model() + "' changed since the job was submitted, and the job does not"
-          + " fit the version served now: " + why[0] : why[0];
-      life.persist(st, r.transition(JobStatus.FAILED, r.startedAt(), Instant.now(), code.wire(), message,
-          0, r.progressTotal(), 0));
-      LOG.warn("event=job-failed job={} code={} reason=\"{}\"", r.id(), code.wire(), message);
-      return;
-    }
-    if (moved || r.modelVersion() == null) { // a changed file, or a record from before versions were stored
-      life.persist(st, r.withModelVersion(st.model.sha256(), st.model.version()));
-      LOG.info("event=job-rebound job={} model={} from={} to={} reason=restart", r.id(), r.model(), r.modelVersion(),
-          st.model.version());
-    }
-    dispatcher.enqueue(st);
-    life.emitQueued(st);
+  /**
+   * @return the cluster worker's side of this service (adopting claimed jobs, dropping lost ones)
+   */
+  public Workers workers() {
+    return workers;
   }
 
   private void retention() {
@@ -401,6 +402,14 @@ public final class JobService implements EngineListener, AutoCloseable {
    *     wait), and whether it is final
    */
   public CompletableFuture<JsonObject> cancel(String id) {
+    if (cluster == null) {
+      return cancelHere(id);
+    }
+    return jobsExec.async(() -> life.live.containsKey(id) ? null : store.get(id).orElse(null))
+        .thenCompose(r -> r != null && !r.status().terminal() ? cluster.cancel(r) : cancelHere(id));
+  }
+
+  private CompletableFuture<JsonObject> cancelHere(String id) {
     return jobsExec.async(() -> {
       JobState st = life.live.get(id);
       if (st == null) {
@@ -444,7 +453,14 @@ public final class JobService implements EngineListener, AutoCloseable {
     if (st != null) {
       return views.of(st);
     }
-    return views.of(store.get(id).orElseThrow(() -> notFound(id)));
+    JobRecord r = store.get(id).orElseThrow(() -> notFound(id));
+    if (cluster != null && !r.status().terminal()) {
+      Optional<JsonObject> there = cluster.stateEvent(r);
+      if (there.isPresent() && there.get().getJsonObject("job") != null) {
+        return there.get().getJsonObject("job");
+      }
+    }
+    return views.of(r);
   }
 
   /**
@@ -479,8 +495,19 @@ public final class JobService implements EngineListener, AutoCloseable {
       return Optional.empty();
     }
     JobRecord rec = r.get();
-    JsonObject e = new JsonObject().put("seq", rec.seqReserved()).put("jobId", id)
-        .put("type", rec.status().terminal() ? rec.status().wire() : "queued").put("job", views.of(rec));
+    if (cluster != null && !rec.status().terminal()) {
+      Optional<JsonObject> there = cluster.stateEvent(rec);
+      if (there.isPresent()) {
+        return there;
+      }
+    }
+    // a job still running elsewhere whose holder did not answer: a seq below what its holder may still send (the
+    // events since its last reservation), so that the socket does not drop them as old
+    long seq = cluster != null && !rec.status().terminal() ? Math.max(0, rec.seqReserved() - Lifecycle.SEQ_BLOCK)
+        : rec.seqReserved();
+    JsonObject e = new JsonObject().put("seq", seq).put("jobId", id)
+        .put("type", rec.status().terminal() ? rec.status().wire()
+            : rec.status() == JobStatus.RUNNING ? "started" : "queued").put("job", views.of(rec));
     if (rec.status() == JobStatus.FAILED) {
       e.put("error", new JsonObject().put("code", rec.errorCode()).put("message", rec.errorMessage()));
     }
@@ -546,6 +573,14 @@ public final class JobService implements EngineListener, AutoCloseable {
       }
     }
     return n;
+  }
+
+  /**
+   * @param r a stored job
+   * @return its JSON as the API shows it
+   */
+  public JsonObject view(JobRecord r) {
+    return views.of(r);
   }
 
   /** @return number of queued jobs */

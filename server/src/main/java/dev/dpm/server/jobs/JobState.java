@@ -26,6 +26,8 @@ final class JobState {
   volatile double eta = Double.NaN;
   volatile int position = -1;
   volatile EngineJob engineJob;
+  volatile boolean adopted; // claimed from the shared store (cluster workers): runs here
+  volatile boolean abandoned; // its lease was taken over: nothing more is written
   long seq; // guarded by this
   boolean terminalEmitted; // guarded by this
   final CompletableFuture<JsonObject> done = new CompletableFuture<>();

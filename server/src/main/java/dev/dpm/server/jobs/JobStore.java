@@ -20,15 +20,27 @@ import java.util.Optional;
  * {@code WRITE_DELAY=0}, so each committed change is written to the file before the call returns
  * and survives a kill −9. Every method commits before returning (auto-commit). Thread-safe: calls
  * are serialised on one connection.
+ *
+ * <p>Open for extension by the shared PostgreSQL store of cluster mode ({@code server.store.pg}), which keeps
+ * this SQL and adds leases; nothing else subclasses it.
  */
-public final class JobStore implements AutoCloseable {
-  private static final String COLUMNS = "id, kind, status, model, model_sha, spec, n, seed, idem_key, "
+public class JobStore implements AutoCloseable {
+  /** The columns of a job row, in the order of {@code bind} and {@code read}. */
+  protected static final String COLUMNS = "id, kind, status, model, model_sha, spec, n, seed, idem_key, "
       + "request_hash, created_at, started_at, finished_at, error_code, error_message, progress_step, "
       + "progress_total, nfe, seq_reserved, model_version";
   private final Connection conn;
 
-  private JobStore(Connection conn) {
+  /**
+   * @param conn an open connection to a database that has the {@code jobs} table (auto-commit on)
+   */
+  protected JobStore(Connection conn) {
     this.conn = conn;
+  }
+
+  /** @return the connection (subclasses: call under this object's lock) */
+  protected final Connection connection() {
+    return conn;
   }
 
   /**
@@ -320,7 +332,12 @@ public final class JobStore implements AutoCloseable {
     ps.setString(20, r.modelVersion());
   }
 
-  private static JobRecord read(ResultSet rs) throws SQLException {
+  /**
+   * @param rs a row of {@link #COLUMNS}
+   * @return the job
+   * @throws SQLException on failure
+   */
+  protected static JobRecord read(ResultSet rs) throws SQLException {
     return new JobRecord(
         rs.getString(1),
         JobKind.parse(rs.getString(2)),
@@ -344,7 +361,8 @@ public final class JobStore implements AutoCloseable {
         rs.getLong(19));
   }
 
-  private static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
+  /** Binds an instant as epoch ms (or NULL). */
+  protected static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
     if (t == null) {
       ps.setNull(i, Types.BIGINT);
     } else {
@@ -357,7 +375,8 @@ public final class JobStore implements AutoCloseable {
     return rs.wasNull() ? null : Instant.ofEpochMilli(v);
   }
 
-  private static String truncate(String s) {
+  /** Error messages fit the column (4000 characters). */
+  protected static String truncate(String s) {
     return s == null || s.length() <= 4000 ? s : s.substring(0, 3997) + "...";
   }
 }

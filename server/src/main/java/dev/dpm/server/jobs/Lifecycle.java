@@ -51,6 +51,9 @@ final class Lifecycle {
   /** Commits the next record of a job (keeping its reserved seq). */
   void persist(JobState st, JobRecord next) throws SQLException {
     synchronized (st) {
+      if (st.abandoned) {
+        throw new SQLException("job " + st.id() + " was taken over by another node");
+      }
       JobRecord withSeq = next.withSeqReserved(st.record.seqReserved());
       store.update(withSeq);
       st.record = withSeq;
