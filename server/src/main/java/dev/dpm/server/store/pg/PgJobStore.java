@@ -68,7 +68,10 @@ public final class PgJobStore extends JobStore {
             + "seed BIGINT NOT NULL, idem_key VARCHAR(256) UNIQUE, request_hash VARCHAR(64), "
             + "created_at BIGINT NOT NULL, started_at BIGINT, finished_at BIGINT, error_code VARCHAR(64), "
             + "error_message VARCHAR(4000), progress_step INT NOT NULL, progress_total INT NOT NULL, "
-            + "nfe INT NOT NULL, seq_reserved BIGINT NOT NULL, lease_owner VARCHAR(128), lease_until TIMESTAMPTZ)");
+            + "nfe INT NOT NULL, seq_reserved BIGINT NOT NULL, lease_owner VARCHAR(128), lease_until TIMESTAMPTZ, "
+            + "model_version VARCHAR(64))");
+        // a store made before model versions were recorded gets the column (null versions)
+        st.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS model_version VARCHAR(64)");
         st.execute("CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at DESC, id DESC)");
         st.execute("CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at)");
         st.execute("CREATE TABLE IF NOT EXISTS job_results (job_id VARCHAR(64) NOT NULL, name VARCHAR(256) NOT NULL, "
@@ -93,7 +96,7 @@ public final class PgJobStore extends JobStore {
   public synchronized void update(JobRecord r) throws SQLException {
     try (PreparedStatement ps = connection().prepareStatement(
         "UPDATE jobs SET status=?, started_at=?, finished_at=?, error_code=?, error_message=?, "
-            + "progress_step=?, progress_total=?, nfe=?, seq_reserved=? WHERE id=? "
+            + "progress_step=?, progress_total=?, nfe=?, seq_reserved=?, model_sha=?, model_version=? WHERE id=? "
             + "AND (lease_owner IS NULL OR lease_owner=?)")) {
       ps.setString(1, r.status().wire());
       setInstant(ps, 2, r.startedAt());
@@ -104,8 +107,10 @@ public final class PgJobStore extends JobStore {
       ps.setInt(7, r.progressTotal());
       ps.setInt(8, r.nfe());
       ps.setLong(9, r.seqReserved());
-      ps.setString(10, r.id());
-      ps.setString(11, node);
+      ps.setString(10, r.modelSha256());
+      ps.setString(11, r.modelVersion());
+      ps.setString(12, r.id());
+      ps.setString(13, node);
       if (ps.executeUpdate() != 1) {
         throw new SQLException("job " + r.id() + " is not held by node " + node + " (lease taken over, or no such job)");
       }
