@@ -343,7 +343,10 @@ public final class ApiVerticle extends VerticleBase {
           .put("continuous", k.continuous()).put("needsGamma", k.needsGamma()));
     }
     var engine = jobs.engines().get(m.name());
-    var net = m.predictor() instanceof dev.dpm.runtime.model.TorchScriptPredictor t ? t : null;
+    var net = m.predictor() instanceof dev.dpm.runtime.model.TorchScriptPredictor t ? t
+        : m.predictor() instanceof dev.dpm.runtime.model.LabelledTorchScript l ? l.network() : null;
+    var cond = m.conditional() == null ? null : spec.conditioning();
+    var guided = m.guidedGamma();
     return new JsonObject()
         .put("name", m.name())
         .put("description", spec.description())
@@ -363,6 +366,11 @@ public final class ApiVerticle extends VerticleBase {
         .put("batchQuantum", net == null ? 1 : net.batchQuantum()) // oracles are exact per row
         .put("batchIndependent", net == null || net.batchIndependent())
         .put("sha256", m.sha256())
+        .put("conditioning", cond == null ? null : new JsonObject().put("classes", new JsonArray(cond.classes()))
+            .put("nullLabel", cond.nullLabel()).put("guidedGamma", guided == null ? null : new JsonObject()
+                .put("guidance", new JsonArray(java.util.Arrays.stream(guided.scales()).boxed().toList()))
+                .put("pooled", guided.pooled())
+                .put("data", guided.provenance() == null ? null : guided.provenance().data())))
         .put("ready", engine != null && engine.ready());
   }
 

@@ -115,6 +115,11 @@ final class CalibrationPlan {
     return model;
   }
 
+  /** @return the rows' conditions for the engine: null (a Γ calibration evaluates the unconditional predictor) */
+  dev.dpm.core.model.Condition[] conditions() {
+    return null;
+  }
+
   /** @return fresh processes, one per data row (accumulators reset) */
   List<SamplingProcess> processes() {
     sums.reset();

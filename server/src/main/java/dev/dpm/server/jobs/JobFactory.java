@@ -1,5 +1,6 @@
 package dev.dpm.server.jobs;
 
+import dev.dpm.core.sampler.ModelContext;
 import dev.dpm.core.sampler.Problem;
 import dev.dpm.core.sampler.Sampler;
 import dev.dpm.core.sampler.SamplerResult;
@@ -87,9 +88,11 @@ final class JobFactory {
     if (settings.steps() != null && settings.steps() > config.maxSteps()) {
       problems.add(new Problem("sampler.steps", "at most " + config.maxSteps() + " steps on this server"));
     }
+    JobConditions labels = JobConditions.resolve(r, model, problems);
+    ModelContext ctx = labels.context(model, settings, problems);
     Sampler sampler = null;
     if (problems.isEmpty()) {
-      SamplerResult res = create(settings, model);
+      SamplerResult res = create(settings, model, ctx);
       if (res instanceof SamplerResult.Invalid inv) {
         for (Problem p : inv.problems()) {
           problems.add(new Problem(samplerField(p.field()), p.message()));
@@ -104,6 +107,7 @@ final class JobFactory {
     JsonObject spec = new JsonObject().put("sampler", SamplerJson.toJson(sampler.settings()))
         .put("outputs", new JsonArray(r.outputs())).put("previewEvery", r.previewEvery())
         .put("deadlineSeconds", r.deadlineSeconds());
+    labels.into(spec);
     long seed = r.seed() != null ? r.seed() : RANDOM.nextLong() & Long.MAX_VALUE;
     Integer steps = sampler.settings().steps();
     return new Prepared(model, spec, sampler, null, r.n(), seed, work(r.n(), steps), steps == null ? 0 : steps);
@@ -161,7 +165,9 @@ final class JobFactory {
     if (r.kind() == JobKind.SAMPLE) {
       List<Problem> problems = new ArrayList<>();
       SamplerSettings s = SamplerJson.parse(r.spec().getJsonObject("sampler"), problems);
-      SamplerResult res = s == null ? new SamplerResult.Invalid(problems) : create(s, model);
+      ModelContext ctx = s == null ? null : JobConditions.of(r.spec()).context(model, s, problems);
+      SamplerResult res = s == null || !problems.isEmpty() ? new SamplerResult.Invalid(problems)
+          : create(s, model, ctx);
       Sampler sampler = null;
       if (res instanceof SamplerResult.Ok ok) {
         sampler = ok.sampler();
@@ -182,9 +188,9 @@ final class JobFactory {
     return new JobState(r, model, null, plan, (long) r.n() * model.context().schedule().steps());
   }
 
-  private SamplerResult create(SamplerSettings settings, ServedModel model) {
+  private SamplerResult create(SamplerSettings settings, ServedModel model, ModelContext ctx) {
     try {
-      return samplers.create(settings, model.context());
+      return samplers.create(settings, ctx);
     } catch (RuntimeException e) {
       return new SamplerResult.Invalid(List.of(new Problem("sampler.name", e.getMessage())));
     }
