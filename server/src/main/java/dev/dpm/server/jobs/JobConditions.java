@@ -2,11 +2,10 @@ package dev.dpm.server.jobs;
 
 import dev.dpm.core.model.Condition;
 import dev.dpm.core.model.Guidance;
-import dev.dpm.core.moments.GuidedGamma;
+import dev.dpm.core.sampler.GuidedContexts;
 import dev.dpm.core.sampler.ModelContext;
 import dev.dpm.core.sampler.Problem;
 import dev.dpm.core.sampler.SamplerSettings;
-import dev.dpm.core.trajectory.TrajectoryKind;
 import dev.dpm.runtime.model.Conditioning;
 import dev.dpm.server.models.ServedModel;
 import io.vertx.core.json.JsonArray;
@@ -132,32 +131,17 @@ record JobConditions(Integer label, int[] labels) {
    * @return the context
    */
   ModelContext context(ServedModel model, SamplerSettings s, List<Problem> problems) {
-    ModelContext ctx = model.context();
-    boolean usesGamma = s.kind().needsGamma() || s.trajectory() == TrajectoryKind.OPTIMAL;
-    if (!labelled() || !usesGamma) {
-      return ctx;
-    }
-    double w = s.guidance() == null ? 1.0 : s.guidance();
-    GuidedGamma grid = model.guidedGamma();
-    if (w == 0.0 && (grid == null || !grid.covers(0.0))) {
-      return ctx; // the unconditional predictor: the model's own Γ is its Γ
-    }
-    if (grid == null || !grid.covers(w)) {
-      if (s.guidance() == null) {
-        return ctx; // plain conditional without a grid: the unconditional Γ stands in (README, labels)
-      }
-      problems.add(new Problem("sampler.guidance", s.kind().wire() + " under guidance needs the Γ of the guided "
-          + "predictor at w = " + w + ": " + (grid == null ? "model '" + model.name() + "' has no guided Γ grid"
-          : "its guided Γ grid covers w in [" + grid.scales()[0] + ", " + grid.scales()[grid.scales().length - 1]
-          + "]") + " (./dpm calibrate --model " + model.name() + " --guidance 0,1,2,3,...)"));
-      return ctx;
+    if (!labelled()) {
+      return model.context();
     }
     int first = label != null ? label : labels[0];
-    if (!grid.pooled() && labels != null && Arrays.stream(labels).anyMatch(l -> l != first)) {
-      problems.add(new Problem("labels", "the guided Γ of '" + model.name() + "' is per label: a job with "
-          + s.kind().wire() + " takes one label for all its samples"));
-      return ctx;
+    boolean one = label != null || Arrays.stream(labels).allMatch(l -> l == first);
+    try {
+      return GuidedContexts.of(model.context(), model.guidedGamma(), s, first, one);
+    } catch (IllegalArgumentException e) {
+      problems.add(new Problem(one ? "sampler.guidance" : "labels", e.getMessage() + " (./dpm calibrate --model "
+          + model.name() + " --guidance 0,1,2,3,...)"));
+      return model.context();
     }
-    return ctx.withGamma(grid.interpolate(w, first));
   }
 }
