@@ -247,4 +247,46 @@ class GuidedJobsTest {
       }
     }
   }
+
+  /**
+   * A guided-Γ calibration job on the labelled oracle equals {@link dev.dpm.core.moments.GuidedMoments#estimate} on the
+   * same exact data and seed bit for bit, is installed as gamma-guided.json, and then serves analytic-ddim under
+   * guidance.
+   */
+  @Test
+  void guidedCalibrationJobEqualsGuidedMomentsAndIsInstalled() throws Exception {
+    Path models = tmp.resolve("models");
+    pairModel(models);
+    try (Harness h = new Harness(start(models));
+        LabelledMixturePredictor p = new LabelledMixturePredictor(LabelledOracles.PAIR, LINEAR)) {
+      HttpResponse<byte[]> bad = h.send("POST", "/v1/models/pair/calibrations", "{\"samples\":20,\"perLabel\":true}",
+          "Content-Type", "application/json");
+      assertEquals(400, bad.statusCode(), new String(bad.body()));
+      HttpResponse<byte[]> r = h.send("POST", "/v1/models/pair/calibrations",
+          "{\"samples\":30,\"seed\":3,\"guidance\":[0,2,4],\"perLabel\":true,\"install\":true}",
+          "Content-Type", "application/json");
+      assertEquals(202, r.statusCode(), new String(r.body()));
+      String id = h.json(r).getString("id");
+      assertEquals("succeeded", h.await(id, 120_000).getString("status"));
+      GuidedGamma got = GuidedGammaJson.read(models.resolve("pair/gamma-guided.json"), LINEAR);
+      dev.dpm.core.data.DataSet[] classes = new dev.dpm.core.data.DataSet[2];
+      for (int c = 0; c < 2; c++) {
+        int m = Math.max(2, (int) Math.round(30 * LabelledOracles.PAIR.weights()[c]));
+        var one = new dev.dpm.core.model.MixtureSpec(new double[] {1}, new double[][] {LabelledOracles.PAIR.means()[c]},
+            new double[] {0.3});
+        classes[c] = dev.dpm.core.data.DataSet.ofRows(dev.dpm.core.model.GaussianMixturePredictor.sampleData(one,
+            ~3L - c, m), new int[] {2}, dev.dpm.core.model.DataRange.UNBOUNDED, "x");
+      }
+      GuidedGamma want = dev.dpm.core.moments.GuidedMoments.estimate(p, LINEAR, classes, new double[] {0, 2, 4}, false,
+          3, 64, dev.dpm.core.moments.Moments.Options.PLAIN, null, null, null);
+      for (int c = 0; c < 2; c++) {
+        for (int i = 0; i < 3; i++) {
+          assertArrayEquals(want.at(c, i), got.at(c, i), 0.0, "label " + c + " w index " + i);
+        }
+      }
+      String job = h.submit("{\"model\":\"pair\",\"label\":1,\"n\":3,\"seed\":2,\"sampler\":{\"name\":"
+          + "\"analytic-ddim\",\"steps\":10,\"guidance\":3}}").getString("id");
+      assertEquals("succeeded", h.await(job, 60_000).getString("status"));
+    }
+  }
 }

@@ -52,7 +52,24 @@ public final class JobRequests {
    * @return the request
    */
   public static JobRequest.Calibration calibration(String model, JsonObject body) {
+    JsonArray g = body.getJsonArray("guidance");
+    List<Double> guidance = null;
+    if (g != null) {
+      guidance = new ArrayList<>();
+      for (Object o : g) {
+        guidance.add(((Number) o).doubleValue());
+      }
+      for (int i = 1; i < guidance.size(); i++) {
+        if (!(guidance.get(i) > guidance.get(i - 1))) {
+          throw ProblemException.invalid(List.of(new Problem("guidance", "the grid of w must be strictly ascending")));
+        }
+      }
+    } else if (body.containsKey("perLabel") || body.containsKey("dataLabels")) {
+      throw ProblemException.invalid(List.of(new Problem(body.containsKey("perLabel") ? "perLabel" : "dataLabels",
+          "goes with guidance (a guided-Γ calibration)")));
+    }
     return new JobRequest.Calibration(model, body.getInteger("samples", 1000), body.getLong("seed", 0L),
-        body.getBoolean("install", false), body.getBoolean("controlVariate", false), body.getString("data"));
+        body.getBoolean("install", false), body.getBoolean("controlVariate", false), body.getString("data"),
+        guidance, body.getBoolean("perLabel", false), body.getString("dataLabels"));
   }
 }

@@ -82,18 +82,38 @@ public sealed interface JobRequest {
    * @param install whether the Γ replaces the model's
    * @param controlVariate whether the control-variate estimator is used
    * @param data data file named by the client (relative to the allowed folders), or null for an oracle
+   * @param guidance the grid of w of a guided-Γ calibration (class-conditional models), or null for plain Γ
+   * @param perLabel with guidance: one Γ per label instead of pooled
+   * @param dataLabels with guidance and data: the file with each data row's class
    */
-  record Calibration(String model, int samples, long seed, boolean install, boolean controlVariate, String data)
-      implements JobRequest {
+  record Calibration(String model, int samples, long seed, boolean install, boolean controlVariate, String data,
+      List<Double> guidance, boolean perLabel, String dataLabels) implements JobRequest {
     /** Validates what needs no model. */
     public Calibration {
       Objects.requireNonNull(model, "model");
+      guidance = guidance == null ? null : List.copyOf(guidance);
+    }
+
+    /**
+     * A plain Γ calibration.
+     *
+     * @param model model name
+     * @param samples rows
+     * @param seed seed
+     * @param install install the result
+     * @param controlVariate control variate
+     * @param data data file or null
+     */
+    public Calibration(String model, int samples, long seed, boolean install, boolean controlVariate, String data) {
+      this(model, samples, seed, install, controlVariate, data, null, false, null);
     }
 
     @Override
     public String canonical() {
       return Canonical.sorted(new JsonObject().put("kind", "calibration").put("model", model).put("samples", samples)
-          .put("seed", seed).put("install", install).put("controlVariate", controlVariate).put("data", data)).encode();
+          .put("seed", seed).put("install", install).put("controlVariate", controlVariate).put("data", data)
+          .put("guidance", guidance == null ? null : new JsonArray(guidance)).put("perLabel", perLabel ? true : null)
+          .put("dataLabels", dataLabels)).encode();
     }
   }
 
