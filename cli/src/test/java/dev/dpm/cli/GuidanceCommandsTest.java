@@ -109,4 +109,47 @@ class GuidanceCommandsTest {
     assertEquals(2 * 3 * 4, r.json().get("evaluations").asInt(), "two network rows per guided sample and step");
     assertTrue(Files.size(out) > 100);
   }
+
+  /**
+   * {@code ./dpm sample --label … --guidance …} and the same request over HTTP ({@code submit --wait}, {@code fetch})
+   * write the same npy bytes, on the labelled oracle and on the conditional image fixture.
+   */
+  @Test
+  void localSampleAndTheSameRequestOverHttpGiveTheSameBytes() throws Exception {
+    Path models = pair();
+    for (String f : new String[] {"tiny-cond-conv"}) {
+      Path dst = models.resolve(f);
+      Files.createDirectories(dst);
+      for (String file : new String[] {"model.json", "model.pt"}) {
+        Files.copy(Cli.fixtures().resolve("conditional").resolve(f).resolve(file), dst.resolve(file));
+      }
+    }
+    dev.dpm.server.config.ServerConfig cfg = dev.dpm.server.config.ServerConfig.builder().port(0).host("127.0.0.1")
+        .dataDir(tmp.resolve("data")).modelsDir(models).device("cpu").maxBatch(16).shutdownGraceSeconds(0)
+        .progressIntervalMs(0).build();
+    try (dev.dpm.server.Harness h = new dev.dpm.server.Harness(dev.dpm.server.DpmServer.start(cfg,
+        new dev.dpm.server.models.DefaultModelSource(), Samplers::create))) {
+      String[][] cases = {{"pair", "far", "ddim", "12"}, {"tiny-cond-conv", "sneaker", "ddim", "3"}};
+      for (String[] c : cases) {
+        Path local = tmp.resolve(c[0] + "-local.npy");
+        Cli.Result r = Cli.run("sample", "--models", models.toString(), "--model", c[0], "--label", c[1],
+            "--guidance", "3", "--sampler", c[2], "--steps", c[3], "--n", "5", "--seed", "0", "--out", local.toString());
+        assertEquals(0, r.code(), r.toString());
+        RemoteCommandsTest.Result s = RemoteCommandsTest.dpm("submit", "--server", h.base, "--model", c[0], "--label",
+            c[1], "--guidance", "3", "--sampler", c[2], "--steps", c[3], "--n", "5", "--seed", "0", "--outputs", "npy",
+            "--wait");
+        assertEquals(0, s.code(), s.toString());
+        dev.dpm.client.Job job = dev.dpm.client.DpmJson.read(s.out().strip(), dev.dpm.client.Job.class);
+        assertEquals(3.0, job.sampler().guidance());
+        assertTrue(job.label() != null);
+        Path remote = tmp.resolve(c[0] + "-remote.npy");
+        RemoteCommandsTest.Result f = RemoteCommandsTest.dpm("fetch", job.id(), "--server", h.base, "--out",
+            remote.toString());
+        assertEquals(0, f.code(), f.toString());
+        float[] a = Npy.read(local).toFloat32();
+        float[] b = Npy.read(remote).toFloat32();
+        assertArrayEquals(a, b, c[0] + ": local and HTTP samples differ");
+      }
+    }
+  }
 }
