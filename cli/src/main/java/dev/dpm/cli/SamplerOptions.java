@@ -29,7 +29,7 @@ import picocli.CommandLine.TypeConversionException;
  */
 public final class SamplerOptions {
   @Option(names = "--sampler", paramLabel = "NAME", converter = KindConverter.class,
-      description = "Sampler (required, except for nll --method ode): ddpm, analytic-ddpm, ddim, analytic-ddim, sde-em, sde-pc, ode-euler, "
+      description = "Sampler (required, except for nll --method ode): ddpm, analytic-ddpm, ddim, analytic-ddim, sn-ddpm, npr-ddpm, sn-ddim, npr-ddim, sde-em, sde-pc, ode-euler, "
           + "ode-heun, ode-rk45, dpm-solver-2m, edm-heun, dpm-solver-3m, sde-dpm-solver-2m, unipc.")
   SamplerKind sampler;
 
@@ -46,7 +46,7 @@ public final class SamplerOptions {
       description = "Explicit ascending timesteps (implies --trajectory explicit).")
   int[] timesteps;
 
-  @Option(names = "--eta", paramLabel = "E", description = "DDIM η >= 0 (ddim, analytic-ddim; default 0).")
+  @Option(names = "--eta", paramLabel = "E", description = "DDIM η >= 0 (ddim, analytic-ddim, sn-ddim, npr-ddim; default 0).")
   Double eta;
 
   @Option(names = "--variance", paramLabel = "posterior|forward", converter = VarianceConverter.class,

@@ -43,6 +43,10 @@ public final class ServeCommand implements Callable<Integer> {
   Integer maxN;
   @Option(names = "--retention-hours", description = "delete finished jobs after this many hours (default 168; 0 = never)")
   Double retentionHours;
+  @Option(names = "--poll-models", paramLabel = "SECONDS",
+      description = "scan the models directory every SECONDS: load new folders, reload changed ones, unload removed"
+          + " ones (default 0 = never; the admin endpoints /v1/admin/models/NAME/load|unload|reload do it on request)")
+  Double pollModels;
 
   @Override
   public Integer call() throws Exception {
@@ -121,6 +125,9 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (retentionHours != null) {
       b.retentionHours(retentionHours);
+    }
+    if (pollModels != null) {
+      b.modelPollSeconds(pollModels);
     }
     return b;
   }

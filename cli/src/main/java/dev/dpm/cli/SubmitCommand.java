@@ -39,7 +39,7 @@ public final class SubmitCommand implements Callable<Integer> {
   String model;
 
   @Option(names = "--sampler", required = true, paramLabel = "NAME", converter = SamplerNameConverter.class,
-      description = "Sampler: ddpm, analytic-ddpm, ddim, analytic-ddim, sde-em, sde-pc, ode-euler, ode-heun, "
+      description = "Sampler: ddpm, analytic-ddpm, ddim, analytic-ddim, sn-ddpm, npr-ddpm, sn-ddim, npr-ddim, sde-em, sde-pc, ode-euler, ode-heun, "
           + "ode-rk45, dpm-solver-2m, edm-heun, dpm-solver-3m, sde-dpm-solver-2m, unipc.")
   SamplerName sampler;
 

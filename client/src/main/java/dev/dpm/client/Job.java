@@ -14,6 +14,8 @@ import java.util.List;
  * @param status where the job is in its life
  * @param model the model name
  * @param modelSha256 SHA-256 of the model file the job ran (null for oracle models)
+ * @param modelVersion the model version that runs or ran the job (the file's SHA-256, or an oracle's manifest
+ *     hash); moved to the new version by a reload while queued, fixed once the job started
  * @param sampler the sampler with every default filled in (null for calibration jobs)
  * @param calibration the calibration request (calibration jobs only)
  * @param n samples (sampling jobs) or data points M (calibration jobs)
@@ -38,6 +40,7 @@ public record Job(
     JobStatus status,
     String model,
     String modelSha256,
+    String modelVersion,
     SamplerParams sampler,
     CalibrationRequest calibration,
     int n,

@@ -1,6 +1,7 @@
 package dev.dpm.client;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Collections;
@@ -10,9 +11,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A served model ({@code Model} in {@code openapi.yaml}): its manifest, samplers and Γ status.
+ * A model of the server's repository ({@code Model} in {@code openapi.yaml}): a served one with its manifest,
+ * samplers and Γ status, or one that failed to load ({@link #status()} {@link Status#FAILED}) with only its
+ * {@link #error()} (the other properties are null then).
  *
  * @param name the model name
+ * @param status served, or refused at load
+ * @param error why it failed to load, or null
+ * @param version the version served (the network file's SHA-256, or an oracle's manifest hash), or null
  * @param description what it is
  * @param kind TorchScript network or exact Gaussian-mixture oracle
  * @param sampleShape the shape of one sample, e.g. [2] or [1, 28, 28]
@@ -20,6 +26,8 @@ import java.util.Optional;
  * @param eightBit whether the data are 8-bit images
  * @param prediction what the network predicts
  * @param timeInput how the network reads time
+ * @param heads the second heads the network carries ({@code eps2} for the sn-* samplers, {@code epsc} for the npr-*
+ *     ones); empty for none
  * @param schedule the noise schedule
  * @param samplers the samplers and whether each is available
  * @param gamma whether Γ is present, and its provenance
@@ -33,6 +41,9 @@ import java.util.Optional;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Model(
     String name,
+    Status status,
+    String error,
+    String version,
     String description,
     Kind kind,
     List<Integer> sampleShape,
@@ -40,6 +51,7 @@ public record Model(
     Boolean eightBit,
     Prediction prediction,
     TimeInput timeInput,
+    List<String> heads,
     Schedule schedule,
     List<SamplerAvailability> samplers,
     Gamma gamma,
@@ -55,6 +67,7 @@ public record Model(
     sampleShape = sampleShape == null ? List.of() : List.copyOf(sampleShape);
     dataRange = dataRange == null ? null : List.copyOf(dataRange);
     samplers = samplers == null ? List.of() : List.copyOf(samplers);
+    heads = heads == null ? List.of() : List.copyOf(heads);
   }
 
   /**
@@ -117,6 +130,45 @@ public record Model(
     /** Copies the map. */
     public Gamma {
       provenance = provenance == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+    }
+  }
+
+  /** @return whether the model is served (false for one that failed to load) */
+  @JsonIgnore
+  public boolean isLoaded() {
+    return status == Status.LOADED;
+  }
+
+  /** Whether the model is served. */
+  public enum Status implements WireEnum {
+    /** Loaded and served. */
+    LOADED("loaded"),
+    /** Refused at load; {@link Model#error()} says why. */
+    FAILED("failed"),
+    /** A value this SDK version does not know. */
+    UNKNOWN("unknown");
+
+    private final String wire;
+
+    Status(String wire) {
+      this.wire = wire;
+    }
+
+    @JsonValue
+    @Override
+    public String wire() {
+      return wire;
+    }
+
+    /** @param wire a wire name @return the constant, UNKNOWN when not known */
+    @JsonCreator
+    public static Status fromWire(String wire) {
+      return WireEnum.lenient(Status.class, wire, UNKNOWN);
+    }
+
+    @Override
+    public String toString() {
+      return wire;
     }
   }
 

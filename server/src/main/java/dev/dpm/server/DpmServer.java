@@ -6,6 +6,7 @@ import dev.dpm.server.api.EventHub;
 import dev.dpm.server.jobs.JobService;
 import dev.dpm.server.jobs.JobStore;
 import dev.dpm.server.models.GammaFiles;
+import dev.dpm.server.models.ModelPoller;
 import dev.dpm.server.models.ModelRegistry;
 import dev.dpm.server.models.ModelSource;
 import dev.dpm.server.results.ResultStore;
@@ -19,6 +20,8 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,10 +43,11 @@ public final class DpmServer implements AutoCloseable {
   private final JobService jobs;
   private final EventHub hub;
   private final ApiVerticle api;
+  private final ScheduledExecutorService poll; // null unless modelPollSeconds > 0
   private volatile boolean closed;
 
   private DpmServer(ServerConfig config, Vertx vertx, PrometheusMeterRegistry registry, JobStore store,
-      ModelRegistry models, JobService jobs, EventHub hub, ApiVerticle api) {
+      ModelRegistry models, JobService jobs, EventHub hub, ApiVerticle api, ScheduledExecutorService poll) {
     this.config = config;
     this.vertx = vertx;
     this.registry = registry;
@@ -52,6 +56,7 @@ public final class DpmServer implements AutoCloseable {
     this.jobs = jobs;
     this.hub = hub;
     this.api = api;
+    this.poll = poll;
   }
 
   /**
@@ -117,7 +122,7 @@ public final class DpmServer implements AutoCloseable {
       }
       writePortFile(data, api.actualPort());
       LOG.info("event=started port={} dataDir={}", api.actualPort(), data.toAbsolutePath());
-      return new DpmServer(config, vertx, registry, store, models, jobs, hub, api);
+      return new DpmServer(config, vertx, registry, store, models, jobs, hub, api, startPolling(config, models));
     } catch (Exception e) {
       if (jobs != null) {
         jobs.halt();
@@ -129,6 +134,29 @@ public final class DpmServer implements AutoCloseable {
       Throwable c = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
       throw c instanceof Exception ex ? ex : e;
     }
+  }
+
+  /** Scans the models directory every {@code modelPollSeconds} (a {@link ModelPoller}), or nothing when 0. */
+  private static ScheduledExecutorService startPolling(ServerConfig config, ModelRegistry models) {
+    if (config.modelPollSeconds() <= 0 || !java.nio.file.Files.isDirectory(config.modelsDir())) {
+      return null;
+    }
+    ModelPoller poller = new ModelPoller(models, config.modelsDir(), config.models());
+    ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "dpm-model-poll");
+      t.setDaemon(true);
+      return t;
+    });
+    long ms = Math.max(100, (long) (config.modelPollSeconds() * 1000));
+    s.scheduleWithFixedDelay(() -> {
+      try {
+        poller.poll();
+      } catch (RuntimeException e) {
+        LOG.warn("event=models-poll-failed error={}", e.toString());
+      }
+    }, ms, ms, TimeUnit.MILLISECONDS);
+    LOG.info("event=models-polling dir={} seconds={}", config.modelsDir().toAbsolutePath(), config.modelPollSeconds());
+    return s;
   }
 
   /** DJL's system property for libtorch's intra-op threads. */
@@ -217,6 +245,7 @@ public final class DpmServer implements AutoCloseable {
     }
     closed = true;
     LOG.info("event=stopping");
+    stopPolling();
     jobs.shutdown();
     try {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -242,6 +271,7 @@ public final class DpmServer implements AutoCloseable {
       return;
     }
     closed = true;
+    stopPolling();
     jobs.halt();
     try {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -250,6 +280,17 @@ public final class DpmServer implements AutoCloseable {
     }
     models.close();
     store.close();
+  }
+
+  private void stopPolling() {
+    if (poll != null) {
+      poll.shutdownNow();
+      try {
+        poll.awaitTermination(30, TimeUnit.SECONDS); // a scan may be loading a network
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** @return the event hub */

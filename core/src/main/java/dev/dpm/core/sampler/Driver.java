@@ -4,15 +4,21 @@ import dev.dpm.core.model.Condition;
 import dev.dpm.core.model.ConditionalPredictor;
 import dev.dpm.core.model.GuidedBatch;
 import dev.dpm.core.model.NoisePredictor;
+import dev.dpm.core.model.Prediction;
+import dev.dpm.core.model.SecondHead;
 import dev.dpm.core.noise.NoiseSource;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.IntConsumer;
 
 /**
  * The trivial driver: runs the processes of one job against a predictor, packing the pending
  * requests of up to {@code maxBatch} processes into one evaluation. Used by the CLI, tests and
- * benchmarks; the server's BatchEngine does the same across jobs.
+ * benchmarks; the server's BatchEngine does the same across jobs. When some request names a second
+ * head, the evaluation asks the predictor for ε and those heads in one call
+ * ({@link NoisePredictor#predict}) and hands each process its rows of both.
  */
 public final class Driver {
   private Driver() {}
@@ -108,26 +114,47 @@ public final class Driver {
       double[] t = new double[chunk.size()];
       while (!live.isEmpty()) {
         int rows = 0;
+        SecondHead[] head = new SecondHead[live.size()];
+        Set<SecondHead> heads = EnumSet.noneOf(SecondHead.class);
         for (SamplingProcess p : live) {
           EvalRequest r = p.pending();
           System.arraycopy(r.x(), 0, x, rows * d, d);
+          if (r.head() != null) {
+            heads.add(r.head());
+          }
+          head[rows] = r.head();
           t[rows++] = r.time();
         }
         float[] xs = rows * d == x.length ? x : java.util.Arrays.copyOf(x, rows * d);
         double[] ts = rows == t.length ? t : java.util.Arrays.copyOf(t, rows);
-        float[] eps;
         int netRows = rows;
-        if (liveCond == null) {
-          eps = model.predictEps(xs, ts, rows);
-        } else {
+        if (liveCond != null) {
+          if (!heads.isEmpty()) {
+            throw new IllegalArgumentException("class labels and guidance do not combine with second-head samplers"
+                + " (sn/npr): the guided predictor has no second head");
+          }
           Condition[] c = liveCond.toArray(new Condition[0]);
           netRows = GuidedBatch.networkRows(c, ts, rows);
-          eps = GuidedBatch.evaluate((ConditionalPredictor) model, xs, ts, c, rows);
-        }
-        for (int i = 0; i < rows; i++) {
-          float[] e = new float[d];
-          System.arraycopy(eps, i * d, e, 0, d);
-          live.get(i).accept(e);
+          float[] eps = GuidedBatch.evaluate((ConditionalPredictor) model, xs, ts, c, rows);
+          for (int i = 0; i < rows; i++) {
+            live.get(i).accept(eps, i * d);
+          }
+        } else if (heads.isEmpty()) {
+          float[] eps = model.predictEps(xs, ts, rows);
+          for (int i = 0; i < rows; i++) {
+            float[] e = new float[d];
+            System.arraycopy(eps, i * d, e, 0, d);
+            live.get(i).accept(e);
+          }
+        } else {
+          Prediction out = model.predict(xs, ts, rows, heads);
+          for (int i = 0; i < rows; i++) {
+            if (head[i] == null) {
+              live.get(i).accept(out.eps(), i * d);
+            } else {
+              live.get(i).accept(out.eps(), out.head(head[i]), i * d);
+            }
+          }
         }
         if (onEvaluation != null) {
           onEvaluation.accept(netRows);

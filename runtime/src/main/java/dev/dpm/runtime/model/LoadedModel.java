@@ -55,7 +55,8 @@ public record LoadedModel(
   /** @return what samplers may know about the model (schedule, d, data range, 8-bit, Γ, default trajectory) */
   public ModelContext context() {
     return new ModelContext(schedule, spec.dimension(), spec.dataRange(), spec.eightBit(),
-        gamma == null ? null : gamma.clone(), spec.trajectory(), spec.stepsOffset());
+        gamma == null ? null : gamma.clone(), spec.trajectory(), spec.stepsOffset())
+        .withHeads(predictor.secondHeads());
   }
 
   /**

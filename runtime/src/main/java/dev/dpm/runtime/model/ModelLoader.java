@@ -235,7 +235,7 @@ public final class ModelLoader {
   public static ModelContext context(ModelSpec spec) throws IOException {
     Prepared p = prepare(spec);
     return new ModelContext(p.schedule(), spec.dimension(), spec.dataRange(), spec.eightBit(), p.gamma(),
-        spec.trajectory(), spec.stepsOffset());
+        spec.trajectory(), spec.stepsOffset()).withHeads(spec.heads());
   }
 
   /**

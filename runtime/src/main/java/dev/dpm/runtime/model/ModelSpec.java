@@ -83,6 +83,27 @@ public record ModelSpec(
     return dir.resolve("gamma-guided.json");
   }
 
+  /**
+   * @return what the network returns ({@code outputs}: the prediction, then any second heads), read
+   *     from the manifest (validated when it was parsed)
+   */
+  public NetworkOutputs outputs() {
+    return NetworkOutputs.parse(raw, prediction, kind == ModelKind.GAUSSIAN_MIXTURE);
+  }
+
+  /**
+   * @return the second heads the model carries: the {@code outputs} after the prediction for a
+   *     network, both (eps2 and epsc, in closed form) for an oracle; none for a class-conditional model (its
+   *     labelled predictor evaluates ε only)
+   */
+  public java.util.Set<dev.dpm.core.model.SecondHead> heads() {
+    if (conditioning != null) {
+      return java.util.Set.of();
+    }
+    return kind == ModelKind.GAUSSIAN_MIXTURE
+        ? java.util.EnumSet.allOf(dev.dpm.core.model.SecondHead.class) : outputs().heads();
+  }
+
   /** @return the default Γ file path ({@code gamma.json} in the folder) when none is named */
   public Path gammaPath() {
     return dir.resolve(gammaFile == null ? "gamma.json" : gammaFile);
@@ -202,6 +223,8 @@ public record ModelSpec(
     if (offset != null && offset < 0) {
       throw new IllegalArgumentException("stepsOffset must be >= 0, got " + offset);
     }
+    NetworkOutputs.parse(n, prediction == null ? PredictionType.EPS : prediction,
+        kind == ModelKind.GAUSSIAN_MIXTURE); // refuses a bad outputs list now
     return new ModelSpec(
         name,
         n.path("description").asText(""),

@@ -171,21 +171,18 @@ final class JobFactory {
   }
 
   /**
-   * Rebuilds what a stored queued job needs after a restart.
+   * Rebuilds what a stored queued job needs against the version of its model served now (after a restart, or a
+   * reload while it was queued); the state's record is {@code r} as given, whatever version it names.
    *
    * @param r the record
    * @param why where the reason it cannot run any more is put (index 0)
-   * @return the state, or null with {@code why[0]} set
+   * @return the state (with a null model when the model is no longer served), {@code why[0]} set if it cannot run
    */
   JobState recover(JobRecord r, String[] why) {
     ServedModel model = models.get(r.model());
     if (model == null) {
       why[0] = "model '" + r.model() + "' is no longer served";
       return new JobState(r, null, null, null, 0);
-    }
-    if (r.modelSha256() != null && !r.modelSha256().equals(model.sha256())) {
-      why[0] = "model '" + r.model() + "' changed since the job was submitted (sha256 " + model.sha256() + ")";
-      return new JobState(r, model, null, null, 0);
     }
     if (r.kind() == JobKind.SAMPLE) {
       List<Problem> problems = new ArrayList<>();

@@ -20,9 +20,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -76,7 +76,7 @@ public final class JobService implements EngineListener, AutoCloseable {
   private final ServerConfig config;
   private final JobStore store;
   private final ResultStore results;
-  private final Map<String, BatchEngine> engines = new LinkedHashMap<>();
+  private final ModelEngines engines;
   private final JobsThread jobsExec = new JobsThread();
   private final ExecutorService resultsExec = Executors.newSingleThreadExecutor(r -> JobsThread.daemon(r, "dpm-results"));
   private final ExecutorService previewExec = Executors.newSingleThreadExecutor(r -> JobsThread.daemon(r, "dpm-previews"));
@@ -105,21 +105,19 @@ public final class JobService implements EngineListener, AutoCloseable {
     this.config = config;
     this.store = store;
     this.results = results;
+    this.engines = new ModelEngines(config, this, registry);
     for (ServedModel m : models.all()) {
-      BatchEngine e = new BatchEngine(m.name(), m.predictor(), config.maxBatch(),
-          Math.max(1.0, m.context().schedule().steps() / 2.0), this, registry,
-          config.progressIntervalMs(), config.previewIntervalMs());
-      e.batchWindow(config.batchWindowMs(), config.batchGapMs());
-      engines.put(m.name(), e);
+      engines.add(m);
     }
     this.views = new JobViews(models);
-    this.life = new Lifecycle(store, events, views);
+    this.life = new Lifecycle(store, events, views, engines::stopIfDrained); // a retired version's last job
     this.factory = new JobFactory(config, models, samplers);
     this.dispatcher = new Dispatcher(config.maxActiveJobs(), engines, store, life, jobsExec,
         () -> started && accepting);
     this.writer = new ResultWriter(results, config.dataDir());
-    this.submits = new SubmitQueue(store, factory, new Admission(config, engines),
+    this.submits = new SubmitQueue(store, factory, new Admission(config, engines.current()),
         dispatcher, life, views, jobsExec, () -> accepting);
+    models.addListener(new ModelChanges(models, engines, life, factory, dispatcher, jobsExec)); // run-time changes
     for (JobStatus s : JobStatus.values()) {
       Gauge.builder("dpm.jobs", life.statusCounts, m -> m.getOrDefault(s, 0L))
           .description("jobs by status").tag("status", s.wire()).register(registry);
@@ -147,9 +145,7 @@ public final class JobService implements EngineListener, AutoCloseable {
       life.refreshCounts();
       return null;
     });
-    for (BatchEngine e : engines.values()) {
-      e.start(config.warmup());
-    }
+    engines.startAll();
     started = true;
     jobsExec.execute(dispatcher::dispatch);
     timer.scheduleWithFixedDelay(() -> jobsExec.offer(dispatcher::expireQueued), 1, 1, TimeUnit.SECONDS);
@@ -158,12 +154,12 @@ public final class JobService implements EngineListener, AutoCloseable {
     }
   }
 
-  /** @return true when every engine has warmed up */
+  /** @return true when the engine of every served model has warmed up */
   public boolean ready() {
     if (!started || !accepting) {
       return false;
     }
-    for (BatchEngine e : engines.values()) {
+    for (BatchEngine e : engines.current().values()) {
       if (!e.ready()) {
         return false;
       }
@@ -176,9 +172,9 @@ public final class JobService implements EngineListener, AutoCloseable {
     return accepting;
   }
 
-  /** @return the engines by model name */
+  /** @return the engine of each served model by name (a live view; retired versions still draining are not in it) */
   public Map<String, BatchEngine> engines() {
-    return engines;
+    return engines.current();
   }
 
   /**
@@ -202,10 +198,7 @@ public final class JobService implements EngineListener, AutoCloseable {
       }
     }
     timer.shutdownNow();
-    List<EngineJob> left = new ArrayList<>();
-    for (BatchEngine e : engines.values()) {
-      left.addAll(e.stop());
-    }
+    List<EngineJob> left = engines.stopAll();
     resultsExec.shutdown();
     previewExec.shutdown();
     try {
@@ -236,9 +229,7 @@ public final class JobService implements EngineListener, AutoCloseable {
   public void halt() {
     accepting = false;
     timer.shutdownNow();
-    for (BatchEngine e : engines.values()) {
-      e.stop();
-    }
+    engines.stopAll();
     jobsExec.shutdownNow();
     resultsExec.shutdownNow();
     previewExec.shutdownNow();
@@ -262,14 +253,26 @@ public final class JobService implements EngineListener, AutoCloseable {
     return submits.submit(request, idempotencyKey);
   }
 
+  /** A stored queued job at start-up: queued again on the version served now (its record moved to it), or failed. */
   private void recover(JobRecord r) throws SQLException {
     String[] why = new String[1];
     JobState st = factory.recover(r, why);
+    boolean moved = st.model != null && (!Objects.equals(r.modelSha256(), st.model.sha256())
+        || r.modelVersion() != null && !r.modelVersion().equals(st.model.version()));
     if (why[0] != null) {
-      life.persist(st, r.transition(JobStatus.FAILED, r.startedAt(), Instant.now(), FailureCode.INTERNAL.wire(), why[0],
+      FailureCode code = st.model == null ? FailureCode.MODEL_UNLOADED
+          : moved ? FailureCode.MODEL_CHANGED : FailureCode.INTERNAL;
+      String message = moved ? "model '" + r.model() + "' changed since the job was submitted, and the job does not"
+          + " fit the version served now: " + why[0] : why[0];
+      life.persist(st, r.transition(JobStatus.FAILED, r.startedAt(), Instant.now(), code.wire(), message,
           0, r.progressTotal(), 0));
-      LOG.warn("event=job-failed job={} reason=\"{}\"", r.id(), why[0]);
+      LOG.warn("event=job-failed job={} code={} reason=\"{}\"", r.id(), code.wire(), message);
       return;
+    }
+    if (moved || r.modelVersion() == null) { // a changed file, or a record from before versions were stored
+      life.persist(st, r.withModelVersion(st.model.sha256(), st.model.version()));
+      LOG.info("event=job-rebound job={} model={} from={} to={} reason=restart", r.id(), r.model(), r.modelVersion(),
+          st.model.version());
     }
     dispatcher.enqueue(st);
     life.emitQueued(st);
@@ -529,6 +532,20 @@ public final class JobService implements EngineListener, AutoCloseable {
           (last.createdAt().toEpochMilli() + ":" + last.id()).getBytes(StandardCharsets.UTF_8));
     }
     return new Page(items, next);
+  }
+
+  /**
+   * @param m a model version
+   * @return jobs running on it now (they finish on it even after it was unloaded or replaced)
+   */
+  public int runningOn(ServedModel m) {
+    int n = 0;
+    for (JobState st : life.live.values()) {
+      if (st.model == m && st.record.status() == JobStatus.RUNNING) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** @return number of queued jobs */

@@ -42,6 +42,7 @@ final class JobViews {
         .put("status", r.status().wire())
         .put("model", r.model())
         .put("modelSha256", r.modelSha256())
+        .put("modelVersion", r.modelVersion())
         .put("sampler", spec.getValue("sampler"))
         .put("calibration", spec.getValue("calibration"))
         .put("n", r.n())

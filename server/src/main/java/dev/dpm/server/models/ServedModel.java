@@ -27,6 +27,7 @@ public final class ServedModel implements AutoCloseable {
   private volatile JsonObject gammaProvenance;
   private volatile Path gammaFile;
   private volatile dev.dpm.core.moments.GuidedGamma guidedGamma;
+  private final String manifestHash; // an oracle's version, read when it was loaded
   private int leases; // guarded by this
   private boolean retired; // guarded by this
   private boolean closed; // guarded by this
@@ -47,6 +48,7 @@ public final class ServedModel implements AutoCloseable {
     this.sha256 = sha256;
     this.device = device;
     this.gammaProvenance = gammaProvenance;
+    this.manifestHash = sha256 == null ? hashManifest(spec) : null;
   }
 
   /** @return model name */
@@ -84,6 +86,10 @@ public final class ServedModel implements AutoCloseable {
     if (sha256 != null) {
       return sha256;
     }
+    return manifestHash;
+  }
+
+  private static String hashManifest(ModelSpec spec) {
     try {
       return dev.dpm.runtime.model.ModelLoader.sha256(spec.dir().resolve("model.json"));
     } catch (java.io.IOException | RuntimeException e) {
