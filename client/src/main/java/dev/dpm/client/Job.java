@@ -30,6 +30,8 @@ import java.util.List;
  * @param finishedAt when it reached its terminal status, or null
  * @param error why it failed, or null
  * @param results links to the result files (null until the job succeeded)
+ * @param label the class of every sample (class-conditional jobs), as an index, or null
+ * @param labels the class of each sample, when the request gave labels, or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Job(
@@ -52,11 +54,14 @@ public record Job(
     Instant startedAt,
     Instant finishedAt,
     JobError error,
-    ResultLinks results) {
+    ResultLinks results,
+    Integer label,
+    List<Integer> labels) {
 
   /** Copies the list. */
   public Job {
     outputs = outputs == null ? List.of() : List.copyOf(outputs);
+    labels = labels == null ? null : List.copyOf(labels);
   }
 
   /** @return true when the job will not change again (succeeded, failed or canceled) */

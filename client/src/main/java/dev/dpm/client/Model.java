@@ -36,6 +36,7 @@ import java.util.Optional;
  * @param batchIndependent whether samples are bit-identical whatever jobs share their batches
  * @param sha256 SHA-256 of the model file, or null
  * @param ready whether it is loaded and warmed up
+ * @param conditioning the class labels of a class-conditional model, or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Model(
@@ -58,7 +59,8 @@ public record Model(
     Integer batchQuantum,
     Boolean batchIndependent,
     String sha256,
-    Boolean ready) {
+    Boolean ready,
+    Conditioning conditioning) {
 
   /** Copies the lists. */
   public Model {
@@ -84,6 +86,36 @@ public record Model(
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Schedule(String type, int steps) {}
+
+  /**
+   * The class labels of a class-conditional model.
+   *
+   * @param classes class names; a class's index is its label
+   * @param nullLabel the label of the unconditional prediction
+   * @param guidedGamma the guided Γ grid, or null
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Conditioning(List<String> classes, Integer nullLabel, GuidedGamma guidedGamma) {
+    /** Copies the list. */
+    public Conditioning {
+      classes = classes == null ? List.of() : List.copyOf(classes);
+    }
+  }
+
+  /**
+   * The guided Γ grid of a conditional model.
+   *
+   * @param guidance the grid of w
+   * @param pooled one Γ for every label
+   * @param data the provenance's data description
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record GuidedGamma(List<Double> guidance, Boolean pooled, String data) {
+    /** Copies the list. */
+    public GuidedGamma {
+      guidance = guidance == null ? List.of() : List.copyOf(guidance);
+    }
+  }
 
   /**
    * Whether the model's Γ moments are present.

@@ -38,7 +38,10 @@ final class ModelViews {
               : "needs Γ: run a calibration (POST /v1/models/" + m.name() + "/calibrations)")
           .put("continuous", k.continuous()).put("needsGamma", k.needsGamma()));
     }
-    var net = m.predictor() instanceof TorchScriptPredictor t ? t : null;
+    var net = m.predictor() instanceof TorchScriptPredictor t ? t
+        : m.predictor() instanceof dev.dpm.runtime.model.LabelledTorchScript l ? l.network() : null;
+    var cond = m.conditional() == null ? null : m.spec().conditioning();
+    var guided = m.guidedGamma();
     return new JsonObject()
         .put("name", m.name())
         .put("status", "loaded")
@@ -62,6 +65,11 @@ final class ModelViews {
         .put("batchQuantum", net == null ? 1 : net.batchQuantum()) // oracles are exact per row
         .put("batchIndependent", net == null || net.batchIndependent())
         .put("sha256", m.sha256())
+        .put("conditioning", cond == null ? null : new JsonObject().put("classes", new JsonArray(cond.classes()))
+            .put("nullLabel", cond.nullLabel()).put("guidedGamma", guided == null ? null : new JsonObject()
+                .put("guidance", new JsonArray(java.util.Arrays.stream(guided.scales()).boxed().toList()))
+                .put("pooled", guided.pooled())
+                .put("data", guided.provenance() == null ? null : guided.provenance().data())))
         .put("ready", engine != null && engine.ready());
   }
 

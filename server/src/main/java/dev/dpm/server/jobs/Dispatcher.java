@@ -170,7 +170,10 @@ final class Dispatcher {
         procs.add(st.sampler.start(noise.stream(i)));
       }
     }
-    return new EngineJob(r.id(), procs, st.spec.previewEvery(), st.spec.deadlineMs(r.createdAt().toEpochMilli()), st);
+    dev.dpm.core.model.Condition[] conds = st.calibration != null ? st.calibration.conditions()
+        : JobConditions.of(r.spec()).conditions(r.n(), st.sampler.settings().guidance());
+    return new EngineJob(r.id(), procs, conds, st.spec.previewEvery(), st.spec.deadlineMs(r.createdAt().toEpochMilli()),
+        0, "", st);
   }
 
   /** Fails queued jobs whose deadline passed. */

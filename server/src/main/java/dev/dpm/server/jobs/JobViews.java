@@ -46,6 +46,8 @@ final class JobViews {
         .put("sampler", spec.getValue("sampler"))
         .put("calibration", spec.getValue("calibration"))
         .put("n", r.n())
+        .put("label", spec.getValue("label"))
+        .put("labels", spec.getValue("labels"))
         .put("seed", r.seed())
         .put("outputs", spec.getValue("outputs"))
         .put("previewEvery", spec.getInteger("previewEvery", 0))

@@ -358,7 +358,9 @@ public final class ModelRegistry implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       throw fail(key, dir, e.getMessage() == null ? e.toString() : e.getMessage(), e);
     }
-    String batching = m.predictor() instanceof TorchScriptPredictor ts
+    TorchScriptPredictor ts = m.predictor() instanceof TorchScriptPredictor t ? t
+        : m.predictor() instanceof dev.dpm.runtime.model.LabelledTorchScript l ? l.network() : null;
+    String batching = ts != null
         ? (ts.batchIndependent() ? "padded-to-" + ts.batchQuantum() : "batch-dependent") : "exact";
     LOG.info("event=model-loaded model={} device={} version={} gamma={} rows={}", m.name(), m.device(),
         m.version(), m.context().gamma() != null, batching);

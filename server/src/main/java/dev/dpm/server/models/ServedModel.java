@@ -26,6 +26,7 @@ public final class ServedModel implements AutoCloseable {
   private volatile ModelContext context;
   private volatile JsonObject gammaProvenance;
   private volatile Path gammaFile;
+  private volatile dev.dpm.core.moments.GuidedGamma guidedGamma;
   private final String manifestHash; // an oracle's version, read when it was loaded
   private int leases; // guarded by this
   private boolean retired; // guarded by this
@@ -179,6 +180,25 @@ public final class ServedModel implements AutoCloseable {
     context = c.withGamma(gamma.values());
     gammaProvenance = provenanceJson(gamma);
     gammaFile = file;
+  }
+
+  /** @return the guided Γ grid of a conditional model, or null */
+  public dev.dpm.core.moments.GuidedGamma guidedGamma() {
+    return guidedGamma;
+  }
+
+  /**
+   * Installs a guided Γ grid (read at start, or just estimated by a calibration job).
+   *
+   * @param grid the grid
+   */
+  public void installGuidedGamma(dev.dpm.core.moments.GuidedGamma grid) {
+    guidedGamma = grid;
+  }
+
+  /** @return the predictor as a conditional one, or null when the model takes no labels */
+  public dev.dpm.core.model.ConditionalPredictor conditional() {
+    return predictor instanceof dev.dpm.core.model.ConditionalPredictor c && spec.conditioning() != null ? c : null;
   }
 
   /**
