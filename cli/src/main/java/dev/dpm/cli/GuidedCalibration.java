@@ -10,8 +10,6 @@ import dev.dpm.core.moments.Moments;
 import dev.dpm.core.moments.ScheduleInfo;
 import dev.dpm.core.schedule.NoiseSchedule;
 import dev.dpm.runtime.io.DataSets;
-import dev.dpm.runtime.io.Idx;
-import dev.dpm.runtime.io.Npy;
 import dev.dpm.runtime.io.NumericArray;
 import dev.dpm.runtime.model.LoadedModel;
 import dev.dpm.runtime.model.ModelKind;
@@ -81,7 +79,7 @@ final class GuidedCalibration {
     float[] y;
     try {
       rows = DataSets.load(data, ms, samples);
-      NumericArray a = Idx.hasMagic(java.nio.file.Files.readAllBytes(labels)) ? Idx.read(labels) : Npy.read(labels);
+      NumericArray a = DataSets.readArray(labels); // npy or IDX, plain or .gz
       y = a.toFloat32();
     } catch (IOException e) {
       throw new UsageError("--data/--data-labels: " + e.getMessage(), e);

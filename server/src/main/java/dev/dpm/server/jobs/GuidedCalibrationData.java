@@ -30,8 +30,7 @@ final class GuidedCalibrationData {
         throw new IOException("a guided calibration with data needs dataLabels (one class per data row)");
       }
       DataSet rows = DataSets.load(dataFile, spec, m);
-      dev.dpm.runtime.io.NumericArray a = dev.dpm.runtime.io.Idx.hasMagic(java.nio.file.Files.readAllBytes(labelFile))
-          ? dev.dpm.runtime.io.Idx.read(labelFile) : dev.dpm.runtime.io.Npy.read(labelFile);
+      dev.dpm.runtime.io.NumericArray a = DataSets.readArray(labelFile); // npy or IDX, plain or .gz
       float[] y = a.toFloat32();
       if (rows.size() < m || y.length < m) {
         throw new IOException("data and dataLabels need " + m + " rows each, have " + rows.size() + " and " + y.length);
