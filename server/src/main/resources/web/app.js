@@ -287,7 +287,7 @@ function finished(job) {
     $('view').removeAttribute('src');
     $('viewCaption').textContent = 'result (no PNG output)';
   }
-  $('downloads').innerHTML = Object.keys(links).map(f =>
+  $('downloads').innerHTML = Object.keys(links).filter(f => ['npy', 'png', 'json'].includes(f)).map(f =>
     `<a id="dl-${f}" href="${esc(links[f])}" download>download ${f}</a>`).join(' · ');
   $('resultPanel').hidden = false;
   const idx = $('sampleIndex');
@@ -336,7 +336,7 @@ async function refreshJobs() {
   try { items = (await getJson('/v1/jobs?limit=50')).items; } catch (e) { return; }
   const ids = mine();
   if ($('onlyMine').checked) items = items.filter(j => ids.includes(j.id));
-  $('jobs').tBodies[0].innerHTML = items.map(j => {
+  const html = items.map(j => {
     const live = !['succeeded', 'failed', 'canceled'].includes(j.status);
     const pct = j.progress ? Math.round(100 * j.progress.fraction) + ' %' : '';
     return `<tr data-id="${esc(j.id)}" class="${j.id === state.current ? 'current' : ''}">
@@ -348,6 +348,7 @@ async function refreshJobs() {
       ${live ? '<button type="button" data-act="cancel">cancel</button>' : ''}
       ${j.sampler ? '<button type="button" data-act="again">run again</button>' : ''}</td></tr>`;
   }).join('');
+  if (html !== state.jobsHtml) $('jobs').tBodies[0].innerHTML = state.jobsHtml = html; // no churn while nothing changed
   state.jobs = items;
 }
 
