@@ -79,7 +79,7 @@ public final class GammaJson {
    */
   public static void write(Gamma gamma, Path file) throws IOException {
     Path abs = file.toAbsolutePath();
-    Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+    Path tmp = dev.dpm.runtime.io.TempFiles.beside(abs, ".tmp");
     try {
       Files.writeString(tmp, JSON.writeValueAsString(toJson(gamma)) + "\n");
       try {
