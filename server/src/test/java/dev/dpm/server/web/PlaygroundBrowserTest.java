@@ -252,6 +252,8 @@ class PlaygroundBrowserTest {
 
   static void shot(String name) throws Exception {
     File f = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
-    Files.copy(f.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    Path to = SHOTS.resolve(name + ".png");
+    Files.copy(f.toPath(), to, StandardCopyOption.REPLACE_EXISTING);
+    Files.setPosixFilePermissions(to, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
   }
 }
