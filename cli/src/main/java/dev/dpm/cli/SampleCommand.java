@@ -1,6 +1,7 @@
 package dev.dpm.cli;
 
 import dev.dpm.runtime.image.ImageGrid;
+import dev.dpm.runtime.image.ScatterPlot;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dpm.runtime.io.Npy;
 import dev.dpm.runtime.io.NumericArray;
@@ -48,8 +49,13 @@ public final class SampleCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Noise seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output: FILE.npy, or FILE.png for image models.")
+  @Option(names = "--out", required = true, paramLabel = "FILE",
+      description = "Output: FILE.npy, or FILE.png (a grid for image models, a scatter plot for 2-D models).")
   Path out;
+
+  @Option(names = "--scale", defaultValue = "1", paramLabel = "S",
+      description = "PNG only: draw each pixel as S × S pixels (default: ${DEFAULT-VALUE}).")
+  int scale;
 
   @Option(names = "--batch", defaultValue = "64", paramLabel = "B",
       description = "Samples per network evaluation (default: ${DEFAULT-VALUE}); does not change the samples.")
@@ -88,9 +94,16 @@ public final class SampleCommand implements Callable<Integer> {
     if ((long) n * ms.dimension() > Integer.MAX_VALUE - 8) {
       throw new UsageError("--n: " + n + " samples of " + ms.dimension() + " values do not fit in one file; use a smaller --n");
     }
-    if (png && !ms.isImage()) {
-      throw new UsageError("--out: a PNG grid needs an image model; " + ms.name() + " has sample shape "
-          + Arrays.toString(ms.sampleShape()) + ", write .npy instead");
+    boolean points = ms.sampleShape().length == 1 && ms.sampleShape()[0] == 2;
+    if (png && !ms.isImage() && !points) {
+      throw new UsageError("--out: a PNG needs an image model (a grid) or a 2-D model (a scatter plot); " + ms.name()
+          + " has sample shape " + Arrays.toString(ms.sampleShape()) + ", write .npy instead");
+    }
+    if (scale < 1 || scale > 64) {
+      throw new UsageError("--scale must be between 1 and 64, got " + scale);
+    }
+    if (scale != 1 && !png) {
+      throw new UsageError("--scale applies to PNG output only (--out FILE.png)");
     }
     Path parent = out.toAbsolutePath().getParent();
     if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
@@ -137,8 +150,10 @@ public final class SampleCommand implements Callable<Integer> {
       int[] shape = new int[ms.sampleShape().length + 1];
       shape[0] = n;
       System.arraycopy(ms.sampleShape(), 0, shape, 1, shape.length - 1);
-      if (png) {
-        ImageGrid.write(out, all, n, ms.sampleShape(), ms.dataRange());
+      if (png && points) {
+        ImageGrid.writePng(out, ScatterPlot.render(all, n, ScatterPlot.SIZE * scale));
+      } else if (png) {
+        ImageGrid.write(out, all, n, ms.sampleShape(), ms.dataRange(), scale);
       } else {
         Npy.writeFloat32(out, all, shape);
       }

@@ -19,29 +19,29 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve every model in the models directory over HTTP/WebSocket (see openapi.yaml).")
 public final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--port", description = "HTTP port (default 8080; 0 = any free port)")
+  @Option(names = "--port", paramLabel = "PORT", description = "HTTP port (default: 8080; 0 = any free port).")
   Integer port;
-  @Option(names = "--host", description = "interface to bind (default 127.0.0.1; another address needs --allow-anonymous "
-      + "until API keys exist)")
+  @Option(names = "--host", paramLabel = "HOST", description = "Interface to bind (default: 127.0.0.1; another address "
+      + "needs --allow-anonymous until API keys exist).")
   String host;
-  @Option(names = "--allow-anonymous", description = "allow binding a non-loopback address without API keys")
+  @Option(names = "--allow-anonymous", description = "Allow binding a non-loopback address without API keys.")
   boolean allowAnonymous;
-  @Option(names = "--data-dir", description = "job database and results (default ./dpm-data)")
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Job database and results (default: ./dpm-data).")
   Path dataDir;
-  @Option(names = "--models", description = "models directory (default $DPM_MODELS, else models/ next to ./dpm)")
+  @Option(names = "--models", paramLabel = "DIR", description = "Models directory (default: $DPM_MODELS, else models/ next to ./dpm).")
   Path models;
   @Option(names = "--model", split = ",", paramLabel = "NAME|DIR",
-      description = "serve only these models: names of the models directory or model folders (repeat or comma separate)")
+      description = "Serve only these models: names in the models directory or model folders (repeat or comma separate).")
   java.util.List<String> only;
-  @Option(names = "--config", description = "configuration file (JSON or YAML)")
+  @Option(names = "--config", paramLabel = "FILE", description = "Configuration file (JSON or YAML).")
   Path config;
-  @Option(names = "--device", description = "auto | cpu | gpu | gpu:N (default auto: CUDA when DJL finds it)")
+  @Option(names = "--device", paramLabel = "DEVICE", description = "auto | cpu | gpu | gpu:N (default: auto, CUDA when DJL finds it).")
   String device;
-  @Option(names = "--max-batch", description = "maximum rows per network evaluation (default 64; 1 disables batching)")
+  @Option(names = "--max-batch", paramLabel = "B", description = "Maximum rows per network evaluation (default: 64; 1 disables batching).")
   Integer maxBatch;
-  @Option(names = "--max-n", description = "maximum samples per job (default 4096)")
+  @Option(names = "--max-n", paramLabel = "N", description = "Maximum samples per job (default: 4096).")
   Integer maxN;
-  @Option(names = "--retention-hours", description = "delete finished jobs after this many hours (default 168; 0 = never)")
+  @Option(names = "--retention-hours", paramLabel = "HOURS", description = "Delete finished jobs after this many hours (default: 168; 0 = never).")
   Double retentionHours;
   @Option(names = "--poll-models", paramLabel = "SECONDS",
       description = "scan the models directory every SECONDS: load new folders, reload changed ones, unload removed"

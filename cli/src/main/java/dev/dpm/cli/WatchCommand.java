@@ -65,6 +65,12 @@ public final class WatchCommand implements Callable<Integer> {
         return RemoteOptions.EXIT_FAILED;
       }
       return 0;
+    } catch (dev.dpm.client.NotFoundException e) {
+      bar.close();
+      spec.commandLine().getErr().println(spec.qualifiedName(" ") + ": no job '" + id + "' on " + remote.server
+          + " (GET /v1/jobs lists the jobs)");
+      spec.commandLine().getErr().flush();
+      return RemoteOptions.EXIT_REFUSED;
     } catch (DpmException e) {
       bar.close();
       return RemoteOptions.report(spec, e);
@@ -76,6 +82,8 @@ public final class WatchCommand implements Callable<Integer> {
     private final boolean show;
     private final String id;
     private ProgressBar bar; // created at the first event that knows the total
+    private long startNanos;
+    private int firstStep;
 
     Bar(boolean show, String id) {
       this.show = show;
@@ -102,6 +110,8 @@ public final class WatchCommand implements Callable<Integer> {
             .setUpdateIntervalMillis(200)
             .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true)))
             .build();
+        startNanos = System.nanoTime();
+        firstStep = step == null ? 0 : step;
       }
       if (bar != null) {
         if (total != null && total > 0 && total != bar.getMax()) {
@@ -110,8 +120,10 @@ public final class WatchCommand implements Callable<Integer> {
         if (step != null) {
           bar.stepTo(step);
         }
+        String rate = step == null ? "" : Progress.rate(step - firstStep, (System.nanoTime() - startNanos) / 1e9, "steps");
         bar.setExtraMessage(e.type() == null ? "" : e.type().wire()
             + (e.position() != null ? " #" + e.position() : "")
+            + (rate.isEmpty() ? "" : " " + rate)
             + (e.etaSeconds() != null ? String.format(" ETA %.1fs", e.etaSeconds()) : ""));
       }
     }

@@ -54,8 +54,10 @@ class BadArgumentsTest {
         new String[] {"calibrate", "--models", noGamma.toString(), "--model", "gmm-ring-2d", "--samples", "10", "--data", tmp.resolve("none.npy").toString()}));
     c.add(Arguments.of("unreadable latents", "--latents",
         new String[] {"sample", "--models", models, "--model", "gaussian", "--sampler", "ddim", "--steps", "10", "--n", "2", "--out", out, "--latents", tmp.resolve("none.npy").toString()}));
-    c.add(Arguments.of("PNG of a 2-D model", "PNG",
-        new String[] {"sample", "--models", models, "--model", "gaussian", "--sampler", "ddim", "--steps", "10", "--n", "2", "--out", tmp.resolve("x.png").toString()}));
+    c.add(Arguments.of("scale of a PNG below 1", "--scale",
+        new String[] {"sample", "--models", models, "--model", "gaussian", "--sampler", "ddim", "--steps", "10", "--n", "2", "--scale", "0", "--out", tmp.resolve("x.png").toString()}));
+    c.add(Arguments.of("scale of an npy", "--scale",
+        new String[] {"sample", "--models", models, "--model", "gaussian", "--sampler", "ddim", "--steps", "10", "--n", "2", "--scale", "2", "--out", out}));
     c.add(Arguments.of("bad output name", "--out",
         new String[] {"sample", "--models", models, "--model", "gaussian", "--sampler", "ddim", "--steps", "10", "--n", "2", "--out", tmp.resolve("x.txt").toString()}));
     c.add(Arguments.of("n < 1", "--n",

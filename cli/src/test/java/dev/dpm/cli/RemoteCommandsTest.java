@@ -101,6 +101,18 @@ class RemoteCommandsTest {
   }
 
   @Test
+  void aDeadServerIsNamedByItsUrl() throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort(); // closed again: nothing listens there
+    }
+    String url = "http://127.0.0.1:" + port;
+    Result r = dpm("submit", "--server", url, "--model", "toy", "--sampler", "ddpm", "--steps", "5");
+    assertEquals(1, r.code(), r.toString());
+    assertTrue(r.err().startsWith("dpm submit: cannot reach the server at " + url + " (POST /v1/jobs)"), r.err());
+  }
+
+  @Test
   void refusalsAreOneLineWithExitCode2() throws Exception {
     try (Harness h = new Harness(tmp.resolve("data"), List.of(Toys.model("toy", new SlowPredictor(), tmp)), null)) {
       Result k = dpm("submit", "--server", h.base, "--model", "toy", "--sampler", "ddpm", "--steps", "5000");
@@ -111,7 +123,7 @@ class RemoteCommandsTest {
 
       Result w = dpm("watch", "j_nope", "--server", h.base, "--no-progress");
       assertEquals(2, w.code(), w.toString());
-      assertTrue(w.err().contains("404"), w.err());
+      assertEquals("dpm watch: no job 'j_nope' on " + h.base + " (GET /v1/jobs lists the jobs)", w.err().strip());
 
       Result s = dpm("submit", "--server", h.base, "--model", "toy", "--sampler", "nope");
       assertEquals(2, s.code(), s.toString());

@@ -97,4 +97,45 @@ class SampleCommandTest {
     assertEquals(2 + 2 * 30, img.getHeight());
     assertEquals("png", r.json().get("format").asText());
   }
+
+  @Test
+  void scaledGridsScatterPlotsAndOrdinaryFileModes() throws Exception {
+    Cli.Result big = Cli.run("sample", "--models", Cli.fixtures().toString(), "--model", "tiny-conv",
+        "--sampler", "ddim", "--steps", "3", "--n", "5", "--scale", "3", "--out", tmp.resolve("g3.png").toString());
+    assertEquals(0, big.code(), big.toString());
+    BufferedImage img = ImageIO.read(tmp.resolve("g3.png").toFile());
+    assertEquals(3 * (2 + 3 * 30), img.getWidth());
+    assertEquals(3 * (2 + 2 * 30), img.getHeight());
+    assertEquals(img.getRGB(0, 0), img.getRGB(2, 2), "nearest neighbour: a 3×3 block per pixel");
+
+    Cli.Result scatter = Cli.run("sample", "--models", Cli.models().toString(), "--model", "gmm-ring-2d",
+        "--sampler", "ddim", "--steps", "10", "--n", "50", "--out", tmp.resolve("ring.png").toString());
+    assertEquals(0, scatter.code(), scatter.toString());
+    BufferedImage plot = ImageIO.read(tmp.resolve("ring.png").toFile());
+    assertEquals(320, plot.getWidth());
+    assertEquals(320, plot.getHeight());
+    assertEquals(0xFFFFFF, plot.getRGB(5, 5) & 0xFFFFFF, "white background");
+
+    Cli.Result npy = Cli.run("sample", "--models", Cli.models().toString(), "--model", "gmm-ring-2d",
+        "--sampler", "ddim", "--steps", "10", "--n", "4", "--scale", "2", "--out", tmp.resolve("r.npy").toString());
+    assertEquals(2, npy.code(), npy.toString());
+    assertTrue(npy.err().contains("--scale"), npy.err());
+
+    // outputs get the mode an ordinary new file gets here (0666 less the umask), not createTempFile's 0600
+    java.nio.file.Path usual = java.nio.file.Files.createFile(tmp.resolve("usual"));
+    var want = java.nio.file.Files.getPosixFilePermissions(usual);
+    assertEquals(want, java.nio.file.Files.getPosixFilePermissions(tmp.resolve("g3.png")));
+    assertEquals(want, java.nio.file.Files.getPosixFilePermissions(tmp.resolve("ring.png")));
+    Cli.Result n2 = Cli.run("sample", "--models", Cli.models().toString(), "--model", "gmm-ring-2d",
+        "--sampler", "ddim", "--steps", "10", "--n", "4", "--out", tmp.resolve("r.npy").toString());
+    assertEquals(0, n2.code(), n2.toString());
+    assertEquals(want, java.nio.file.Files.getPosixFilePermissions(tmp.resolve("r.npy")));
+  }
+
+  @Test
+  void progressRatesAreNumbers() {
+    assertEquals("", Progress.rate(0, 1.0, "evals"));
+    assertEquals("2.5 evals/s", Progress.rate(5, 2.0, "evals"));
+    assertEquals("1,500 steps/s", Progress.rate(300, 0.2, "steps"));
+  }
 }

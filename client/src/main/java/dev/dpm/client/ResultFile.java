@@ -125,7 +125,12 @@ public final class ResultFile {
     Path tmp = null;
     try {
       Files.createDirectories(abs.getParent());
-      tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".part");
+      // created like an ordinary file (0666 less the umask), not 0600 as createTempFile makes them
+      tmp = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+          ? Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".part",
+              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                  java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-")))
+          : Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".part");
       Files.write(tmp, bytes);
       try {
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -187,14 +187,19 @@ final class Transport {
     return e instanceof DpmServiceException s ? s.retryAfter().orElse(null) : null;
   }
 
-  static DpmException fromThrowable(Call call, Throwable err) {
+  DpmException fromThrowable(Call call, Throwable err) {
     Throwable t = unwrap(err);
     if (t instanceof DpmException d) {
       return d;
     }
-    String what = call.method() + " " + call.path();
+    String what = call.method() + " " + call.path() + " on " + baseUri;
     if (t instanceof HttpTimeoutException) {
       return new DpmTimeoutException(what + " timed out: " + t.getMessage(), t);
+    }
+    if (t instanceof java.net.ConnectException) {
+      return new DpmIoException("cannot reach the server at " + baseUri + " (" + call.method() + " " + call.path() + "): "
+          + (t.getMessage() == null ? "connection refused" : t.getMessage())
+          + " — is it running? (--server URL or $DPM_SERVER)", t);
     }
     return new DpmIoException(what + " failed: " + t, t);
   }

@@ -48,7 +48,7 @@ public class ReadmeExample {
       try {
         client.submit(JobRequest.builder("gmm-ring-2d", SamplerParams.of(SamplerName.DDPM, 5000)).build());
       } catch (ValidationException e) {
-        System.out.println(e.error("sampler.steps").orElseThrow().message()); // must be at most N = 1000
+        System.out.println(e.error("sampler.steps").orElseThrow().message()); // must be between 2 and N = 1000, got 5000
       }
     }
   }

@@ -26,9 +26,34 @@ public final class ImageGrid {
    * @throws IllegalArgumentException for a shape that is not an image
    */
   public static void write(Path file, float[] samples, int n, int[] shape, DataRange range) throws IOException {
-    BufferedImage img = render(samples, n, shape, range);
+    write(file, samples, n, shape, range, 1);
+  }
+
+  /**
+   * @param file destination (.png); written to a temporary name first, then moved
+   * @param samples row-major [n, c, h, w]
+   * @param n number of images
+   * @param shape [c, h, w] with c = 1 or 3
+   * @param range the data range mapped to 0..255
+   * @param scale each pixel becomes scale × scale pixels (nearest neighbour), ≥ 1
+   * @throws IOException if the file cannot be written
+   * @throws IllegalArgumentException for a shape that is not an image or a scale below 1
+   */
+  public static void write(Path file, float[] samples, int n, int[] shape, DataRange range, int scale)
+      throws IOException {
+    writePng(file, scale(render(samples, n, shape, range), scale));
+  }
+
+  /**
+   * Writes an image as PNG through a temporary file in the same folder (mode as ordinary files).
+   *
+   * @param file destination
+   * @param img the image
+   * @throws IOException if it cannot be written
+   */
+  public static void writePng(Path file, BufferedImage img) throws IOException {
     Path abs = file.toAbsolutePath();
-    Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+    Path tmp = dev.dpm.runtime.io.TempFiles.beside(abs, ".tmp");
     try {
       if (!ImageIO.write(img, "png", tmp.toFile())) {
         throw new IOException("no PNG writer available");
@@ -38,6 +63,29 @@ public final class ImageGrid {
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /**
+   * Enlarges an image by an integer factor, nearest neighbour (pixels stay sharp).
+   *
+   * @param img the image
+   * @param scale the factor, ≥ 1
+   * @return the image itself for 1, else a new one scale times as wide and high
+   */
+  public static BufferedImage scale(BufferedImage img, int scale) {
+    if (scale < 1) {
+      throw new IllegalArgumentException("scale must be at least 1, got " + scale);
+    }
+    if (scale == 1) {
+      return img;
+    }
+    BufferedImage out = new BufferedImage(img.getWidth() * scale, img.getHeight() * scale, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < out.getHeight(); y++) {
+      for (int x = 0; x < out.getWidth(); x++) {
+        out.setRGB(x, y, img.getRGB(x / scale, y / scale));
+      }
+    }
+    return out;
   }
 
   /**

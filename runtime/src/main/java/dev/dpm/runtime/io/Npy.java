@@ -232,7 +232,7 @@ public final class Npy {
   public static void write(Path file, NumericArray array) throws IOException {
     Path abs = file.toAbsolutePath();
     Path dir = abs.getParent();
-    Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+    Path tmp = TempFiles.beside(abs, ".tmp");
     try {
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
         write(out, array);

@@ -79,7 +79,13 @@ public final class GammaJson {
    */
   public static void write(Gamma gamma, Path file) throws IOException {
     Path abs = file.toAbsolutePath();
-    Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
+    // created like an ordinary file (0666 less the umask), not createTempFile's 0600 (as io.TempFiles does;
+    // not called from here: io depends on model)
+    Path tmp = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+        ? Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp",
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-")))
+        : Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
     try {
       Files.writeString(tmp, JSON.writeValueAsString(toJson(gamma)) + "\n");
       try {

@@ -127,6 +127,12 @@ public final class ApiVerticle extends VerticleBase {
     handle(rb, "metrics", ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
     handle(rb, "webPage", this::webPage);
+    WebRoutes web = new WebRoutes(vertx, models);
+    handle(rb, "listSamplers", web::listSamplers);
+    handle(rb, "openApi", web::openApi);
+    handle(rb, "apiDocs", web::apiDocs);
+    handle(rb, "favicon", web::favicon);
+    handle(rb, "webAsset", web::webAsset);
     Router r = rb.createRouter();
     r.route().failureHandler(Problems::handle);
     r.errorHandler(404, Problems::handle);

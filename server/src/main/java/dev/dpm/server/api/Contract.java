@@ -16,7 +16,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 /**
  * Loads {@code openapi.yaml} (bundled from the repository root) for Vert.x's OpenAPI router.
  * Vert.x 5.0 refuses response media types outside a fixed list ({@code application/problem+json},
- * {@code image/png}, {@code text/html}), although it only validates requests at run time; so the
+ * {@code image/png}, {@code text/html}, the page's asset types), although it only validates requests at run time; so the
  * response media types are mapped to ones it accepts before the contract is handed over. Requests —
  * what is validated — are untouched.
  */
@@ -75,7 +75,8 @@ public final class Contract {
     for (String type : List.copyOf(content.fieldNames())) {
       String to = switch (type) {
         case "application/problem+json" -> "application/json";
-        case "image/png", "text/html" -> "application/octet-stream";
+        case "image/png", "text/html", "image/x-icon", "application/yaml", "text/javascript", "text/css"
+            -> "application/octet-stream";
         default -> null;
       };
       if (to != null) {

@@ -89,27 +89,12 @@ public final class ImageRenderer {
   }
 
   private static BufferedImage scatter(float[][] points) {
-    double m = 1.0;
-    for (float[] p : points) {
-      if (Float.isFinite(p[0]) && Float.isFinite(p[1])) {
-        m = Math.max(m, Math.max(Math.abs(p[0]), Math.abs(p[1])) * 1.1);
-      }
+    float[] flat = new float[points.length * 2];
+    for (int i = 0; i < points.length; i++) {
+      flat[2 * i] = points[i][0];
+      flat[2 * i + 1] = points[i][1];
     }
-    BufferedImage img = new BufferedImage(PLOT, PLOT, BufferedImage.TYPE_INT_RGB);
-    java.awt.Graphics2D g = img.createGraphics();
-    g.setColor(java.awt.Color.WHITE);
-    g.fillRect(0, 0, PLOT, PLOT);
-    g.setColor(new java.awt.Color(0xDD, 0xDD, 0xDD));
-    g.drawLine(PLOT / 2, 0, PLOT / 2, PLOT);
-    g.drawLine(0, PLOT / 2, PLOT, PLOT / 2);
-    g.setColor(new java.awt.Color(0x1F, 0x4E, 0x99));
-    for (float[] p : points) {
-      int px = (int) Math.round((p[0] / m + 1) / 2 * (PLOT - 1));
-      int py = (int) Math.round((1 - (p[1] / m + 1) / 2) * (PLOT - 1));
-      g.fillRect(px - 1, py - 1, 3, 3);
-    }
-    g.dispose();
-    return img;
+    return dev.dpm.runtime.image.ScatterPlot.render(flat, points.length, PLOT);
   }
 
   private static byte[] png(BufferedImage img) {
