@@ -45,7 +45,7 @@ async function modelChanged(keepSampler) {
   state.catalog = await getJson('/v1/samplers?model=' + encodeURIComponent(m.name));
   const prev = keepSampler || $('sampler').value;
   $('sampler').innerHTML = state.catalog.samplers.map(s =>
-    `<option value="${esc(s.name)}" ${s.available ? '' : 'disabled'} title="${esc(s.reason || s.summary)}">${esc(s.name)}${s.available ? '' : ' (needs Γ)'}</option>`).join('');
+    `<option value="${esc(s.name)}" ${s.available ? '' : 'disabled'} title="${esc(s.reason || s.summary)}">${esc(s.name)}${s.available ? '' : s.needsGamma ? ' (needs Γ)' : ' (unavailable)'}</option>`).join('');
   const avail = name => state.catalog.samplers.some(s => s.name === name && s.available);
   $('sampler').value = avail(prev) ? prev : avail('analytic-ddim') ? 'analytic-ddim' : 'ddim';
   $('modelSummary').textContent = `${m.description || ''} — shape [${m.sampleShape}], N = ${state.catalog.steps}`

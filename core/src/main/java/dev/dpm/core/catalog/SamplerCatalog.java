@@ -1,6 +1,7 @@
 package dev.dpm.core.catalog;
 
 import dev.dpm.core.continuous.ContinuousSamplers;
+import dev.dpm.core.model.SecondHead;
 import dev.dpm.core.sampler.ModelContext;
 import dev.dpm.core.sampler.Problem;
 import dev.dpm.core.sampler.SamplerKind;
@@ -13,6 +14,7 @@ import dev.dpm.core.sampler.SamplerSettings.VarianceKind;
 import dev.dpm.core.trajectory.TrajectoryKind;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,13 +52,20 @@ public final class SamplerCatalog {
       p("s-tmin", "number", List.of(), 0.0, false, null, "EDM S_tmin: lowest σ̃ that gets churn", 0.0),
       p("s-tmax", "number", List.of(), 0.0, true, null, "EDM S_tmax: highest σ̃ that gets churn (empty: no bound)", 10.0),
       p("s-noise", "number", List.of(), 0.0, true, null, "EDM S_noise: scale of the churn noise", 1.0),
-      p("order", "integer", List.of("2", "3"), 2.0, false, 3.0, "UniPC solver order", 2));
+      p("order", "integer", List.of("2", "3"), 2.0, false, 3.0, "UniPC solver order", 2),
+      p("guidance", "number", List.of(), 0.0, false, null,
+          "classifier-free guidance w: ε(x,∅) + w·(ε(x,c) − ε(x,∅)); 1 plain conditional, 0 unconditional"
+              + " (class-conditional models, with a label)", 1.0));
 
   private static final Map<SamplerKind, String> SUMMARIES = Map.ofEntries(
       Map.entry(SamplerKind.DDPM, "DDPM ancestral sampling (Ho et al. 2020) with a fixed variance"),
       Map.entry(SamplerKind.ANALYTIC_DDPM, "DDPM step with the Analytic-DPM optimal variance (Bao et al. 2022); needs Γ"),
       Map.entry(SamplerKind.DDIM, "DDIM (Song et al. 2020) with η"),
       Map.entry(SamplerKind.ANALYTIC_DDIM, "DDIM step with the Analytic-DPM optimal variance; needs Γ"),
+      Map.entry(SamplerKind.SN_DDPM, "DDPM step with the SN-DPM diagonal covariance (Bao et al. 2022b); needs the eps2 head"),
+      Map.entry(SamplerKind.NPR_DDPM, "DDPM step with the NPR-DPM diagonal covariance (Bao et al. 2022b); needs the epsc head"),
+      Map.entry(SamplerKind.SN_DDIM, "DDIM step with the SN-DPM diagonal covariance; needs the eps2 head"),
+      Map.entry(SamplerKind.NPR_DDIM, "DDIM step with the NPR-DPM diagonal covariance; needs the epsc head"),
       Map.entry(SamplerKind.SDE_EM, "reverse-SDE Euler–Maruyama (score_sde)"),
       Map.entry(SamplerKind.SDE_PC, "predictor–corrector with Langevin steps (score_sde)"),
       Map.entry(SamplerKind.ODE_EULER, "probability-flow ODE, Euler"),
@@ -87,7 +96,7 @@ public final class SamplerCatalog {
    *
    * @param kind the sampler
    * @param summary one line of help
-   * @param available false when the model lacks what it needs (Γ)
+   * @param available false when the model lacks what it needs (Γ, a second head)
    * @param parameters every parameter, in catalog order
    */
   public record Entry(SamplerKind kind, String summary, boolean available, List<Use> parameters) {
@@ -120,7 +129,9 @@ public final class SamplerCatalog {
   public static List<Entry> describe(ModelContext model) {
     int n = model.schedule().steps();
     // the analytic kinds need Γ to be built at all; any Γ answers what applies and what defaults are
-    ModelContext probe = model.gamma() != null ? model : model.withGamma(ones(n + 1));
+    // and the SN/NPR kinds a network with their second heads
+    ModelContext probe = (model.gamma() != null ? model : model.withGamma(ones(n + 1)))
+        .withHeads(EnumSet.allOf(SecondHead.class));
     List<Entry> out = new ArrayList<>();
     for (SamplerKind kind : SamplerKind.values()) {
       SamplerSettings base = base(kind, n);
@@ -142,9 +153,21 @@ public final class SamplerCatalog {
         }
         uses.add(new Use(p.name(), applies, required, def, applies ? min : null, applies ? max : null));
       }
-      out.add(new Entry(kind, summary(kind), !kind.needsGamma() || model.gamma() != null, uses));
+      out.add(new Entry(kind, summary(kind), unavailable(kind, model) == null, uses));
     }
     return out;
+  }
+
+  /**
+   * @param kind a sampler
+   * @param model the model context
+   * @return why the sampler cannot run on the model (it lacks Γ or a second head), or null when it can
+   */
+  public static String unavailable(SamplerKind kind, ModelContext model) {
+    if (kind.covariance() != null && !model.heads().contains(kind.covariance().output())) {
+      return "needs a network with the " + kind.covariance().output().wire() + " head (the manifest's outputs)";
+    }
+    return kind.needsGamma() && model.gamma() == null ? "needs Γ: run a calibration" : null;
   }
 
   private static SamplerSettings base(SamplerKind kind, int n) {
@@ -210,6 +233,7 @@ public final class SamplerCatalog {
       case "s-tmax" -> b.optSTmax(((Number) v).doubleValue());
       case "s-noise" -> b.optSNoise(((Number) v).doubleValue());
       case "order" -> b.optOrder(((Number) v).intValue());
+      case "guidance" -> b.optGuidance(((Number) v).doubleValue());
       default -> throw new IllegalArgumentException("unknown sampler parameter '" + name + "'");
     }
     return b.build();

@@ -36,13 +36,19 @@ class SamplerCatalogTest {
   @Test
   void applicabilityIsWhatTheValidatorsAccept() {
     var d = SamplerCatalog.byName(PLAIN);
-    assertEquals(Set.of("ddim", "analytic-ddim"), appliesTo(d, "eta"));
+    assertEquals(Set.of("ddim", "analytic-ddim", "sn-ddim", "npr-ddim"), appliesTo(d, "eta"));
+    assertEquals(SamplerKind.values().length, appliesTo(d, "guidance").size());
+    assertFalse(d.get("sn-ddpm").available());
+    assertTrue(SamplerCatalog.unavailable(SamplerKind.NPR_DDIM, PLAIN).contains("epsc head"));
+    assertTrue(SamplerCatalog.byName(PLAIN.withHeads(Set.of(dev.dpm.core.model.SecondHead.EPS2))).get("sn-ddim")
+        .available());
     assertEquals(Set.of("ddpm"), appliesTo(d, "variance"));
     assertEquals(Set.of("ode-rk45"), appliesTo(d, "rtol"));
     assertEquals(Set.of("sde-pc"), appliesTo(d, "snr"));
     assertEquals(Set.of("unipc"), appliesTo(d, "order"));
     assertEquals(Set.of("edm-heun"), appliesTo(d, "s-churn"));
-    assertEquals(Set.of("ddpm", "analytic-ddpm", "ddim", "analytic-ddim"), appliesTo(d, "trajectory"));
+    assertEquals(Set.of("ddpm", "analytic-ddpm", "ddim", "analytic-ddim", "sn-ddpm", "npr-ddpm", "sn-ddim", "npr-ddim"),
+        appliesTo(d, "trajectory"));
     assertFalse(appliesTo(d, "grid").contains("edm-heun"));
     assertFalse(appliesTo(d, "grid").contains("ode-rk45"));
     assertFalse(use(d.get("ode-rk45"), "steps").applies());

@@ -68,8 +68,9 @@ final class SamplerCatalogRoutes {
               .put("min", u.min()).put("max", u.max()));
         }
       }
-      String reason = e.available() ? null : "needs Γ: run a calibration"
-          + (m == null ? "" : " (POST /v1/models/" + m.name() + "/calibrations)");
+      String why = SamplerCatalog.unavailable(e.kind(), ctx);
+      String reason = why == null ? null : why + (m == null || !why.startsWith("needs Γ") ? ""
+          : " (POST /v1/models/" + m.name() + "/calibrations)");
       samplers.add(new JsonObject().put("name", e.kind().wire()).put("summary", e.summary())
           .put("continuous", e.kind().continuous()).put("needsGamma", e.kind().needsGamma())
           .put("available", e.available()).put("reason", reason).put("parameters", ps));

@@ -54,7 +54,11 @@ class WebRoutesTest {
     JsonObject c = h.json(r);
     assertEquals("img", c.getString("model"));
     JsonObject eta = find(c.getJsonArray("parameters"), "eta");
-    assertEquals(new JsonArray().add("ddim").add("analytic-ddim"), eta.getJsonArray("appliesTo"));
+    assertEquals(new JsonArray().add("ddim").add("analytic-ddim").add("sn-ddim").add("npr-ddim"),
+        eta.getJsonArray("appliesTo"));
+    JsonObject sn = find(c.getJsonArray("samplers"), "sn-ddpm");
+    assertFalse(sn.getBoolean("available"));
+    assertTrue(sn.getString("reason").contains("eps2 head"), sn.encode());
     assertEquals(0.0, eta.getDouble("min"));
     assertFalse(eta.getString("help").isBlank());
     JsonObject ddpm = find(c.getJsonArray("samplers"), "ddpm");
