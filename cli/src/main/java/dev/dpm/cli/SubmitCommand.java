@@ -106,6 +106,10 @@ public final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--deadline", paramLabel = "SECONDS", description = "Fail the job if it has not finished this long after submission.")
   Double deadline;
 
+  @Option(names = "--priority", paramLabel = "0-9",
+      description = "Scheduling priority, 0 (default) to 9: higher-priority jobs start first and go first at every step.")
+  Integer priority;
+
   @Option(names = "--idempotency-key", paramLabel = "KEY",
       description = "Idempotency-Key of the submit (default: a random UUID); repeating a submit with the same key returns the same job.")
   String idempotencyKey;
@@ -128,7 +132,7 @@ public final class SubmitCommand implements Callable<Integer> {
     }
     SamplerParams params = b.build();
     return JobRequest.builder(model, params).optN(n).optSeed(seed).optOutputs(outputs)
-        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadline).build();
+        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadline).optPriority(priority).build();
   }
 
   @Override

@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param previewEvery send a {@code preview} event every this many steps (0 or null: none)
  * @param deadlineSeconds the job fails with {@code deadline-exceeded} if it has not finished this
  *     long after submission (null: no deadline)
+ * @param priority scheduling priority, 0 (normal, the default) to 9 (highest): higher-priority jobs
+ *     start first and their rows go first at every step; does not change the samples
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -32,7 +34,11 @@ public record JobRequest(
     Long seed,
     List<OutputFormat> outputs,
     Integer previewEvery,
-    Double deadlineSeconds) {
+    Double deadlineSeconds,
+    Integer priority) {
+
+  /** The highest priority (0 is the lowest and the default). */
+  public static final int MAX_PRIORITY = 9;
 
   /** Checks what the schema says without asking the server (the server checks the rest). */
   public JobRequest {
@@ -51,6 +57,9 @@ public record JobRequest(
     if (deadlineSeconds != null && !(deadlineSeconds > 0)) {
       throw new IllegalArgumentException("deadlineSeconds must be > 0, was " + deadlineSeconds);
     }
+    if (priority != null && (priority < 0 || priority > MAX_PRIORITY)) {
+      throw new IllegalArgumentException("priority must be 0.." + MAX_PRIORITY + ", was " + priority);
+    }
   }
 
   /**
@@ -65,7 +74,7 @@ public record JobRequest(
   /** @return a builder holding this request (changing it never changes this record) */
   public Builder toBuilder() {
     return new Builder(model, sampler).optN(n).optSeed(seed).optOutputs(outputs)
-        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadlineSeconds);
+        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadlineSeconds).optPriority(priority);
   }
 
   /** Builder of {@link JobRequest}; {@code opt*} setters take null for "the server's default". */
@@ -77,6 +86,7 @@ public record JobRequest(
     private List<OutputFormat> outputs;
     private Integer previewEvery;
     private Double deadlineSeconds;
+    private Integer priority;
 
     private Builder(String model, SamplerParams sampler) {
       setModel(model);
@@ -125,12 +135,18 @@ public record JobRequest(
       return this;
     }
 
+    /** @param v the scheduling priority, 0..{@value JobRequest#MAX_PRIORITY} @return this */
+    public Builder optPriority(Integer v) {
+      priority = v;
+      return this;
+    }
+
     /**
      * @return the request
      * @throws IllegalArgumentException for a field out of its documented range
      */
     public JobRequest build() {
-      return new JobRequest(model, sampler, n, seed, outputs, previewEvery, deadlineSeconds);
+      return new JobRequest(model, sampler, n, seed, outputs, previewEvery, deadlineSeconds, priority);
     }
   }
 }

@@ -34,7 +34,7 @@ public final class JobRequests {
     Number deadline = (Number) body.getValue("deadlineSeconds");
     return new JobRequest.Sample(body.getString("model"), body.getInteger("n", 1),
         body.containsKey("seed") ? body.getLong("seed") : null, outputs, body.getInteger("previewEvery", 0),
-        deadline == null ? null : deadline.doubleValue(), sampler);
+        deadline == null ? null : deadline.doubleValue(), sampler, body.getInteger("priority", 0));
   }
 
   /**

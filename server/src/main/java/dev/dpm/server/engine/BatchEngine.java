@@ -32,6 +32,8 @@ public final class BatchEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchEngine.class);
   /** Evaluations a job with pending rows may be left out in a row, and arrivals that may pass it. */
   static final int MAX_SKIPS = 8;
+  /** Later arrivals that may start ahead of a waiting job (here and in the server's queue). */
+  public static final int MAX_PASSED = MAX_SKIPS;
 
   private final String name;
   private final NoisePredictor predictor;

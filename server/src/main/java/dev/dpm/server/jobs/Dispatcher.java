@@ -2,14 +2,16 @@ package dev.dpm.server.jobs;
 
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.sampler.SamplingProcess;
+import dev.dpm.server.engine.Admission;
 import dev.dpm.server.engine.BatchEngine;
+import dev.dpm.server.engine.BatchingMode;
 import dev.dpm.server.engine.EngineJob;
 import io.vertx.core.json.JsonObject;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -17,13 +19,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The FIFO queue in front of the per-model {@link BatchEngine}s (dpm-jobs thread only): admits queued jobs to engines
+ * The queue in front of the per-model {@link BatchEngine}s (dpm-jobs thread only): admits queued jobs to engines
  * with room (their {@code running} status committed in one transaction before they are announced and handed over),
  * keeps queue positions current, and fails queued jobs whose deadline passed.
+ *
+ * <p>Order: the engine's {@link Admission} with one row per job and {@code maxActiveJobs} as the cap, that is by
+ * priority, highest first, then arrival; a job passed over by {@value BatchEngine#MAX_PASSED} later arrivals goes
+ * first, so low priorities do not starve.
  */
 final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private final int maxActiveJobs;
+  private final Admission order;
   private final Map<String, BatchEngine> engines;
   private final JobStore store;
   private final Lifecycle life;
@@ -34,6 +41,7 @@ final class Dispatcher {
   Dispatcher(int maxActiveJobs, Map<String, BatchEngine> engines, JobStore store, Lifecycle life, JobsThread thread,
       BooleanSupplier open) {
     this.maxActiveJobs = maxActiveJobs;
+    this.order = new Admission(BatchingMode.STEP, 1, maxActiveJobs, BatchEngine.MAX_PASSED);
     this.engines = engines;
     this.store = store;
     this.life = life;
@@ -69,21 +77,13 @@ final class Dispatcher {
     if (!open.getAsBoolean()) {
       return;
     }
-    Map<String, Integer> room = new HashMap<>();
     List<JobState> starting = new ArrayList<>();
     List<EngineJob> engineJobs = new ArrayList<>();
-    for (Iterator<JobState> it = life.queue.values().iterator(); it.hasNext(); ) {
-      JobState st = it.next();
-      String model = st.record.model();
-      int free = room.computeIfAbsent(model, m -> maxActiveJobs - engines.get(m).jobCount());
-      if (free <= 0) {
-        continue;
-      }
-      it.remove();
+    for (JobState st : admitted()) {
+      life.queue.remove(st.id());
       try {
         engineJobs.add(engineJob(st));
         starting.add(st);
-        room.put(model, free - 1);
       } catch (RuntimeException e) {
         LOG.error("event=job-start-failed job={} error={}", st.id(), e.toString(), e);
         life.fail(st, FailureCode.INTERNAL, "could not start: " + e.getMessage());
@@ -94,6 +94,35 @@ final class Dispatcher {
       renumber();
     }
     life.refreshCounts();
+  }
+
+  /** The queued jobs that start now, per model in {@link Admission}'s order; updates their passed-over counts. */
+  private List<JobState> admitted() {
+    Map<String, List<JobState>> byModel = new LinkedHashMap<>();
+    for (JobState st : life.queue.values()) {
+      byModel.computeIfAbsent(st.record.model(), m -> new ArrayList<>()).add(st);
+    }
+    List<JobState> out = new ArrayList<>();
+    for (Map.Entry<String, List<JobState>> e : byModel.entrySet()) {
+      int running = engines.get(e.getKey()).jobCount();
+      if (running >= maxActiveJobs) {
+        continue;
+      }
+      List<JobState> queued = e.getValue();
+      List<Admission.Waiting> w = new ArrayList<>(queued.size());
+      for (JobState st : queued) {
+        w.add(new Admission.Waiting(1, st.spec.priority(), "", st.passedOver));
+      }
+      List<Integer> start = order.admit(w, running, running);
+      int[] passed = Admission.passedOverAfter(w, start);
+      for (int i = 0; i < queued.size(); i++) {
+        queued.get(i).passedOver = passed[i];
+      }
+      for (int i : start) {
+        out.add(queued.get(i));
+      }
+    }
+    return out;
   }
 
   private void start(List<JobState> starting, List<EngineJob> engineJobs) {
@@ -156,7 +185,10 @@ final class Dispatcher {
         procs.add(st.sampler.start(noise.stream(i)));
       }
     }
-    return new EngineJob(r.id(), procs, st.spec.previewEvery(), st.spec.deadlineMs(r.createdAt().toEpochMilli()), st);
+    JsonObject sampler = r.spec().getJsonObject("sampler");
+    String batchKey = sampler == null ? "calibration" : sampler.encode();
+    return new EngineJob(r.id(), procs, st.spec.previewEvery(), st.spec.deadlineMs(r.createdAt().toEpochMilli()),
+        st.spec.priority(), batchKey, st);
   }
 
   /** Fails queued jobs whose deadline passed. */

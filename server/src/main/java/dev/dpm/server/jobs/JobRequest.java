@@ -32,21 +32,47 @@ public sealed interface JobRequest {
    * @param previewEvery steps between x̂₀ previews (0: none)
    * @param deadlineSeconds deadline from submission, or null
    * @param sampler sampler settings (parsed, not yet validated against the model)
+   * @param priority scheduling priority, {@value #MIN_PRIORITY} (normal) to {@value #MAX_PRIORITY}
    */
   record Sample(String model, int n, Long seed, List<String> outputs, int previewEvery, Double deadlineSeconds,
-      SamplerSettings sampler) implements JobRequest {
+      SamplerSettings sampler, int priority) implements JobRequest {
+    /** The lowest priority, and the default. */
+    public static final int MIN_PRIORITY = 0;
+    /** The highest priority. */
+    public static final int MAX_PRIORITY = 9;
+
     /** Validates what needs no model. */
     public Sample {
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(sampler, "sampler");
+      if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+        throw new IllegalArgumentException("priority must be " + MIN_PRIORITY + ".." + MAX_PRIORITY);
+      }
       outputs = List.copyOf(outputs);
+    }
+
+    /**
+     * The request at the default priority.
+     *
+     * @param model model name
+     * @param n samples
+     * @param seed seed, or null for a random one
+     * @param outputs result formats
+     * @param previewEvery steps between previews (0: none)
+     * @param deadlineSeconds deadline from submission, or null
+     * @param sampler sampler settings
+     */
+    public Sample(String model, int n, Long seed, List<String> outputs, int previewEvery, Double deadlineSeconds,
+        SamplerSettings sampler) {
+      this(model, n, seed, outputs, previewEvery, deadlineSeconds, sampler, MIN_PRIORITY);
     }
 
     @Override
     public String canonical() {
       return Canonical.sorted(new JsonObject().put("kind", "sample").put("model", model).put("n", n).put("seed", seed)
           .put("outputs", new JsonArray(outputs)).put("previewEvery", previewEvery)
-          .put("deadlineSeconds", deadlineSeconds).put("sampler", SamplerJson.toJson(sampler))).encode();
+          .put("deadlineSeconds", deadlineSeconds).put("sampler", SamplerJson.toJson(sampler))
+          .put("priority", priority)).encode();
     }
   }
 

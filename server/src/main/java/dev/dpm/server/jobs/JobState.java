@@ -20,6 +20,7 @@ final class JobState {
   volatile double fraction;
   volatile double eta = Double.NaN;
   volatile int position = -1;
+  int passedOver; // dpm-jobs only: later arrivals started ahead of it while queued (Dispatcher)
   volatile EngineJob engineJob;
   long seq; // guarded by this
   boolean terminalEmitted; // guarded by this
