@@ -79,6 +79,19 @@ class PriorityTest {
     }
   }
 
+  @Test
+  void priorityIsStoredWithTheJob() throws Exception {
+    SlowPredictor p = new SlowPredictor();
+    String id;
+    try (Harness h = new Harness(tmp.resolve("d"), List.of(Toys.model("toy", p, tmp)), null)) {
+      id = h.submit(body(7, 3)).getString("id");
+      assertEquals("succeeded", h.await(id, 60_000).getString("status"));
+    }
+    try (Harness h = new Harness(tmp.resolve("d"), List.of(Toys.model("toy", p, tmp)), null)) {
+      assertEquals(7, h.job(id).getInteger("priority"), "read back from the store after a restart");
+    }
+  }
+
   private static Instant finished(JsonObject job) {
     return Instant.parse(job.getString("finishedAt"));
   }
