@@ -98,6 +98,15 @@ final class PackedBatch {
     return new PackedBatch(r, rowJob, rowProc, x, time, jobs, rowHead, heads);
   }
 
+  /** @return rows per job in this batch */
+  Map<EngineJob, Integer> rowsPerJob() {
+    Map<EngineJob, Integer> m = new IdentityHashMap<>();
+    for (int r = 0; r < rows; r++) {
+      m.merge(rowJob[r], 1, Integer::sum);
+    }
+    return m;
+  }
+
   /** Evaluates zero batches of the given sizes at one time (model warm-up). */
   static void warmUp(NoisePredictor predictor, int d, double time, int... sizes) {
     for (int b : sizes) {
