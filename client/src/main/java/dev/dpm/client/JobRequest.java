@@ -22,6 +22,9 @@ import java.util.Objects;
  * @param previewEvery send a {@code preview} event every this many steps (0 or null: none)
  * @param deadlineSeconds the job fails with {@code deadline-exceeded} if it has not finished this
  *     long after submission (null: no deadline)
+ * @param label the class of every sample of a class-conditional model, an index ("7") or a name ("sneaker");
+ *     null: unconditional samples
+ * @param labels one class per sample (instead of label; n entries)
  * @param priority scheduling priority, 0 (normal, the default) to 9 (highest): higher-priority jobs
  *     start first and their rows go first at every step; does not change the samples
  */
@@ -35,6 +38,8 @@ public record JobRequest(
     List<OutputFormat> outputs,
     Integer previewEvery,
     Double deadlineSeconds,
+    String label,
+    List<String> labels,
     Integer priority) {
 
   /** The highest priority (0 is the lowest and the default). */
@@ -45,6 +50,14 @@ public record JobRequest(
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(sampler, "sampler");
     outputs = outputs == null ? null : List.copyOf(outputs);
+    labels = labels == null ? null : List.copyOf(labels);
+    if (label != null && labels != null) {
+      throw new IllegalArgumentException("give label or labels, not both");
+    }
+    if (labels != null && labels.size() != (n == null ? 1 : n)) {
+      throw new IllegalArgumentException("labels needs one entry per sample: " + labels.size() + " for n = "
+          + (n == null ? 1 : n));
+    }
     if (outputs != null && (outputs.isEmpty() || outputs.stream().anyMatch(o -> o != OutputFormat.NPY && o != OutputFormat.PNG))) {
       throw new IllegalArgumentException("outputs must be a non-empty subset of [npy, png], was " + outputs);
     }
@@ -74,7 +87,8 @@ public record JobRequest(
   /** @return a builder holding this request (changing it never changes this record) */
   public Builder toBuilder() {
     return new Builder(model, sampler).optN(n).optSeed(seed).optOutputs(outputs)
-        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadlineSeconds).optPriority(priority);
+        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadlineSeconds).optLabel(label).optLabels(labels)
+        .optPriority(priority);
   }
 
   /** Builder of {@link JobRequest}; {@code opt*} setters take null for "the server's default". */
@@ -86,6 +100,8 @@ public record JobRequest(
     private List<OutputFormat> outputs;
     private Integer previewEvery;
     private Double deadlineSeconds;
+    private String label;
+    private List<String> labels;
     private Integer priority;
 
     private Builder(String model, SamplerParams sampler) {
@@ -135,6 +151,18 @@ public record JobRequest(
       return this;
     }
 
+    /** @param v the class of every sample (index or name) @return this */
+    public Builder optLabel(String v) {
+      label = v;
+      return this;
+    }
+
+    /** @param v one class per sample (index or name) @return this */
+    public Builder optLabels(List<String> v) {
+      labels = v;
+      return this;
+    }
+
     /** @param v the scheduling priority, 0..{@value JobRequest#MAX_PRIORITY} @return this */
     public Builder optPriority(Integer v) {
       priority = v;
@@ -146,7 +174,7 @@ public record JobRequest(
      * @throws IllegalArgumentException for a field out of its documented range
      */
     public JobRequest build() {
-      return new JobRequest(model, sampler, n, seed, outputs, previewEvery, deadlineSeconds, priority);
+      return new JobRequest(model, sampler, n, seed, outputs, previewEvery, deadlineSeconds, label, labels, priority);
     }
   }
 }

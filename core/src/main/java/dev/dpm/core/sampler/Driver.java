@@ -1,5 +1,8 @@
 package dev.dpm.core.sampler;
 
+import dev.dpm.core.model.Condition;
+import dev.dpm.core.model.ConditionalPredictor;
+import dev.dpm.core.model.GuidedBatch;
 import dev.dpm.core.model.NoisePredictor;
 import dev.dpm.core.model.Prediction;
 import dev.dpm.core.model.SecondHead;
@@ -56,11 +59,57 @@ public final class Driver {
    */
   public static void run(
       List<? extends SamplingProcess> procs, NoisePredictor model, int maxBatch, IntConsumer onEvaluation) {
+    run(procs, null, model, maxBatch, onEvaluation);
+  }
+
+  /**
+   * Generates samples 0..n−1 of a job on a class-conditional model, sample i conditioned on
+   * {@code conditions[i]} (guided ones use two network rows per step, in the same evaluation).
+   *
+   * @param sampler the configured sampler
+   * @param model the conditional predictor
+   * @param conditions per-sample conditions, [n]
+   * @param seed job seed
+   * @param maxBatch maximum samples per evaluation
+   * @param onEvaluation called with the network rows of each evaluation (may be null)
+   * @return the samples, [n][d]
+   */
+  public static float[][] sample(Sampler sampler, ConditionalPredictor model, Condition[] conditions, long seed,
+      int maxBatch, IntConsumer onEvaluation) {
+    NoiseSource noise = new NoiseSource(seed);
+    List<SamplingProcess> procs = new ArrayList<>(conditions.length);
+    for (int i = 0; i < conditions.length; i++) {
+      procs.add(sampler.start(noise.stream(i)));
+    }
+    run(procs, conditions, model, maxBatch, onEvaluation);
+    float[][] out = new float[conditions.length][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = procs.get(i).sample();
+    }
+    return out;
+  }
+
+  /**
+   * Drives processes until all are done; with conditions, through {@link GuidedBatch}.
+   *
+   * @param procs processes
+   * @param conditions per-process conditions (null: unconditional, plain evaluations)
+   * @param model ε predictor; a {@link ConditionalPredictor} when conditions are given
+   * @param maxBatch maximum processes per evaluation
+   * @param onEvaluation called with the network rows of each evaluation (may be null)
+   */
+  public static void run(List<? extends SamplingProcess> procs, Condition[] conditions, NoisePredictor model,
+      int maxBatch, IntConsumer onEvaluation) {
+    if (conditions != null && (conditions.length != procs.size() || !(model instanceof ConditionalPredictor))) {
+      throw new IllegalArgumentException("conditions need one entry per process and a conditional model");
+    }
     int d = model.dimension();
     for (int start = 0; start < procs.size(); start += maxBatch) {
       List<? extends SamplingProcess> chunk =
           procs.subList(start, Math.min(procs.size(), start + maxBatch));
       List<SamplingProcess> live = new ArrayList<>(chunk);
+      List<Condition> liveCond = conditions == null ? null
+          : new ArrayList<>(List.of(conditions).subList(start, start + chunk.size()));
       float[] x = new float[chunk.size() * d];
       double[] t = new double[chunk.size()];
       while (!live.isEmpty()) {
@@ -78,7 +127,19 @@ public final class Driver {
         }
         float[] xs = rows * d == x.length ? x : java.util.Arrays.copyOf(x, rows * d);
         double[] ts = rows == t.length ? t : java.util.Arrays.copyOf(t, rows);
-        if (heads.isEmpty()) {
+        int netRows = rows;
+        if (liveCond != null) {
+          if (!heads.isEmpty()) {
+            throw new IllegalArgumentException("class labels and guidance do not combine with second-head samplers"
+                + " (sn/npr): the guided predictor has no second head");
+          }
+          Condition[] c = liveCond.toArray(new Condition[0]);
+          netRows = GuidedBatch.networkRows(c, ts, rows);
+          float[] eps = GuidedBatch.evaluate((ConditionalPredictor) model, xs, ts, c, rows);
+          for (int i = 0; i < rows; i++) {
+            live.get(i).accept(eps, i * d);
+          }
+        } else if (heads.isEmpty()) {
           float[] eps = model.predictEps(xs, ts, rows);
           for (int i = 0; i < rows; i++) {
             float[] e = new float[d];
@@ -96,9 +157,16 @@ public final class Driver {
           }
         }
         if (onEvaluation != null) {
-          onEvaluation.accept(rows);
+          onEvaluation.accept(netRows);
         }
-        live.removeIf(SamplingProcess::isDone);
+        for (int i = live.size() - 1; i >= 0; i--) {
+          if (live.get(i).isDone()) {
+            live.remove(i);
+            if (liveCond != null) {
+              liveCond.remove(i);
+            }
+          }
+        }
       }
     }
   }

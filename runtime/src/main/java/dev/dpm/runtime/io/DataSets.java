@@ -74,25 +74,9 @@ public final class DataSets {
     if (!Files.isReadable(file)) {
       throw new IOException(file + ": data file is not readable");
     }
-    byte[] head = new byte[8];
-    int got;
-    try (InputStream in = Binary.open(file)) {
-      got = in.readNBytes(head, 0, head.length);
-    } catch (IOException e) {
-      throw new IOException(file + ": cannot read (" + e.getMessage() + ")", e);
-    }
-    NumericArray a;
-    String kind;
-    if (got >= 6 && Npy.hasMagic(head)) {
-      a = Npy.read(file);
-      kind = "npy";
-    } else if (got >= 4 && Idx.hasMagic(head)) {
-      a = Idx.read(file);
-      kind = "IDX";
-    } else {
-      throw new IOException(file + ": not a .npy or IDX file (unrecognised first bytes"
-          + (got == 0 ? ", file is empty" : "") + ")");
-    }
+    Detected d = detect(file);
+    NumericArray a = d.array();
+    String kind = d.kind();
     String name = file.getFileName().toString();
     try {
       return fromArray(a, sampleShape, range, limit, name)
@@ -195,5 +179,36 @@ public final class DataSets {
 
   private static String fmt(double v) {
     return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+  }
+
+  /**
+   * Reads a .npy or IDX file (either plain or gzip-compressed), detected by content, e.g. a labels file such as
+   * Fashion-MNIST's {@code train-labels-idx1-ubyte.gz}.
+   *
+   * @param file the file
+   * @return its array
+   * @throws IOException naming the file when it is neither, or unreadable
+   */
+  public static NumericArray readArray(Path file) throws IOException {
+    return detect(file).array();
+  }
+
+  private record Detected(NumericArray array, String kind) {}
+
+  private static Detected detect(Path file) throws IOException {
+    byte[] head = new byte[8];
+    int got;
+    try (InputStream in = Binary.open(file)) {
+      got = in.readNBytes(head, 0, head.length);
+    } catch (IOException e) {
+      throw new IOException(file + ": cannot read (" + e.getMessage() + ")", e);
+    }
+    if (got >= 6 && Npy.hasMagic(head)) {
+      return new Detected(Npy.read(file), "npy");
+    } else if (got >= 4 && Idx.hasMagic(head)) {
+      return new Detected(Idx.read(file), "IDX");
+    }
+    throw new IOException(file + ": not a .npy or IDX file (unrecognised first bytes"
+        + (got == 0 ? ", file is empty" : "") + ")");
   }
 }

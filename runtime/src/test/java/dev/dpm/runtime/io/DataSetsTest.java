@@ -73,6 +73,18 @@ class DataSetsTest {
   }
 
   @Test
+  void labelFilesAreReadAsNpyOrIdxPlainOrGzip() throws IOException {
+    Path gz = IdxTest.gz(dir.resolve("train-labels-idx1-ubyte.gz"), IdxTest.idx(0x08, new int[] {3}, new byte[] {7, 0, 9}));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {7, 0, 9}, DataSets.readArray(gz).toFloat32());
+    Path npy = dir.resolve("labels.npy");
+    Npy.write(npy, NumericArray.ofInt64(new long[] {3, 1}, 2));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {3, 1}, DataSets.readArray(npy).toFloat32());
+    Path junk = Files.writeString(dir.resolve("labels.txt"), "7\n0\n");
+    IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> DataSets.readArray(junk));
+    assertTrue(e.getMessage().contains("labels.txt") && e.getMessage().contains("not a .npy or IDX"), e.getMessage());
+  }
+
+  @Test
   void badDataGiveOneClearMessageNamingTheFile() throws IOException {
     Path labels = IdxTest.gz(dir.resolve("labels.gz"), IdxTest.idx(0x08, new int[] {3}, new byte[] {1, 2, 3}));
     String m = fails(labels, IMAGE, DataRange.SYMMETRIC_UNIT).getMessage();

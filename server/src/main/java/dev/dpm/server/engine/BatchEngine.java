@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -357,7 +358,7 @@ public final class BatchEngine implements AutoCloseable {
    */
   private void evaluateOnce() {
     if (!overlap) {
-      PackedBatch b = pack(Map.of());
+      PackedBatch b = pack(null);
       float[] eps = evaluate(b);
       if (eps != null) {
         settle(b, b.deliver(eps, d, host));
@@ -365,12 +366,11 @@ public final class BatchEngine implements AutoCloseable {
       return;
     }
     PackedBatch prev = pipe.held();
-    Map<EngineJob, Integer> busy = prev == null ? Map.of() : prev.rowsPerJob();
-    if (prev != null && available(busy) < Math.max(1, maxBatch / 2)) {
+    if (prev != null && available(prev.rowsPerJob()) < Math.max(1, maxBatch / 2)) {
       settle(prev, pipe.deliverNow(d, host));
       return;
     }
-    PackedBatch b = pack(busy);
+    PackedBatch b = pack(prev);
     if (prev != null) {
       pipe.deliverAsync(d, host);
     }
@@ -383,11 +383,11 @@ public final class BatchEngine implements AutoCloseable {
     }
   }
 
-  /** Unfinished rows of the running jobs outside {@code busy}. */
+  /** Network rows of the running jobs' unfinished samples outside {@code busy} (samples per job). */
   private int available(Map<EngineJob, Integer> busy) {
     int n = 0;
     for (EngineJob j : active) {
-      n += j.live - busy.getOrDefault(j, 0);
+      n += (j.live - busy.getOrDefault(j, 0)) * j.rowsPerSample();
     }
     return n;
   }
@@ -414,19 +414,21 @@ public final class BatchEngine implements AutoCloseable {
   /**
    * Asks the {@link RowPacker} for each running job's rows and packs them.
    *
-   * @param busy rows per job held back (in the batch whose ε is being handed back)
+   * @param held the batch whose ε is being handed back (its samples are left out), or null
    */
-  private PackedBatch pack(Map<EngineJob, Integer> busy) {
+  private PackedBatch pack(PackedBatch held) {
+    Map<EngineJob, Integer> busy = held == null ? Map.of() : held.rowsPerJob();
     List<RowPacker.Demand> demands = new ArrayList<>(active.size());
     for (EngineJob j : active) {
-      demands.add(new RowPacker.Demand(j.live - busy.getOrDefault(j, 0), j.priority(), j.skipped));
+      demands.add(new RowPacker.Demand((j.live - busy.getOrDefault(j, 0)) * j.rowsPerSample(), j.priority(),
+          j.skipped)); // network rows
     }
     int[] take = packer.pack(demands);
     for (int i = 0; i < take.length; i++) {
       EngineJob j = active.get(i);
       j.skipped = RowPacker.skippedAfter(j.skipped, demands.get(i).pending(), take[i]);
     }
-    return PackedBatch.of(active, take, d);
+    return PackedBatch.of(active, take, d, held == null ? Set.of() : held.processes());
   }
 
   /** The network call and its metrics; null (and the batch's jobs failed) if it or a prepare threw. */

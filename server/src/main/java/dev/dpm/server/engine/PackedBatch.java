@@ -1,5 +1,8 @@
 package dev.dpm.server.engine;
 
+import dev.dpm.core.model.Condition;
+import dev.dpm.core.model.ConditionalPredictor;
+import dev.dpm.core.model.GuidedBatch;
 import dev.dpm.core.model.NoisePredictor;
 import dev.dpm.core.model.Prediction;
 import dev.dpm.core.model.SecondHead;
@@ -15,14 +18,18 @@ import java.util.concurrent.Future;
 
 /**
  * The rows of one network evaluation: which process owns row r, and the packed inputs
- * x [rows, d] (row-major) and time [rows], copied once from the processes' pending requests. When
- * some row asks for a second head (SN/NPR samplers), the batch is evaluated with ε and the heads
+ * x [rows, d] (row-major) and time [rows], copied once from the processes' pending requests. A
+ * class-conditional job's rows carry their {@link Condition}; a guided row becomes two network rows
+ * (its label and the null label) of the same call, combined by {@link GuidedBatch} before delivery.
+ * When some row asks for a second head (SN/NPR samplers), the batch is evaluated with ε and the heads
  * asked for in one call ({@link NoisePredictor#predict}) and those rows get both.
  */
 final class PackedBatch {
   final int rows;
   final EngineJob[] rowJob;
   final SamplingProcess[] rowProc;
+  /** Per-row conditions when a job of the batch is class-conditional, else null (plain evaluation). */
+  final Condition[] rowCond;
   final float[] x;
   final double[] time;
   /** The jobs with rows in the batch, in packing order. */
@@ -34,11 +41,12 @@ final class PackedBatch {
   /** The heads' outputs after {@link #evaluate}, [rows, d] each. */
   private Map<SecondHead, float[]> headOut = Map.of();
 
-  private PackedBatch(int rows, EngineJob[] rowJob, SamplingProcess[] rowProc, float[] x,
+  private PackedBatch(int rows, EngineJob[] rowJob, SamplingProcess[] rowProc, Condition[] rowCond, float[] x,
       double[] time, List<EngineJob> jobs, SecondHead[] rowHead, Set<SecondHead> heads) {
     this.rows = rows;
     this.rowJob = rowJob;
     this.rowProc = rowProc;
+    this.rowCond = rowCond;
     this.x = x;
     this.time = time;
     this.jobs = jobs;
@@ -53,33 +61,45 @@ final class PackedBatch {
    * @param active the running jobs
    * @param take rows per job ({@link RowPacker#pack})
    * @param d values per row
+   * @param busy processes to leave out (a batch still being handed back; never touched here)
    * @return the batch
    */
-  static PackedBatch of(List<EngineJob> active, int[] take, int d) {
+  static PackedBatch of(List<EngineJob> active, int[] take, int d, Set<SamplingProcess> busy) {
     int rows = 0;
     for (int t : take) {
       rows += t;
     }
     EngineJob[] rowJob = new EngineJob[rows];
     SamplingProcess[] rowProc = new SamplingProcess[rows];
+    Condition[] rowCond = new Condition[rows];
     List<EngineJob> jobs = new ArrayList<>();
+    boolean conditional = false;
     int r = 0;
     for (int i = 0; i < take.length; i++) {
       EngineJob j = active.get(i);
       if (take[i] > 0) {
         jobs.add(j);
+        conditional |= j.conditional();
       }
       int n = j.processes().size();
-      int want = take[i];
-      for (int scanned = 0; want > 0 && scanned < n; scanned++) {
+      int budget = take[i]; // network rows: a guided sample costs 2 while w ∉ {0, 1}
+      boolean gotOne = false;
+      for (int scanned = 0; budget > 0 && scanned < n; scanned++) {
         SamplingProcess p = j.processes().get(j.cursor);
-        j.cursor = (j.cursor + 1) % n;
-        if (!p.isDone()) {
+        if (!busy.contains(p) && !p.isDone()) {
+          Condition c = j.condition(j.cursor);
+          int cost = c.rowsAt(p.pending().time());
+          if (cost > budget && gotOne) {
+            break; // this sample goes first next time (the cursor stays on it)
+          }
           rowJob[r] = j;
           rowProc[r] = p;
+          rowCond[r] = c;
           r++;
-          want--;
+          budget -= cost; // a job's first sample is taken even if it overshoots by one row
+          gotOne = true;
         }
+        j.cursor = (j.cursor + 1) % n;
       }
     }
     float[] x = new float[r * d];
@@ -95,10 +115,20 @@ final class PackedBatch {
         heads.add(req.head());
       }
     }
-    return new PackedBatch(r, rowJob, rowProc, x, time, jobs, rowHead, heads);
+    return new PackedBatch(r, rowJob, rowProc, conditional ? java.util.Arrays.copyOf(rowCond, r) : null, x, time,
+        jobs, rowHead, heads);
   }
 
-  /** @return rows per job in this batch */
+  /** @return the rows' processes (an identity set) */
+  Set<SamplingProcess> processes() {
+    Set<SamplingProcess> s = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    for (int r = 0; r < rows; r++) {
+      s.add(rowProc[r]);
+    }
+    return s;
+  }
+
+  /** @return samples per job in this batch */
   Map<EngineJob, Integer> rowsPerJob() {
     Map<EngineJob, Integer> m = new IdentityHashMap<>();
     for (int r = 0; r < rows; r++) {
@@ -137,8 +167,15 @@ final class PackedBatch {
     List<Future<?>> prepared = host.prepare(rowProc, rows);
     long t0 = System.nanoTime();
     float[] eps;
+    int networkRows = rows;
     try {
-      if (heads.isEmpty()) {
+      if (rowCond != null) {
+        if (!heads.isEmpty()) {
+          throw new IllegalStateException("class-conditional rows do not combine with second heads");
+        }
+        networkRows = GuidedBatch.networkRows(rowCond, time, rows);
+        eps = GuidedBatch.evaluate((ConditionalPredictor) predictor, x, time, rowCond, rows);
+      } else if (heads.isEmpty()) {
         eps = predictor.predictEps(x, time, rows);
       } else {
         Prediction p = predictor.predict(x, time, rows, heads);
@@ -149,7 +186,7 @@ final class PackedBatch {
       joinQuietly(prepared);
       throw new Failed(new Failure.EvaluationError(e), e);
     }
-    metrics.evaluated(rows, System.nanoTime() - t0);
+    metrics.evaluated(networkRows, System.nanoTime() - t0);
     try {
       HostWork.join(prepared);
     } catch (RuntimeException e) {

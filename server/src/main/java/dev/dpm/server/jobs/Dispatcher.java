@@ -2,16 +2,15 @@ package dev.dpm.server.jobs;
 
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.sampler.SamplingProcess;
-import dev.dpm.server.engine.Admission;
 import dev.dpm.server.engine.BatchEngine;
-import dev.dpm.server.engine.BatchingMode;
 import dev.dpm.server.engine.EngineJob;
 import io.vertx.core.json.JsonObject;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -19,29 +18,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The queue in front of the per-model {@link BatchEngine}s (dpm-jobs thread only): admits queued jobs to engines
- * with room (their {@code running} status committed in one transaction before they are announced and handed over),
+ * The FIFO queue in front of the per-model {@link BatchEngine}s (dpm-jobs thread only): admits queued jobs to engines
+ * with room, each taking a lease on its model version (their {@code running} status committed in one transaction
+ * before they are announced and handed over),
  * keeps queue positions current, and fails queued jobs whose deadline passed.
  *
- * <p>Order: the engine's {@link Admission} with one row per job and {@code maxActiveJobs} as the cap, that is by
- * priority, highest first, then arrival; a job passed over by {@value BatchEngine#MAX_PASSED} later arrivals goes
- * first, so low priorities do not starve.
+ * <p>Order: by priority, highest first, then arrival; a job passed over by {@value BatchEngine#MAX_PASSED} later
+ * arrivals for its model goes first (in arrival order), so low priorities do not starve.
  */
 final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private final int maxActiveJobs;
-  private final Admission order;
-  private final Map<String, BatchEngine> engines;
+  private final ModelEngines engines;
   private final JobStore store;
   private final Lifecycle life;
   private final JobsThread thread;
   private final BooleanSupplier open;
+  private final boolean handOff;
   private boolean scheduled;
 
-  Dispatcher(int maxActiveJobs, Map<String, BatchEngine> engines, JobStore store, Lifecycle life, JobsThread thread,
-      BooleanSupplier open) {
+  Dispatcher(int maxActiveJobs, ModelEngines engines, JobStore store, Lifecycle life, JobsThread thread,
+      BooleanSupplier open, boolean handOff) {
+    this.handOff = handOff;
     this.maxActiveJobs = maxActiveJobs;
-    this.order = new Admission(BatchingMode.STEP, 1, maxActiveJobs, BatchEngine.MAX_PASSED);
     this.engines = engines;
     this.store = store;
     this.life = life;
@@ -77,18 +76,41 @@ final class Dispatcher {
     if (!open.getAsBoolean()) {
       return;
     }
+    Map<BatchEngine, Integer> room = new HashMap<>();
     List<JobState> starting = new ArrayList<>();
     List<EngineJob> engineJobs = new ArrayList<>();
-    for (JobState st : admitted()) {
+    List<JobState> arrival = new ArrayList<>(life.queue.values());
+    List<JobState> order = new ArrayList<>(arrival);
+    order.sort(Comparator.comparingInt((JobState st) -> st.passedOver >= BatchEngine.MAX_PASSED ? 0 : 1)
+        .thenComparingInt(st -> st.passedOver >= BatchEngine.MAX_PASSED ? 0 : -st.spec.priority())); // stable
+    for (JobState st : order) {
+      if (handOff && !st.adopted) { // cluster mode: submitted here, committed; a worker claims it from the store
+        life.queue.remove(st.id());
+        life.live.remove(st.id());
+        continue;
+      }
+      BatchEngine engine = engines.of(st.model);
+      if (engine == null) {
+        continue; // its version is being loaded or retired: the registry's change moves or fails it next
+      }
+      int free = room.computeIfAbsent(engine, e -> maxActiveJobs - e.jobCount());
+      if (free <= 0) {
+        continue;
+      }
+      if (!st.lease()) {
+        continue; // retired just now: as above
+      }
       life.queue.remove(st.id());
       try {
         engineJobs.add(engineJob(st));
         starting.add(st);
+        room.put(engine, free - 1);
       } catch (RuntimeException e) {
         LOG.error("event=job-start-failed job={} error={}", st.id(), e.toString(), e);
         life.fail(st, FailureCode.INTERNAL, "could not start: " + e.getMessage());
       }
     }
+    countPassedOver(arrival);
     if (!starting.isEmpty()) {
       start(starting, engineJobs);
       renumber();
@@ -96,33 +118,18 @@ final class Dispatcher {
     life.refreshCounts();
   }
 
-  /** The queued jobs that start now, per model in {@link Admission}'s order; updates their passed-over counts. */
-  private List<JobState> admitted() {
-    Map<String, List<JobState>> byModel = new LinkedHashMap<>();
-    for (JobState st : life.queue.values()) {
-      byModel.computeIfAbsent(st.record.model(), m -> new ArrayList<>()).add(st);
-    }
-    List<JobState> out = new ArrayList<>();
-    for (Map.Entry<String, List<JobState>> e : byModel.entrySet()) {
-      int running = engines.get(e.getKey()).jobCount();
-      if (running >= maxActiveJobs) {
-        continue;
-      }
-      List<JobState> queued = e.getValue();
-      List<Admission.Waiting> w = new ArrayList<>(queued.size());
-      for (JobState st : queued) {
-        w.add(new Admission.Waiting(1, st.spec.priority(), "", st.passedOver));
-      }
-      List<Integer> start = order.admit(w, running, running);
-      int[] passed = Admission.passedOverAfter(w, start);
-      for (int i = 0; i < queued.size(); i++) {
-        queued.get(i).passedOver = passed[i];
-      }
-      for (int i : start) {
-        out.add(queued.get(i));
+  /** Each job still queued counts the later arrivals for its model that left the queue ahead of it. */
+  private void countPassedOver(List<JobState> arrival) {
+    Map<String, Integer> later = new HashMap<>();
+    for (int i = arrival.size() - 1; i >= 0; i--) {
+      JobState st = arrival.get(i);
+      String model = st.record.model();
+      if (life.queue.containsKey(st.id())) {
+        st.passedOver += later.getOrDefault(model, 0);
+      } else {
+        later.merge(model, 1, Integer::sum);
       }
     }
-    return out;
   }
 
   private void start(List<JobState> starting, List<EngineJob> engineJobs) {
@@ -152,10 +159,10 @@ final class Dispatcher {
       st.nfe = 0;
       st.fraction = 0;
       life.emit(st, "started", new JsonObject().put("job", life.views().of(st)), false);
-      LOG.info("event=job-started job={} model={}", st.id(), st.record.model());
+      LOG.info("event=job-started job={} model={} version={}", st.id(), st.record.model(), st.record.modelVersion());
       EngineJob ej = engineJobs.get(i);
       st.engineJob = ej;
-      engines.get(st.record.model()).submit(ej);
+      engines.of(st.model).submit(ej); // leased: its engine runs until the job ends
     }
   }
 
@@ -185,10 +192,16 @@ final class Dispatcher {
         procs.add(st.sampler.start(noise.stream(i)));
       }
     }
+    dev.dpm.core.model.Condition[] conds = st.calibration != null ? st.calibration.conditions()
+        : JobConditions.of(r.spec()).conditions(r.n(), st.sampler.settings().guidance());
+    return new EngineJob(r.id(), procs, conds, st.spec.previewEvery(), st.spec.deadlineMs(r.createdAt().toEpochMilli()),
+        st.spec.priority(), batchKey(r), st);
+  }
+
+  /** Jobs that a request-level batcher may batch together: same sampler settings (calibrations apart). */
+  private static String batchKey(JobRecord r) {
     JsonObject sampler = r.spec().getJsonObject("sampler");
-    String batchKey = sampler == null ? "calibration" : sampler.encode();
-    return new EngineJob(r.id(), procs, st.spec.previewEvery(), st.spec.deadlineMs(r.createdAt().toEpochMilli()),
-        st.spec.priority(), batchKey, st);
+    return sampler == null ? "calibration" : sampler.encode();
   }
 
   /** Fails queued jobs whose deadline passed. */
