@@ -74,6 +74,13 @@ public final class BenchEngineCommand implements Callable<Integer> {
       description = "The workload's ddim step counts: a range or a list (default: ${DEFAULT-VALUE}, every K).")
   String ddimSteps;
 
+  @Option(names = "--overlap", description = "Overlap handing ε back with the next evaluation (BatchEngine.overlap; off by default).")
+  boolean overlap;
+
+  @Option(names = "--batches-in-flight", defaultValue = "1", paramLabel = "F",
+      description = "Host work: one job of F·B samples on max batch B (default: ${DEFAULT-VALUE}; overlap needs F >= 2).")
+  int batchesInFlight;
+
   @Option(names = "--json", description = "Print the figures as JSON instead of Markdown.")
   boolean json;
 
@@ -93,10 +100,10 @@ public final class BenchEngineCommand implements Callable<Integer> {
         : samplerNames.contains("none") ? List.of() : samplerNames.stream().map(SamplerKind::parse).toList();
     double[] ls = loads.contains("none") ? new double[0] : loads.stream().mapToDouble(Double::parseDouble).toArray();
     if (steps < 2 || runs < 1 || dim < 1 || duration <= 0 || horizon <= duration || maxBatch < 1
-        || maxRowsInFlight < 0 || priorityShare < 0 || priorityShare > 1
+        || maxRowsInFlight < 0 || batchesInFlight < 1 || priorityShare < 0 || priorityShare > 1
         || Arrays.stream(batches).anyMatch(b -> b < 1) || Arrays.stream(ls).anyMatch(l -> !(l > 0))) {
       throw new UsageError("need --steps >= 2, --runs >= 1, --dim >= 1, --duration > 0, --horizon > --duration, "
-          + "--max-batch >= 1, --max-rows-in-flight >= 0, --priority-share in [0, 1], --batches >= 1, --loads > 0");
+          + "--max-batch >= 1, --max-rows-in-flight >= 0, --batches-in-flight >= 1, --priority-share in [0, 1], --batches >= 1, --loads > 0");
     }
     int[] ks;
     try {
@@ -111,7 +118,8 @@ public final class BenchEngineCommand implements Callable<Integer> {
       throw new UsageError("--ddim-steps: every K must be in 2 … 1000");
     }
     EngineBenchmark.Options o = new EngineBenchmark.Options(kinds, batches, steps, runs, dim, ls, duration,
-        horizon, maxBatch, maxRowsInFlight, priorityShare, seed, hostThreads, ks);
+        horizon, maxBatch, maxRowsInFlight, priorityShare, seed, hostThreads, ks, overlap,
+        batchesInFlight);
     PrintWriter err = spec.commandLine().getErr();
     EngineBenchmark.Result r = EngineBenchmark.run(o, err);
     PrintWriter out = spec.commandLine().getOut();
@@ -139,6 +147,7 @@ public final class BenchEngineCommand implements Callable<Integer> {
         + String.format(Locale.ROOT, " --duration %.0f --horizon %.0f", duration, horizon) + " --max-batch " + maxBatch
         + (maxRowsInFlight > 0 ? " --max-rows-in-flight " + maxRowsInFlight : "")
         + (hostThreads >= 0 ? " --host-threads " + hostThreads : "")
+        + (overlap ? " --overlap" : "") + (batchesInFlight != 1 ? " --batches-in-flight " + batchesInFlight : "")
         + (ddimSteps.equals("10-50") ? "" : " --ddim-steps " + ddimSteps);
   }
 

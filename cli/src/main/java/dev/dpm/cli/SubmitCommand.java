@@ -117,6 +117,10 @@ public final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--deadline", paramLabel = "SECONDS", description = "Fail the job if it has not finished this long after submission.")
   Double deadline;
 
+  @Option(names = "--priority", paramLabel = "0-9",
+      description = "Scheduling priority, 0 (default) to 9: higher-priority jobs start first and go first at every step.")
+  Integer priority;
+
   @Option(names = "--idempotency-key", paramLabel = "KEY",
       description = "Idempotency-Key of the submit (default: a random UUID); repeating a submit with the same key returns the same job.")
   String idempotencyKey;
@@ -139,7 +143,8 @@ public final class SubmitCommand implements Callable<Integer> {
     }
     SamplerParams params = b.build();
     return JobRequest.builder(model, params).optN(n).optSeed(seed).optOutputs(outputs)
-        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadline).optLabel(label).optLabels(labels).build();
+        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadline).optLabel(label).optLabels(labels)
+        .optPriority(priority).build();
   }
 
   @Override

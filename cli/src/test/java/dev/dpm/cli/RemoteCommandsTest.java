@@ -64,7 +64,7 @@ class RemoteCommandsTest {
     p.sleepMicros = 2000;
     try (Harness h = new Harness(tmp.resolve("data"), List.of(Toys.model("toy", p, tmp)), null)) {
       Result s = dpm("submit", "--server", h.base, "--model", "toy", "--sampler", "ddim", "--steps", "20",
-          "--eta", "0.3", "--n", "3", "--seed", "4", "--outputs", "npy,png", "--preview-every", "5");
+          "--eta", "0.3", "--n", "3", "--seed", "4", "--outputs", "npy,png", "--preview-every", "5", "--priority", "7");
       assertEquals(0, s.code(), s.toString());
       Job job = DpmJson.read(s.out().strip(), Job.class);
       assertEquals(SamplerName.DDIM, job.sampler().name());
@@ -73,6 +73,7 @@ class RemoteCommandsTest {
       assertEquals(3, job.n());
       assertEquals(4L, job.seed());
       assertEquals(5, job.previewEvery());
+      assertEquals(7, job.priority());
       assertEquals(List.of(OutputFormat.NPY, OutputFormat.PNG), job.outputs());
 
       Result w = dpm("watch", job.id(), "--server", h.base, "--progress");

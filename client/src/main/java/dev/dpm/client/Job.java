@@ -23,6 +23,7 @@ import java.util.List;
  * @param outputs the result files the job writes
  * @param previewEvery steps between preview events (0: none)
  * @param deadlineSeconds the deadline after submission, or null
+ * @param priority the scheduling priority (0 to 9; null from a server without priorities)
  * @param progress the progress
  * @param queuePosition 0-based position among queued jobs (null unless queued)
  * @param createdAt when the job was submitted
@@ -48,6 +49,7 @@ public record Job(
     List<OutputFormat> outputs,
     Integer previewEvery,
     Double deadlineSeconds,
+    Integer priority,
     Progress progress,
     Integer queuePosition,
     Instant createdAt,

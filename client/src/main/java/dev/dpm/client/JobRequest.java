@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param label the class of every sample of a class-conditional model, an index ("7") or a name ("sneaker");
  *     null: unconditional samples
  * @param labels one class per sample (instead of label; n entries)
+ * @param priority scheduling priority, 0 (normal, the default) to 9 (highest): higher-priority jobs
+ *     start first and their rows go first at every step; does not change the samples
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -37,7 +39,11 @@ public record JobRequest(
     Integer previewEvery,
     Double deadlineSeconds,
     String label,
-    List<String> labels) {
+    List<String> labels,
+    Integer priority) {
+
+  /** The highest priority (0 is the lowest and the default). */
+  public static final int MAX_PRIORITY = 9;
 
   /** Checks what the schema says without asking the server (the server checks the rest). */
   public JobRequest {
@@ -64,6 +70,9 @@ public record JobRequest(
     if (deadlineSeconds != null && !(deadlineSeconds > 0)) {
       throw new IllegalArgumentException("deadlineSeconds must be > 0, was " + deadlineSeconds);
     }
+    if (priority != null && (priority < 0 || priority > MAX_PRIORITY)) {
+      throw new IllegalArgumentException("priority must be 0.." + MAX_PRIORITY + ", was " + priority);
+    }
   }
 
   /**
@@ -78,7 +87,8 @@ public record JobRequest(
   /** @return a builder holding this request (changing it never changes this record) */
   public Builder toBuilder() {
     return new Builder(model, sampler).optN(n).optSeed(seed).optOutputs(outputs)
-        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadlineSeconds).optLabel(label).optLabels(labels);
+        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadlineSeconds).optLabel(label).optLabels(labels)
+        .optPriority(priority);
   }
 
   /** Builder of {@link JobRequest}; {@code opt*} setters take null for "the server's default". */
@@ -92,6 +102,7 @@ public record JobRequest(
     private Double deadlineSeconds;
     private String label;
     private List<String> labels;
+    private Integer priority;
 
     private Builder(String model, SamplerParams sampler) {
       setModel(model);
@@ -152,12 +163,18 @@ public record JobRequest(
       return this;
     }
 
+    /** @param v the scheduling priority, 0..{@value JobRequest#MAX_PRIORITY} @return this */
+    public Builder optPriority(Integer v) {
+      priority = v;
+      return this;
+    }
+
     /**
      * @return the request
      * @throws IllegalArgumentException for a field out of its documented range
      */
     public JobRequest build() {
-      return new JobRequest(model, sampler, n, seed, outputs, previewEvery, deadlineSeconds, label, labels);
+      return new JobRequest(model, sampler, n, seed, outputs, previewEvery, deadlineSeconds, label, labels, priority);
     }
   }
 }

@@ -84,6 +84,9 @@ class ApiTest {
     c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"ddpm\"},\"outputs\":[]}", 400, "outputs"});
     c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"ddpm\"},\"previewEvery\":-1}", 400, "previewEvery"});
     c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"ddpm\"},\"deadlineSeconds\":0}", 400, "deadlineSeconds"});
+    c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"ddpm\"},\"priority\":10}", 400, "priority"});
+    c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"ddpm\"},\"priority\":-1}", 400, "priority"});
+    c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"ddpm\"},\"priority\":1.5}", 400, "priority"});
     c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"ddpm\"},\"foo\":1}", 400, "foo"});
     c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"ddpm\",\"etta\":1}}", 400, "sampler.etta"});
     c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"ddim\",\"eta\":-1}}", 400, "sampler.eta"});

@@ -33,10 +33,12 @@ public final class EngineBenchmark {
    * @param seed workload seed
    * @param hostThreads the engine's helper threads (−1: its default)
    * @param ddimSteps the workload's ddim step counts
+   * @param overlap whether the engine overlaps hand-back with the next evaluation ({@code BatchEngine.overlap})
+   * @param batchesInFlight part (a)'s job holds this many batches' worth of samples (1: one job of B on max batch B)
    */
   public record Options(List<SamplerKind> samplers, int[] batches, int steps, int runs, int dimension,
       double[] loads, double seconds, double horizon, int maxBatch, int maxRowsInFlight,
-      double priorityShare, long seed, int hostThreads, int[] ddimSteps) {}
+      double priorityShare, long seed, int hostThreads, int[] ddimSteps, boolean overlap, int batchesInFlight) {}
 
   /**
    * One load level.
@@ -79,7 +81,8 @@ public final class EngineBenchmark {
     if (!o.samplers().isEmpty() && o.batches().length > 0) {
       log.println("bench engine: host overhead, " + o.samplers().size() + " samplers × " + o.batches().length + " batches");
       log.flush();
-      overhead = HostOverhead.measure(samplers, o.samplers(), o.batches(), o.steps(), o.runs(), o.hostThreads());
+      overhead = HostOverhead.measure(samplers, o.samplers(), o.batches(), o.steps(), o.runs(), o.hostThreads(),
+          o.overlap(), o.batchesInFlight());
     }
     double rowsPerJob = MixedWorkload.meanRowsPerJob(samplers, o.ddimSteps());
     double peakRows = o.maxBatch() / (acc.latencyNanos(o.maxBatch()) / 1e9);
@@ -91,9 +94,10 @@ public final class EngineBenchmark {
       for (BatchingMode m : BatchingMode.values()) {
         log.printf(Locale.ROOT, "bench engine: load %.2f (%.1f jobs/s, %d jobs), %s%n", load, rate, jobs.size(), m);
         log.flush();
-        outs.add(MixedWorkload.run(samplers, acc, m, jobs, o.maxBatch(), o.maxRowsInFlight(), o.horizon(), o.hostThreads()));
+        outs.add(MixedWorkload.run(samplers, acc, m, jobs, o.maxBatch(), o.maxRowsInFlight(), o.horizon(), o.hostThreads(),
+            o.overlap()));
       }
-      double[] alone = MixedWorkload.alone(samplers, acc, jobs, o.maxBatch(), o.hostThreads());
+      double[] alone = MixedWorkload.alone(samplers, acc, jobs, o.maxBatch(), o.hostThreads(), o.overlap());
       levels.add(new Level(load, rate, outs, alone));
     }
     return new Result(o, acc.describe(), overhead, rowsPerJob, levels);
@@ -111,7 +115,9 @@ public final class EngineBenchmark {
     sb.append(SECTION).append("\n\nCommand: `").append(command).append("`  \nMachine: ").append(machine)
         .append("  \nNetwork: ").append(r.network()).append(" — never a served model.\n\n");
     if (!r.overhead().isEmpty()) {
-      sb.append("### Host work per step\n\nOne job of B samples, d = ").append(o.dimension())
+      sb.append("### Host work per step\n\nOne job of ").append(o.batchesInFlight() == 1 ? "" : o.batchesInFlight() + "·")
+          .append("B samples on max batch B").append(o.overlap() ? ", overlapped hand-back" : "")
+          .append(", d = ").append(o.dimension())
           .append(", K = ").append(o.steps()).append(" (ode-rk45 adaptive); host work = mean gap between two ")
           .append("evaluations (ε handed back, sampler arithmetic and noise, progress, next batch packed), median of ")
           .append(o.runs()).append(" runs after two warm-up runs. Percent of the simulated evaluation at that batch ")

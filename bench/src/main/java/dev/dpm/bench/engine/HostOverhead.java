@@ -48,10 +48,12 @@ public final class HostOverhead {
    * @param steps K per run (ode-rk45 is adaptive)
    * @param runs measured runs (after two warm-up runs)
    * @param hostThreads the engine's helper threads (−1: its default)
+   * @param overlap whether the engine overlaps hand-back with the next evaluation
+   * @param batchesInFlight the job holds this many batches' worth of samples, ≥ 1
    * @return points, sampler-major
    */
   public static List<Point> measure(BenchSamplers samplers, List<SamplerKind> kinds, int[] batches,
-      int steps, int runs, int hostThreads) throws Exception {
+      int steps, int runs, int hostThreads, boolean overlap, int batchesInFlight) throws Exception {
     List<Point> out = new ArrayList<>();
     for (SamplerKind kind : kinds) {
       Sampler s = samplers.get(kind, steps);
@@ -60,7 +62,7 @@ public final class HostOverhead {
             BenchSamplers.VARIANCE, 1000, 5, Math.max(256, b));
         double[] gaps = new double[runs];
         for (int r = -2; r < runs; r++) { // two warm-up runs (the JIT)
-          double g = oneRun(acc, s, b, 100 + r, hostThreads);
+          double g = oneRun(acc, s, b, batchesInFlight * b, 100 + r, hostThreads, overlap);
           if (r >= 0) {
             gaps[r] = g;
           }
@@ -72,19 +74,20 @@ public final class HostOverhead {
     return out;
   }
 
-  /** One job of b samples through an engine of max batch b; returns the mean host gap, ns. */
-  private static double oneRun(SimulatedAccelerator acc, Sampler s, int b, long seed, int hostThreads)
-      throws Exception {
+  /** One job of n samples through an engine of max batch b; returns the mean host gap, ns. */
+  private static double oneRun(SimulatedAccelerator acc, Sampler s, int b, int n, long seed, int hostThreads,
+      boolean overlap) throws Exception {
     Completions done = new Completions();
     BatchEngine engine = new BatchEngine("bench", acc, b, 500, done, new SimpleMeterRegistry(), 250, 1000);
+    engine.overlap(overlap);
     if (hostThreads >= 0) {
       engine.hostThreads(hostThreads);
     }
     engine.start(false);
     try {
       NoiseSource noise = new NoiseSource(seed);
-      List<SamplingProcess> ps = new ArrayList<>(b);
-      for (int i = 0; i < b; i++) {
+      List<SamplingProcess> ps = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
         ps.add(s.start(noise.stream(i)));
       }
       acc.resetGaps();

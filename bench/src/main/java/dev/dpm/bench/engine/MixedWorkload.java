@@ -145,13 +145,15 @@ public final class MixedWorkload {
    * @param maxRowsInFlight the engine's cap (0 = none)
    * @param horizonSeconds give up waiting this long after the start
    * @param hostThreads the engine's helper threads (−1: its default)
+   * @param overlap whether the engine overlaps hand-back with the next evaluation
    * @return the figures
    */
   public static Outcome run(BenchSamplers samplers, SimulatedAccelerator acc, BatchingMode mode,
-      List<JobSpec> jobs, int maxBatch, int maxRowsInFlight, double horizonSeconds, int hostThreads)
+      List<JobSpec> jobs, int maxBatch, int maxRowsInFlight, double horizonSeconds, int hostThreads, boolean overlap)
       throws Exception {
     Completions done = new Completions();
     BatchEngine engine = new BatchEngine("bench", acc, maxBatch, 500, done, new SimpleMeterRegistry(), 250, 1000);
+    engine.overlap(overlap);
     if (hostThreads >= 0) {
       engine.hostThreads(hostThreads);
     }
@@ -206,9 +208,10 @@ public final class MixedWorkload {
    * @return their latencies, ms, sorted
    */
   public static double[] alone(BenchSamplers samplers, SimulatedAccelerator acc, List<JobSpec> jobs,
-      int maxBatch, int hostThreads) throws Exception {
+      int maxBatch, int hostThreads, boolean overlap) throws Exception {
     Completions done = new Completions();
     BatchEngine engine = new BatchEngine("alone", acc, maxBatch, 500, done, new SimpleMeterRegistry(), 250, 1000);
+    engine.overlap(overlap);
     if (hostThreads >= 0) {
       engine.hostThreads(hostThreads);
     }

@@ -33,6 +33,8 @@ class EngineSchedulingTest {
   private final SimulatedAccelerator acc = new SimulatedAccelerator(samplers.schedule(), D, 0.25, 200, 1, 256);
   /** evaluation index → job id → rows of that job in it. */
   private final Map<Long, Map<String, Integer>> rows = new ConcurrentHashMap<>();
+  /** Threads that handed some row its ε. */
+  private final java.util.Set<String> acceptThreads = ConcurrentHashMap.newKeySet();
 
   /** A process that notes, on each ε it takes, which job it belongs to and in which evaluation. */
   private final class Noting implements SamplingProcess {
@@ -52,6 +54,7 @@ class EngineSchedulingTest {
     @Override
     public void accept(float[] eps) {
       rows.computeIfAbsent(acc.evaluations(), k -> new ConcurrentHashMap<>()).merge(job, 1, Integer::sum);
+      acceptThreads.add(Thread.currentThread().getName());
       inner.accept(eps);
     }
 
@@ -211,6 +214,31 @@ class EngineSchedulingTest {
       assertEquals(10, rows.values().stream().filter(ev -> ev.size() == 2).count(), "a10 and c10 share 10 evaluations");
       assertEquals(List.of("a10", "c10", "b20"), done.order());
       assertArrayEquals(lone(SamplerKind.DDIM, 10, 4, 3), c);
+    } finally {
+      e.stop();
+    }
+  }
+
+  @Test
+  void overlappedHandBackKeepsSamplesBitIdentical() throws Exception {
+    Completions done = new Completions();
+    BatchEngine e = engine(32, BatchingMode.STEP, 0, done);
+    e.overlap(true);
+    e.hostThreads(2);
+    e.start(false);
+    SamplerKind[] kinds = {SamplerKind.DDPM, SamplerKind.SDE_PC, SamplerKind.DPM_SOLVER_2M, SamplerKind.ODE_RK45};
+    int[] steps = {20, 10, 12, 0};
+    int[] n = {32, 20, 24, 9}; // 85 rows in flight on batches of 32
+    try {
+      for (int k = 0; k < kinds.length; k++) {
+        e.submit(job("o" + k, kinds[k], steps[k], n[k], k == 2 ? 1 : 0, 60 + k));
+      }
+      for (int k = 0; k < kinds.length; k++) {
+        float[][] got = done.of("o" + k).get(60, TimeUnit.SECONDS).samples();
+        assertArrayEquals(lone(kinds[k], steps[k], n[k], 60 + k), got, kinds[k].wire() + ": bit-identical to a lone run");
+      }
+      assertTrue(acceptThreads.contains("dpm-overlap"), "some rows got their ε while the next batch evaluated: "
+          + acceptThreads);
     } finally {
       e.stop();
     }

@@ -266,6 +266,7 @@ public final class FakeDpmServer implements AutoCloseable {
     j.put("n", req.path("n").asInt(1)).put("seed", req.has("seed") ? req.get("seed").asLong() : 12345L);
     j.set("outputs", req.has("outputs") ? req.get("outputs").deepCopy() : F.arrayNode().add("npy").add("png"));
     j.put("previewEvery", req.path("previewEvery").asInt(0));
+    j.put("priority", req.path("priority").asInt(0));
     if (req.has("deadlineSeconds")) {
       j.put("deadlineSeconds", req.get("deadlineSeconds").asDouble());
     } else {

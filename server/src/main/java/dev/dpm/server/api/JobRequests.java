@@ -43,7 +43,7 @@ public final class JobRequests {
     Number deadline = (Number) body.getValue("deadlineSeconds");
     return new JobRequest.Sample(body.getString("model"), n,
         body.containsKey("seed") ? body.getLong("seed") : null, outputs, body.getInteger("previewEvery", 0),
-        deadline == null ? null : deadline.doubleValue(), sampler, label, labels);
+        deadline == null ? null : deadline.doubleValue(), sampler, label, labels, body.getInteger("priority", 0));
   }
 
   /**

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,6 +33,8 @@ public final class BatchEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchEngine.class);
   /** Evaluations a job with pending rows may be left out in a row, and arrivals that may pass it. */
   static final int MAX_SKIPS = 8;
+  /** Later arrivals that may start ahead of a waiting job (here and in the server's queue). */
+  public static final int MAX_PASSED = MAX_SKIPS;
 
   private final String name;
   private final NoisePredictor predictor;
@@ -54,6 +57,8 @@ public final class BatchEngine implements AutoCloseable {
   private volatile Thread thread;
   private volatile long windowNanos;
   private volatile long gapNanos;
+  private volatile boolean overlap;
+  private final Overlap pipe = new Overlap(); // engine thread
 
   /**
    * @param name model name (thread name, metric tag)
@@ -146,6 +151,20 @@ public final class BatchEngine implements AutoCloseable {
   }
 
   /**
+   * Turns on overlapped hand-back (off by default): when more rows are unfinished than one
+   * evaluation holds, the next batch is packed from rows outside the batch just evaluated and
+   * evaluated while a host thread hands that batch its ε, so the sampler arithmetic runs in the
+   * network's shadow. Each process still sees the same calls in the same order, so samples are
+   * bit-identical; with at most {@code maxBatch} rows in flight nothing changes. Call before
+   * {@link #start}.
+   *
+   * @param on whether to overlap
+   */
+  public void overlap(boolean on) {
+    this.overlap = on;
+  }
+
+  /**
    * Admits a job; it joins the next evaluation (or waits, see {@link #scheduling}).
    *
    * @param job the job
@@ -186,6 +205,7 @@ public final class BatchEngine implements AutoCloseable {
     }
     active.clear();
     jobs.set(0);
+    pipe.close();
     host.close();
     return left;
   }
@@ -299,6 +319,7 @@ public final class BatchEngine implements AutoCloseable {
     dropCanceledAndLate(waiting);
     startWaiting();
     if (active.isEmpty()) {
+      pipe.drop(); // only rows of jobs canceled meanwhile can be held
       synchronized (signal) {
         while (running && admissions.isEmpty()) {
           signal.wait(1000);
@@ -329,21 +350,57 @@ public final class BatchEngine implements AutoCloseable {
     }
   }
 
-  /** One packed evaluation: pack, evaluate, hand ε back, settle the jobs. */
+  /**
+   * One packed evaluation: pack, evaluate, hand ε back, settle the jobs. Overlapped (see
+   * {@link #overlap}): the batch evaluated last time is handed its ε on a host thread while this
+   * one evaluates, if enough rows lie outside it (at least half a batch); else it is handed back
+   * first.
+   */
   private void evaluateOnce() {
-    PackedBatch b = pack();
-    float[] eps = evaluate(b);
-    if (eps == null) {
+    if (!overlap) {
+      PackedBatch b = pack(null);
+      float[] eps = evaluate(b);
+      if (eps != null) {
+        settle(b, b.deliver(eps, d, host));
+      }
       return;
     }
-    Map<EngineJob, Failure> failed = b.deliver(eps, d, host);
+    PackedBatch prev = pipe.held();
+    if (prev != null && available(prev.rowsPerJob()) < Math.max(1, maxBatch / 2)) {
+      settle(prev, pipe.deliverNow(d, host));
+      return;
+    }
+    PackedBatch b = pack(prev);
+    if (prev != null) {
+      pipe.deliverAsync(d, host);
+    }
+    float[] eps = evaluate(b);
+    if (prev != null) {
+      settle(prev, pipe.join());
+    }
+    if (eps != null) {
+      pipe.hold(b, eps);
+    }
+  }
+
+  /** Network rows of the running jobs' unfinished samples outside {@code busy} (samples per job). */
+  private int available(Map<EngineJob, Integer> busy) {
+    int n = 0;
+    for (EngineJob j : active) {
+      n += (j.live - busy.getOrDefault(j, 0)) * j.rowsPerSample();
+    }
+    return n;
+  }
+
+  /** Fails the jobs with a failed row, finishes the done ones, reports progress of the rest. */
+  private void settle(PackedBatch b, Map<EngineJob, Failure> failed) {
     for (Map.Entry<EngineJob, Failure> f : failed.entrySet()) {
       fail(f.getKey(), f.getValue());
     }
     long now = System.nanoTime();
     for (EngineJob j : b.jobs) {
-      if (failed.containsKey(j)) {
-        continue;
+      if (failed.containsKey(j) || !active.contains(j)) {
+        continue; // failed, or (overlapped) canceled or failed since the batch was packed
       }
       if (j.live == 0) {
         active.remove(j);
@@ -354,18 +411,24 @@ public final class BatchEngine implements AutoCloseable {
     }
   }
 
-  /** Asks the {@link RowPacker} for each running job's rows and packs them. */
-  private PackedBatch pack() {
+  /**
+   * Asks the {@link RowPacker} for each running job's rows and packs them.
+   *
+   * @param held the batch whose ε is being handed back (its samples are left out), or null
+   */
+  private PackedBatch pack(PackedBatch held) {
+    Map<EngineJob, Integer> busy = held == null ? Map.of() : held.rowsPerJob();
     List<RowPacker.Demand> demands = new ArrayList<>(active.size());
     for (EngineJob j : active) {
-      demands.add(new RowPacker.Demand(j.live * j.rowsPerSample(), j.priority(), j.skipped)); // network rows
+      demands.add(new RowPacker.Demand((j.live - busy.getOrDefault(j, 0)) * j.rowsPerSample(), j.priority(),
+          j.skipped)); // network rows
     }
     int[] take = packer.pack(demands);
     for (int i = 0; i < take.length; i++) {
       EngineJob j = active.get(i);
       j.skipped = RowPacker.skippedAfter(j.skipped, demands.get(i).pending(), take[i]);
     }
-    return PackedBatch.of(active, take, d);
+    return PackedBatch.of(active, take, d, held == null ? Set.of() : held.processes());
   }
 
   /** The network call and its metrics; null (and the batch's jobs failed) if it or a prepare threw. */

@@ -61,9 +61,10 @@ final class PackedBatch {
    * @param active the running jobs
    * @param take rows per job ({@link RowPacker#pack})
    * @param d values per row
+   * @param busy processes to leave out (a batch still being handed back; never touched here)
    * @return the batch
    */
-  static PackedBatch of(List<EngineJob> active, int[] take, int d) {
+  static PackedBatch of(List<EngineJob> active, int[] take, int d, Set<SamplingProcess> busy) {
     int rows = 0;
     for (int t : take) {
       rows += t;
@@ -85,7 +86,7 @@ final class PackedBatch {
       boolean gotOne = false;
       for (int scanned = 0; budget > 0 && scanned < n; scanned++) {
         SamplingProcess p = j.processes().get(j.cursor);
-        if (!p.isDone()) {
+        if (!busy.contains(p) && !p.isDone()) {
           Condition c = j.condition(j.cursor);
           int cost = c.rowsAt(p.pending().time());
           if (cost > budget && gotOne) {
@@ -116,6 +117,24 @@ final class PackedBatch {
     }
     return new PackedBatch(r, rowJob, rowProc, conditional ? java.util.Arrays.copyOf(rowCond, r) : null, x, time,
         jobs, rowHead, heads);
+  }
+
+  /** @return the rows' processes (an identity set) */
+  Set<SamplingProcess> processes() {
+    Set<SamplingProcess> s = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    for (int r = 0; r < rows; r++) {
+      s.add(rowProc[r]);
+    }
+    return s;
+  }
+
+  /** @return samples per job in this batch */
+  Map<EngineJob, Integer> rowsPerJob() {
+    Map<EngineJob, Integer> m = new IdentityHashMap<>();
+    for (int r = 0; r < rows; r++) {
+      m.merge(rowJob[r], 1, Integer::sum);
+    }
+    return m;
   }
 
   /** Evaluates zero batches of the given sizes at one time (model warm-up). */

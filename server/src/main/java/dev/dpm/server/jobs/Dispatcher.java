@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -21,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * with room, each taking a lease on its model version (their {@code running} status committed in one transaction
  * before they are announced and handed over),
  * keeps queue positions current, and fails queued jobs whose deadline passed.
+ *
+ * <p>Order: by priority, highest first, then arrival; a job passed over by {@value BatchEngine#MAX_PASSED} later
+ * arrivals for its model goes first (in arrival order), so low priorities do not starve.
  */
 final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -75,10 +79,13 @@ final class Dispatcher {
     Map<BatchEngine, Integer> room = new HashMap<>();
     List<JobState> starting = new ArrayList<>();
     List<EngineJob> engineJobs = new ArrayList<>();
-    for (Iterator<JobState> it = life.queue.values().iterator(); it.hasNext(); ) {
-      JobState st = it.next();
+    List<JobState> arrival = new ArrayList<>(life.queue.values());
+    List<JobState> order = new ArrayList<>(arrival);
+    order.sort(Comparator.comparingInt((JobState st) -> st.passedOver >= BatchEngine.MAX_PASSED ? 0 : 1)
+        .thenComparingInt(st -> st.passedOver >= BatchEngine.MAX_PASSED ? 0 : -st.spec.priority())); // stable
+    for (JobState st : order) {
       if (handOff && !st.adopted) { // cluster mode: submitted here, committed; a worker claims it from the store
-        it.remove();
+        life.queue.remove(st.id());
         life.live.remove(st.id());
         continue;
       }
@@ -93,7 +100,7 @@ final class Dispatcher {
       if (!st.lease()) {
         continue; // retired just now: as above
       }
-      it.remove();
+      life.queue.remove(st.id());
       try {
         engineJobs.add(engineJob(st));
         starting.add(st);
@@ -103,11 +110,26 @@ final class Dispatcher {
         life.fail(st, FailureCode.INTERNAL, "could not start: " + e.getMessage());
       }
     }
+    countPassedOver(arrival);
     if (!starting.isEmpty()) {
       start(starting, engineJobs);
       renumber();
     }
     life.refreshCounts();
+  }
+
+  /** Each job still queued counts the later arrivals for its model that left the queue ahead of it. */
+  private void countPassedOver(List<JobState> arrival) {
+    Map<String, Integer> later = new HashMap<>();
+    for (int i = arrival.size() - 1; i >= 0; i--) {
+      JobState st = arrival.get(i);
+      String model = st.record.model();
+      if (life.queue.containsKey(st.id())) {
+        st.passedOver += later.getOrDefault(model, 0);
+      } else {
+        later.merge(model, 1, Integer::sum);
+      }
+    }
   }
 
   private void start(List<JobState> starting, List<EngineJob> engineJobs) {
@@ -173,7 +195,13 @@ final class Dispatcher {
     dev.dpm.core.model.Condition[] conds = st.calibration != null ? st.calibration.conditions()
         : JobConditions.of(r.spec()).conditions(r.n(), st.sampler.settings().guidance());
     return new EngineJob(r.id(), procs, conds, st.spec.previewEvery(), st.spec.deadlineMs(r.createdAt().toEpochMilli()),
-        0, "", st);
+        st.spec.priority(), batchKey(r), st);
+  }
+
+  /** Jobs that a request-level batcher may batch together: same sampler settings (calibrations apart). */
+  private static String batchKey(JobRecord r) {
+    JsonObject sampler = r.spec().getJsonObject("sampler");
+    return sampler == null ? "calibration" : sampler.encode();
   }
 
   /** Fails queued jobs whose deadline passed. */

@@ -106,7 +106,7 @@ final class JobFactory {
     }
     JsonObject spec = new JsonObject().put("sampler", SamplerJson.toJson(sampler.settings()))
         .put("outputs", new JsonArray(r.outputs())).put("previewEvery", r.previewEvery())
-        .put("deadlineSeconds", r.deadlineSeconds());
+        .put("deadlineSeconds", r.deadlineSeconds()).put("priority", r.priority());
     labels.into(spec);
     long seed = r.seed() != null ? r.seed() : RANDOM.nextLong() & Long.MAX_VALUE;
     Integer steps = sampler.settings().steps();

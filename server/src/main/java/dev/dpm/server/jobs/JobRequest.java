@@ -34,13 +34,22 @@ public sealed interface JobRequest {
    * @param sampler sampler settings (parsed, not yet validated against the model)
    * @param label the class of every sample as the body gave it (an Integer index or a String name), or null
    * @param labels one class per sample as given (Integer or String each), or null
+   * @param priority scheduling priority, {@value #MIN_PRIORITY} (normal) to {@value #MAX_PRIORITY}
    */
   record Sample(String model, int n, Long seed, List<String> outputs, int previewEvery, Double deadlineSeconds,
-      SamplerSettings sampler, Object label, List<Object> labels) implements JobRequest {
+      SamplerSettings sampler, Object label, List<Object> labels, int priority) implements JobRequest {
+    /** The lowest priority, and the default. */
+    public static final int MIN_PRIORITY = 0;
+    /** The highest priority. */
+    public static final int MAX_PRIORITY = 9;
+
     /** Validates what needs no model. */
     public Sample {
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(sampler, "sampler");
+      if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+        throw new IllegalArgumentException("priority must be " + MIN_PRIORITY + ".." + MAX_PRIORITY);
+      }
       outputs = List.copyOf(outputs);
       labels = labels == null ? null : List.copyOf(labels);
       if (label != null && labels != null) {
@@ -61,7 +70,7 @@ public sealed interface JobRequest {
      */
     public Sample(String model, int n, Long seed, List<String> outputs, int previewEvery, Double deadlineSeconds,
         SamplerSettings sampler) {
-      this(model, n, seed, outputs, previewEvery, deadlineSeconds, sampler, null, null);
+      this(model, n, seed, outputs, previewEvery, deadlineSeconds, sampler, null, null, MIN_PRIORITY);
     }
 
     @Override
@@ -69,7 +78,7 @@ public sealed interface JobRequest {
       return Canonical.sorted(new JsonObject().put("kind", "sample").put("model", model).put("n", n).put("seed", seed)
           .put("outputs", new JsonArray(outputs)).put("previewEvery", previewEvery)
           .put("deadlineSeconds", deadlineSeconds).put("sampler", SamplerJson.toJson(sampler)).put("label", label)
-          .put("labels", labels == null ? null : new JsonArray(labels))).encode();
+          .put("labels", labels == null ? null : new JsonArray(labels)).put("priority", priority)).encode();
     }
   }
 

@@ -11,8 +11,9 @@ import java.util.List;
  * @param outputs result formats
  * @param previewEvery steps between previews (0: none)
  * @param deadlineSeconds deadline after creation, or null
+ * @param priority scheduling priority (0 when the spec has none: calibrations, jobs stored before priorities)
  */
-public record JobSpec(List<String> outputs, int previewEvery, Double deadlineSeconds) {
+public record JobSpec(List<String> outputs, int previewEvery, Double deadlineSeconds, int priority) {
   /** Defensive copy. */
   public JobSpec {
     outputs = List.copyOf(outputs);
@@ -28,7 +29,8 @@ public record JobSpec(List<String> outputs, int previewEvery, Double deadlineSec
       outs.add((String) o);
     }
     Number d = (Number) spec.getValue("deadlineSeconds");
-    return new JobSpec(outs, spec.getInteger("previewEvery", 0), d == null ? null : d.doubleValue());
+    return new JobSpec(outs, spec.getInteger("previewEvery", 0), d == null ? null : d.doubleValue(),
+        spec.getInteger("priority", 0));
   }
 
   /**

@@ -25,6 +25,7 @@ final class JobState {
   volatile double fraction;
   volatile double eta = Double.NaN;
   volatile int position = -1;
+  int passedOver; // dpm-jobs only: later arrivals started ahead of it while queued (Dispatcher)
   volatile EngineJob engineJob;
   volatile boolean adopted; // claimed from the shared store (cluster workers): runs here
   volatile boolean abandoned; // its lease was taken over: nothing more is written

@@ -52,6 +52,7 @@ final class JobViews {
         .put("outputs", spec.getValue("outputs"))
         .put("previewEvery", spec.getInteger("previewEvery", 0))
         .put("deadlineSeconds", spec.getValue("deadlineSeconds"))
+        .put("priority", spec.getInteger("priority", 0))
         .put("progress", new JsonObject().put("step", r.progressStep()).put("total", r.progressTotal())
             .put("nfe", r.nfe()).put("fraction", fraction).put("etaSeconds", ok ? 0.0 : null))
         .put("queuePosition", null)

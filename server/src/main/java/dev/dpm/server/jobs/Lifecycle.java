@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The durable lifecycle of jobs: queued → running → succeeded | failed | canceled, each change committed to the
  * {@link JobStore} before its event is published, and the event sequence numbers (reserved in blocks in the store,
- * so a restart never reuses one). Holds the jobs not finished ({@link #live}) and the FIFO queue.
+ * so a restart never reuses one). Holds the jobs not finished ({@link #live}) and the queue (arrival order; the
+ * {@link Dispatcher} starts them by priority).
  */
 final class Lifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(Lifecycle.class);
