@@ -106,7 +106,8 @@ final class JobFactory {
         .put("deadlineSeconds", r.deadlineSeconds());
     long seed = r.seed() != null ? r.seed() : RANDOM.nextLong() & Long.MAX_VALUE;
     Integer steps = sampler.settings().steps();
-    return new Prepared(model, spec, sampler, null, r.n(), seed, work(r.n(), steps), steps == null ? 0 : steps);
+    return new Prepared(model, spec, sampler, null, r.n(), seed, Cost.work(r.n(), sampler.settings()),
+        steps == null ? 0 : steps);
   }
 
   private Prepared calibration(JobRequest.Calibration r) {
@@ -168,7 +169,7 @@ final class JobFactory {
       } else {
         why[0] = "its sampler is no longer valid: " + ((SamplerResult.Invalid) res).problems();
       }
-      return new JobState(r, model, sampler, null, work(r.n(), s == null ? null : s.steps()));
+      return new JobState(r, model, sampler, null, sampler == null ? 0 : Cost.work(r.n(), sampler.settings()));
     }
     JsonObject cal = r.spec().getJsonObject("calibration");
     String file = cal.getString("data");
@@ -188,10 +189,6 @@ final class JobFactory {
     } catch (RuntimeException e) {
       return new SamplerResult.Invalid(List.of(new Problem("sampler.name", e.getMessage())));
     }
-  }
-
-  private static long work(int n, Integer steps) {
-    return (long) n * (steps == null ? 100 : steps);
   }
 
   private static String samplerField(String f) {

@@ -259,7 +259,20 @@ public final class JobService implements EngineListener, AutoCloseable {
    * @return the job and whether it is a replay; or a {@link RejectedException} with the {@link Rejection}
    */
   public CompletableFuture<Submitted> submit(JobRequest request, String idempotencyKey) {
-    return submits.submit(request, idempotencyKey);
+    return submits.submit(request, idempotencyKey, null);
+  }
+
+  /**
+   * Validates and stores a job for a tenant: its own quota applies, its Idempotency-Keys are its own, and only it
+   * sees the job.
+   *
+   * @param request the typed request
+   * @param idempotencyKey the header or null
+   * @param tenant the caller's tenant, or null on a server without API keys
+   * @return the job and whether it is a replay; or a {@link RejectedException} with the {@link Rejection}
+   */
+  public CompletableFuture<Submitted> submit(JobRequest request, String idempotencyKey, String tenant) {
+    return submits.submit(request, idempotencyKey, tenant);
   }
 
   private void recover(JobRecord r) throws SQLException {
@@ -504,6 +517,20 @@ public final class JobService implements EngineListener, AutoCloseable {
    * @throws SQLException on store failure
    */
   public Page list(JobStatus status, int limit, String cursor) throws SQLException {
+    return list(status, limit, cursor, null);
+  }
+
+  /**
+   * A page of one tenant's jobs, newest first.
+   *
+   * @param status filter or null
+   * @param limit page size
+   * @param cursor cursor or null
+   * @param tenant only this tenant's jobs (null = all: a server without API keys)
+   * @return the page
+   * @throws SQLException on store failure
+   */
+  public Page list(JobStatus status, int limit, String cursor, String tenant) throws SQLException {
     Long afterCreated = null;
     String afterId = null;
     if (cursor != null) {
@@ -516,7 +543,7 @@ public final class JobService implements EngineListener, AutoCloseable {
         throw Rejection.Invalid.of("cursor", "not a cursor returned by this server").toException();
       }
     }
-    List<JobRecord> rows = store.page(status, limit + 1, afterCreated, afterId);
+    List<JobRecord> rows = store.page(status, limit + 1, afterCreated, afterId, tenant);
     List<JsonObject> items = new ArrayList<>();
     for (int i = 0; i < Math.min(limit, rows.size()); i++) {
       JobState st = life.live.get(rows.get(i).id());
@@ -529,6 +556,22 @@ public final class JobService implements EngineListener, AutoCloseable {
           (last.createdAt().toEpochMilli() + ":" + last.id()).getBytes(StandardCharsets.UTF_8));
     }
     return new Page(items, next);
+  }
+
+  /**
+   * @param id job id
+   * @return the job's tenant, or null (no such job, or made without API keys)
+   */
+  public String tenantOf(String id) {
+    JobState st = life.live.get(id);
+    if (st != null) {
+      return st.record.tenant();
+    }
+    try {
+      return store.get(id).map(JobRecord::tenant).orElse(null);
+    } catch (SQLException e) {
+      return null;
+    }
   }
 
   /** @return number of queued jobs */

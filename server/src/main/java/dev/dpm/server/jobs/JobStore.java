@@ -24,7 +24,7 @@ import java.util.Optional;
 public final class JobStore implements AutoCloseable {
   private static final String COLUMNS = "id, kind, status, model, model_sha, spec, n, seed, idem_key, "
       + "request_hash, created_at, started_at, finished_at, error_code, error_message, progress_step, "
-      + "progress_total, nfe, seq_reserved";
+      + "progress_total, nfe, seq_reserved, tenant";
   private final Connection conn;
 
   private JobStore(Connection conn) {
@@ -57,6 +57,7 @@ public final class JobStore implements AutoCloseable {
           + "created_at BIGINT NOT NULL, started_at BIGINT, finished_at BIGINT, error_code VARCHAR(64), "
           + "error_message VARCHAR(4000), progress_step INT NOT NULL, progress_total INT NOT NULL, "
           + "nfe INT NOT NULL, seq_reserved BIGINT NOT NULL)");
+      st.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS tenant VARCHAR(128)"); // stores made before API keys
       st.execute("CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at DESC, id DESC)");
       st.execute("CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at)");
     }
@@ -71,7 +72,7 @@ public final class JobStore implements AutoCloseable {
    */
   public synchronized void insert(JobRecord r) throws SQLException {
     try (PreparedStatement ps = conn.prepareStatement(
-        "INSERT INTO jobs (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+        "INSERT INTO jobs (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
       bind(ps, r);
       ps.executeUpdate();
     }
@@ -188,7 +189,26 @@ public final class JobStore implements AutoCloseable {
    */
   public synchronized List<JobRecord> page(JobStatus status, int limit, Long afterCreated, String afterId)
       throws SQLException {
+    return page(status, limit, afterCreated, afterId, null);
+  }
+
+  /**
+   * A page of one tenant's jobs, newest first.
+   *
+   * @param status only this status (null = any)
+   * @param limit page size
+   * @param afterCreated exclusive upper bound on (created, id) from the cursor, or null
+   * @param afterId id part of the cursor
+   * @param tenant only this tenant's jobs (null = every job: a server without API keys)
+   * @return up to {@code limit} jobs
+   * @throws SQLException on failure
+   */
+  public synchronized List<JobRecord> page(JobStatus status, int limit, Long afterCreated, String afterId,
+      String tenant) throws SQLException {
     StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM jobs WHERE 1=1");
+    if (tenant != null) {
+      sql.append(" AND tenant=?");
+    }
     if (status != null) {
       sql.append(" AND status=?");
     }
@@ -198,6 +218,9 @@ public final class JobStore implements AutoCloseable {
     sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
     try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
       int i = 1;
+      if (tenant != null) {
+        ps.setString(i++, tenant);
+      }
       if (status != null) {
         ps.setString(i++, status.wire());
       }
@@ -312,6 +335,7 @@ public final class JobStore implements AutoCloseable {
     ps.setInt(17, r.progressTotal());
     ps.setInt(18, r.nfe());
     ps.setLong(19, r.seqReserved());
+    ps.setString(20, r.tenant());
   }
 
   private static JobRecord read(ResultSet rs) throws SQLException {
@@ -334,7 +358,8 @@ public final class JobStore implements AutoCloseable {
         rs.getInt(16),
         rs.getInt(17),
         rs.getInt(18),
-        rs.getLong(19));
+        rs.getLong(19),
+        rs.getString(20));
   }
 
   private static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
