@@ -31,6 +31,7 @@ import picocli.CommandLine.ParameterException;
         SubmitCommand.class,
         WatchCommand.class,
         FetchCommand.class,
+        KeysCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Dpm implements Runnable {
