@@ -96,6 +96,8 @@ public final class ApiVerticle extends VerticleBase {
       router = buildRouter(contract);
       server = vertx.createHttpServer(new HttpServerOptions()
               .setMaxWebSocketFrameSize(1 << 20).setCompressionSupported(true)
+              // no h2c: its prior-knowledge sniffing holds a connection back from the head timeout (clients use 1.1)
+              .setHttp2ClearTextEnabled(false)
               .setIdleTimeout(IDLE_TIMEOUT_SECONDS).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
           .invalidRequestHandler(Edge::invalidRequest)
           .connectionHandler(c -> edge.watchHead(vertx, c, config.headerTimeoutSeconds()))

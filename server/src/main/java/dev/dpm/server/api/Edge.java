@@ -57,7 +57,7 @@ final class Edge {
   /** @return the value of an {@code Allow} header for the path, or null */
   String allowHeader(String path) {
     Set<HttpMethod> ms = allowed(path);
-    return ms.isEmpty() ? null : String.join(", ", ms.stream().map(HttpMethod::name).toList());
+    return ms.isEmpty() ? null : String.join(", ", ms.stream().map(HttpMethod::name).sorted().toList());
   }
 
   /**
