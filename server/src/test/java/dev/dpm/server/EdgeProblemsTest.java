@@ -141,4 +141,22 @@ class EdgeProblemsTest {
     String[] ok = raw("GET /health HTTP/1.1\r\n" + host() + "Connection: close\r\n\r\n");
     assertTrue(ok[0].startsWith("HTTP/1.1 200"), ok[0]);
   }
+
+  @Test
+  void aJobLargerThanTheWholeQueueIsA400NamingTheLimit(@TempDir Path dir) throws Exception {
+    try (Harness small = new Harness(dir.resolve("data"), List.of(Toys.model("toy", new Toys.ToyPredictor(2), dir)),
+        b -> b.maxQueuedWork(9_999))) {
+      // 100 predictor steps × (1 + 99 corrector steps) = 10,000 rows for one sample (the toy sampler has no denoise)
+      var r = small.send("POST", "/v1/jobs", "{\"model\":\"toy\",\"n\":1,\"sampler\":{\"name\":\"sde-pc\","
+          + "\"steps\":100,\"corrector-steps\":99}}");
+      assertEquals(400, r.statusCode(), new String(r.body()));
+      JsonObject p = small.json(r);
+      assertEquals("n", p.getJsonArray("errors").getJsonObject(0).getString("field"), p.encode());
+      assertTrue(p.encode().contains("maxQueuedWork") && p.encode().contains("10000"), p.encode());
+      var fits = small.send("POST", "/v1/jobs", "{\"model\":\"toy\",\"n\":50,\"sampler\":{\"name\":\"ddpm\","
+          + "\"steps\":100}}");
+      assertEquals(202, fits.statusCode(), "5,000 rows fit: " + new String(fits.body()));
+      small.await(small.json(fits).getString("id"), 30_000);
+    }
+  }
 }
