@@ -159,4 +159,28 @@ class EdgeProblemsTest {
       small.await(small.json(fits).getString("id"), 30_000);
     }
   }
+
+  @Test
+  void jobRecordsNameNoServerPaths() throws Exception {
+    float[][] rows = new float[32][2];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i][0] = i % 2 == 0 ? 0.5f : -0.5f;
+      rows[i][1] = rows[i][0];
+    }
+    java.nio.file.Files.write(tmp.resolve("ring.npy"), dev.dpm.server.results.NpyWriter.encode(rows, new int[] {2}));
+    var r = h.send("POST", "/v1/models/toy/calibrations", "{\"samples\":16,\"data\":\"ring.npy\"}");
+    assertEquals(202, r.statusCode(), new String(r.body()));
+    String id = h.json(r).getString("id");
+    JsonObject done = h.await(id, 60_000);
+    assertEquals("succeeded", done.getString("status"), done.encode());
+    for (String text : List.of(done.encode(), new String(h.send("GET", "/v1/jobs?limit=100", null).body()),
+        new String(h.send("GET", "/v1/models/toy", null).body()))) {
+      assertTrue(!text.contains(tmp.toString()) && !text.contains(tmp.toRealPath().toString()), text);
+    }
+    assertEquals("ring.npy", done.getJsonObject("calibration").getString("data"), done.encode());
+    var few = h.send("POST", "/v1/models/toy/calibrations", "{\"samples\":64,\"data\":\"ring.npy\"}");
+    assertEquals(400, few.statusCode());
+    assertTrue(new String(few.body()).contains("ring.npy") && !new String(few.body()).contains(tmp.toString()),
+        new String(few.body()));
+  }
 }

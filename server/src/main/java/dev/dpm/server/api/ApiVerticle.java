@@ -344,12 +344,30 @@ public final class ApiVerticle extends VerticleBase {
             .put("steps", m.context().schedule().steps()))
         .put("samplers", samplers)
         .put("gamma", new JsonObject().put("present", gamma).put("provenance", m.gammaProvenance())
-            .put("file", m.gammaFile() == null ? null : m.gammaFile().toString()))
+            .put("file", gammaFileName(m)))
         .put("device", m.device())
         .put("batchQuantum", net == null ? 1 : net.batchQuantum()) // oracles are exact per row
         .put("batchIndependent", net == null || net.batchIndependent())
         .put("sha256", m.sha256())
         .put("ready", engine != null && engine.ready());
+  }
+
+  /** The Γ file named relative to its folder (the model's, or {@code <dataDir>}), never as a server path. */
+  private String gammaFileName(ServedModel m) {
+    Path f = m.gammaFile();
+    if (f == null) {
+      return null;
+    }
+    Path abs = f.toAbsolutePath().normalize();
+    Path modelDir = m.spec().dir() == null ? null : m.spec().dir().toAbsolutePath().normalize();
+    Path data = config.dataDir().toAbsolutePath().normalize();
+    if (modelDir != null && abs.startsWith(modelDir)) {
+      return modelDir.relativize(abs).toString();
+    }
+    if (abs.startsWith(data)) {
+      return "<dataDir>/" + data.relativize(abs);
+    }
+    return f.getFileName().toString();
   }
 
   private void ready(RoutingContext ctx) {

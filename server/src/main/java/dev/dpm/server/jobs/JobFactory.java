@@ -132,10 +132,14 @@ final class JobFactory {
     try {
       plan = CalibrationPlan.create(model, n, r.seed(), r.install(), r.controlVariate(), dataFile);
     } catch (IOException e) {
-      throw Rejection.Invalid.of("data", e.getMessage()).toException();
+      String msg = String.valueOf(e.getMessage());
+      if (dataFile != null) {
+        msg = msg.replace(dataFile.toString(), r.data()); // the name the client gave, never the server's path
+      }
+      throw Rejection.Invalid.of("data", msg).toException();
     }
     JsonObject cal = new JsonObject().put("samples", n).put("seed", r.seed()).put("install", r.install())
-        .put("controlVariate", r.controlVariate()).put("data", dataFile == null ? null : dataFile.toString());
+        .put("controlVariate", r.controlVariate()).put("data", r.data()); // as the client named it: no server paths
     JsonObject spec = new JsonObject().put("calibration", cal).put("outputs", new JsonArray().add("json"))
         .put("previewEvery", 0).putNull("deadlineSeconds");
     int steps = model.context().schedule().steps();
@@ -175,10 +179,13 @@ final class JobFactory {
     String file = cal.getString("data");
     CalibrationPlan plan = null;
     try {
+      Path resolved = file == null ? null : data.resolve(file, model); // stored as named; resolved again, same rules
       plan = CalibrationPlan.create(model, r.n(), r.seed(), cal.getBoolean("install", false),
-          cal.getBoolean("controlVariate", false), file == null ? null : Path.of(file));
+          cal.getBoolean("controlVariate", false), resolved);
     } catch (IOException e) {
       why[0] = "its calibration data cannot be read any more: " + e.getMessage();
+    } catch (RejectedException e) {
+      why[0] = "its calibration data cannot be read any more: no readable file '" + file + "'";
     }
     return new JobState(r, model, null, plan, (long) r.n() * model.context().schedule().steps());
   }
