@@ -103,6 +103,10 @@ public final class ApiVerticle extends VerticleBase {
           .connectionHandler(c -> edge.watchHead(vertx, c, config.headerTimeoutSeconds()))
           .requestHandler(r -> {
             edge.headArrived(vertx, r);
+            if (!Edge.decodablePath(r.path())) {
+              Edge.badPath(r);
+              return;
+            }
             if ("websocket".equalsIgnoreCase(r.getHeader("Upgrade"))) {
               r.pause(); // kept unread until EventSockets upgrades it (or the router refuses it)
             }
@@ -131,17 +135,21 @@ public final class ApiVerticle extends VerticleBase {
 
   private Router buildRouter(OpenAPIContract contract) {
     RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+    // order: the query, the key, the Content-Type, then the body (each refusal a problem before anything is read)
+    rb.rootHandler(Origins::checkQuery);
+    rb.rootHandler(access::handle);
+    rb.rootHandler(Edge::contentType);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
     rb.rootHandler(ctx -> {
-      if ("websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
-        ctx.next(); // a WebSocket upgrade has no body, and one read would forbid the upgrade
+      io.vertx.core.http.HttpMethod m = ctx.request().method();
+      boolean carriesBody = m == io.vertx.core.http.HttpMethod.POST || m == io.vertx.core.http.HttpMethod.PUT
+          || m == io.vertx.core.http.HttpMethod.PATCH;
+      if (!carriesBody || "websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
+        ctx.next(); // no body to read (a read would also forbid a WebSocket upgrade)
       } else {
         body.handle(ctx);
       }
     });
-    rb.rootHandler(access::handle);
-    rb.rootHandler(Edge::contentType);
-    rb.rootHandler(Origins::checkQuery);
     handle(rb, "createJob", this::createJob);
     handle(rb, "listJobs", this::listJobs);
     handle(rb, "getJob", this::getJob);
@@ -159,7 +167,9 @@ public final class ApiVerticle extends VerticleBase {
     handle(rb, "webPage", this::webPage);
     Router r = rb.createRouter();
     r.route().failureHandler(Problems::handle);
-    r.errorHandler(404, Problems::handle);
+    for (int code = 400; code < 600; code++) {
+      r.errorHandler(code, Problems::handle); // whatever fails a context (vertx-web's own handlers too): a problem
+    }
     r.errorHandler(405, ctx -> {
       String allow = edge.allowHeader(ctx.request().path());
       if (allow != null) {
@@ -167,8 +177,6 @@ public final class ApiVerticle extends VerticleBase {
       }
       Problems.handle(ctx);
     });
-    r.errorHandler(413, Problems::handle);
-    r.errorHandler(500, Problems::handle);
     return r;
   }
 

@@ -73,7 +73,7 @@ final class Edge {
       ctx.next();
       return;
     }
-    String[] parts = ct == null ? new String[] {""} : ct.split(";");
+    String[] parts = ct == null ? new String[] {""} : ct.split(";", -1);
     String media = parts[0].trim().toLowerCase(Locale.ROOT);
     if (!media.equals("application/json")) {
       ctx.fail(unsupported(ct == null ? "a body needs Content-Type: application/json"
@@ -164,5 +164,35 @@ final class Edge {
     if (id != null) {
       vertx.cancelTimer(id);
     }
+  }
+
+  /**
+   * @param path a raw request path
+   * @return whether every percent-escape in it is well formed (the router answers a bare 500 otherwise)
+   */
+  static boolean decodablePath(String path) {
+    if (path == null) {
+      return false;
+    }
+    for (int i = 0; i < path.length(); i++) {
+      if (path.charAt(i) == '%') {
+        if (i + 2 >= path.length() || Character.digit(path.charAt(i + 1), 16) < 0
+            || Character.digit(path.charAt(i + 2), 16) < 0) {
+          return false;
+        }
+        i += 2;
+      }
+    }
+    return true;
+  }
+
+  /** Answers a request whose path cannot be decoded with a 400 problem (before the router sees it). */
+  static void badPath(HttpServerRequest r) {
+    LOG.warn("event=request-refused status=400 reason=\"malformed percent-escape in the path\"");
+    JsonObject body = new JsonObject().put("type", "/problems/validation").put("title", "Bad request").put("status", 400)
+        .put("detail", "malformed percent-escape in the path")
+        .put("errors", new io.vertx.core.json.JsonArray().add(new JsonObject().put("field", "path")
+            .put("message", "malformed percent-escape")));
+    r.response().setStatusCode(400).putHeader("Content-Type", "application/problem+json").end(body.encode());
   }
 }
