@@ -262,15 +262,7 @@ public final class JobService implements EngineListener, AutoCloseable {
     return submits.submit(request, idempotencyKey, null);
   }
 
-  /**
-   * Validates and stores a job for a tenant: its own quota applies, its Idempotency-Keys are its own, and only it
-   * sees the job.
-   *
-   * @param request the typed request
-   * @param idempotencyKey the header or null
-   * @param tenant the caller's tenant, or null on a server without API keys
-   * @return the job and whether it is a replay; or a {@link RejectedException} with the {@link Rejection}
-   */
+  /** As {@link #submit(JobRequest, String)} for a tenant (null: no API keys): its quota, its keys, its job. */
   public CompletableFuture<Submitted> submit(JobRequest request, String idempotencyKey, String tenant) {
     return submits.submit(request, idempotencyKey, tenant);
   }
@@ -508,19 +500,6 @@ public final class JobService implements EngineListener, AutoCloseable {
   }
 
   /**
-   * A page of jobs, newest first.
-   *
-   * @param status filter or null
-   * @param limit page size
-   * @param cursor cursor or null
-   * @return the page
-   * @throws SQLException on store failure
-   */
-  public Page list(JobStatus status, int limit, String cursor) throws SQLException {
-    return list(status, limit, cursor, null);
-  }
-
-  /**
    * A page of one tenant's jobs, newest first.
    *
    * @param status filter or null
@@ -558,17 +537,10 @@ public final class JobService implements EngineListener, AutoCloseable {
     return new Page(items, next);
   }
 
-  /**
-   * @param id job id
-   * @return the job's tenant, or null (no such job, or made without API keys)
-   */
+  /** @param id job id @return its tenant, or null (no such job, made without API keys, or unreadable) */
   public String tenantOf(String id) {
-    JobState st = life.live.get(id);
-    if (st != null) {
-      return st.record.tenant();
-    }
     try {
-      return store.get(id).map(JobRecord::tenant).orElse(null);
+      return record(id).map(JobRecord::tenant).orElse(null);
     } catch (SQLException e) {
       return null;
     }
