@@ -139,14 +139,14 @@ class SecurityTest {
     Harness.Ws a = ws(all, keyA);
     String idA = h.json(as(keyA, "POST", "/v1/jobs", JOB)).getString("id");
     String idB = h.json(as(keyB, "POST", "/v1/jobs", JOB)).getString("id");
-    assertEquals(idA, a.next(10_000).getString("jobId"));
-    JsonObject firstB = b.next(10_000);
-    assertEquals(idB, firstB.getString("jobId"), "B's stream starts with B's job, A's events never reach it");
+    awaitEventOf(a, idA, List.of(idB)); // A's stream: A's jobs (other A jobs may still be running), never B's
+    awaitEventOf(b, idB, List.of(idA, id));
     awaitAs(keyA, idA);
     awaitAs(keyB, idB);
     JsonObject e;
     while ((e = b.events.poll(200, TimeUnit.MILLISECONDS)) != null) {
-      assertEquals(idB, e.getString("jobId"), e.encode());
+      assertTrue(!e.getString("jobId").equals(idA) && !e.getString("jobId").equals(id), "A's event on B's stream: "
+          + e.encode());
     }
     a.socket.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
     b.socket.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
@@ -231,6 +231,17 @@ class SecurityTest {
     assertEquals("0.0.0.0", dev.dpm.server.config.ServerConfig.builder().host("0.0.0.0").apiKeys(keys).build().host());
     assertThrows(IllegalArgumentException.class, () -> ApiKeyFile.add(tmp.resolve("k2"), "bad tenant!", Scope.SAMPLE));
     assertNull(dev.dpm.server.config.ServerConfig.builder().build().apiKeys());
+  }
+
+  /** Reads events until one of {@code id}; none may be of {@code foreign}. */
+  static void awaitEventOf(Harness.Ws ws, String id, List<String> foreign) throws Exception {
+    while (true) {
+      JsonObject e = ws.next(10_000);
+      assertTrue(!foreign.contains(e.getString("jobId")), "another tenant's event: " + e.encode());
+      if (id.equals(e.getString("jobId"))) {
+        return;
+      }
+    }
   }
 
   static JsonObject awaitAs(String key, String id) throws Exception {
