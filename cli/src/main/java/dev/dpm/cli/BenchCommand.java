@@ -5,11 +5,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code ./dpm bench}: benchmarks ({@code sampler}, {@code serve}, {@code quality}, {@code engine}). */
+/** {@code ./dpm bench}: benchmarks ({@code sampler}, {@code serve}, {@code quality}, {@code engine},
+ * {@code cluster}). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks.",
     subcommands = {BenchSamplerCommand.class, BenchServeCommand.class, BenchQualityCommand.class,
-        BenchEngineCommand.class})
+        BenchEngineCommand.class, BenchClusterCommand.class})
 public final class BenchCommand implements Runnable {
   @Spec
   CommandSpec spec;

@@ -95,7 +95,9 @@ public final class BenchSamplerCommand implements Callable<Integer> {
       NoiseSchedule sched = lm.schedule();
       // Γ only sets the analytic variances' values, not their cost: use a valid closed form.
       double[] gamma = Moments.isotropicGaussian(sched, 0.25);
-      ModelContext ctx = new ModelContext(sched, d, ms.dataRange(), ms.eightBit(), gamma);
+      // likewise a fixed second head (h = 0.5 everywhere) for the sn/npr kinds: the cost, not the values
+      ModelContext ctx = new ModelContext(sched, d, ms.dataRange(), ms.eightBit(), gamma)
+          .withHeads(java.util.EnumSet.allOf(dev.dpm.core.model.SecondHead.class));
 
       float[] x = new float[batch * d];
       NoiseSource noise = new NoiseSource(1);
@@ -166,6 +168,8 @@ public final class BenchSamplerCommand implements Callable<Integer> {
     for (int i = 0; i < batch; i++) {
       procs.add(s.start(noise.stream(i)));
     }
+    float[] head = new float[batch * d]; // [B, d], the sn/npr kinds' second head
+    Arrays.fill(head, 0.5f);
     float[] xb = new float[batch * d]; // the batch buffer the network would read
     double[] tb = new double[batch];
     int k = 0;
@@ -177,7 +181,11 @@ public final class BenchSamplerCommand implements Callable<Integer> {
         tb[i] = req.time();
       }
       for (int i = 0; i < batch; i++) {
-        procs.get(i).accept(Arrays.copyOfRange(eps, i * d, (i + 1) * d));
+        if (procs.get(i).pending().head() != null) {
+          procs.get(i).accept(eps, head, i * d);
+        } else {
+          procs.get(i).accept(Arrays.copyOfRange(eps, i * d, (i + 1) * d));
+        }
       }
       k++;
     }

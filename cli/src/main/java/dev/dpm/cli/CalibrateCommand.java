@@ -65,6 +65,19 @@ public final class CalibrateCommand implements Callable<Integer> {
           + " standard error where ε_θ ≈ ε (large n).")
   boolean controlVariate;
 
+  @Option(names = "--guidance", split = ",", paramLabel = "W",
+      description = "Estimate the Γ of the guided predictor (class-conditional models) on this grid of w, e.g."
+          + " 0,1,2,3,5, and write gamma-guided.json (interpolated in w by analytic-ddpm/analytic-ddim with --guidance).")
+  double[] guidance;
+
+  @Option(names = "--per-label",
+      description = "With --guidance: one Γ per label (default: pooled over labels, weighted by class counts).")
+  boolean perLabel;
+
+  @Option(names = "--data-labels", paramLabel = "PATH",
+      description = "With --guidance and --data: the class of each data row (IDX or npy).")
+  Path dataLabels;
+
   @Option(names = "--exact", description = "Write the closed form (single isotropic Gaussian oracles only).")
   boolean exact;
 
@@ -78,6 +91,12 @@ public final class CalibrateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     ModelSpec ms = model.spec();
+    if (guidance != null) {
+      return guided(ms);
+    }
+    if (perLabel || dataLabels != null) {
+      throw new UsageError("--per-label and --data-labels go with --guidance");
+    }
     Path target = out != null ? out : ms.gammaPath();
     long t0 = System.nanoTime();
     Gamma gamma;
@@ -111,6 +130,29 @@ public final class CalibrateCommand implements Callable<Integer> {
     }
     root.put("maxStdError", Arrays.stream(se).max().orElse(0));
     root.put("seconds", SampleCommand.round(seconds));
+    Json.print(spec.commandLine().getOut(), root);
+    return 0;
+  }
+
+  private int guided(ModelSpec ms) throws IOException {
+    if (exact || samples == null || samples < 2 || batch < 1) {
+      throw new UsageError("--guidance needs --samples COUNT (>= 2) and no --exact");
+    }
+    Path target = out != null ? out : ms.guidedGammaPath();
+    Moments.Options options = new Moments.Options(rowsPerStep == null ? 0 : rowsPerStep, controlVariate);
+    long t0 = System.nanoTime();
+    dev.dpm.core.moments.GuidedGamma g;
+    try (LoadedModel lm = model.load();
+        Progress bar = Progress.start("calibrate", GuidedCalibration.total(ms, samples, guidance, options,
+            lm.schedule().steps()), "evals", progress)) {
+      g = GuidedCalibration.estimate(lm, ms, guidance, !perLabel, samples, data, dataLabels, seed, batch, options, bar);
+    }
+    dev.dpm.runtime.model.GuidedGammaJson.write(g, target);
+    ObjectNode root = Json.object();
+    root.put("model", ms.name());
+    root.put("file", target.toString());
+    GuidedCalibration.describe(root, g);
+    root.put("seconds", SampleCommand.round((System.nanoTime() - t0) / 1e9));
     Json.print(spec.commandLine().getOut(), root);
     return 0;
   }

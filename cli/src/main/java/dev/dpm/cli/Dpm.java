@@ -28,6 +28,7 @@ import picocli.CommandLine.ParameterException;
         EncodeCommand.class,
         BenchCommand.class,
         ServeCommand.class,
+        StoreCommand.class,
         SubmitCommand.class,
         WatchCommand.class,
         FetchCommand.class,

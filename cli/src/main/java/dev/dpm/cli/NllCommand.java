@@ -108,9 +108,10 @@ public final class NllCommand implements Callable<Integer> {
       throw new UsageError("--probes applies to --method ode only");
     }
     SamplerKind kind = sampler.sampler;
-    if (kind != SamplerKind.DDPM && kind != SamplerKind.ANALYTIC_DDPM) {
-      throw new UsageError("--sampler: the variational bound is defined for ddpm (--variance posterior|forward) and "
-          + "analytic-ddpm, not " + kind.wire() + " (DDIM-type steps have no density)");
+    if (kind != SamplerKind.DDPM && kind != SamplerKind.ANALYTIC_DDPM && kind != SamplerKind.SN_DDPM
+        && kind != SamplerKind.NPR_DDPM) {
+      throw new UsageError("--sampler: the variational bound is defined for ddpm (--variance posterior|forward), "
+          + "analytic-ddpm, sn-ddpm and npr-ddpm, not " + kind.wire() + " (DDIM-type steps have no density)");
     }
     ModelSpec ms = model.spec();
     DiscreteSampler ds = (DiscreteSampler) sampler.create(ms); // validates steps, trajectory, Γ

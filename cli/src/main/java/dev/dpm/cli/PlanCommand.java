@@ -35,7 +35,7 @@ public final class PlanCommand implements Callable<Integer> {
     ModelSpec ms = model.spec();
     Sampler s = sampler.create(ms);
     if (!(s instanceof DiscreteSampler ds)) {
-      throw new UsageError("--sampler: plan shows discrete samplers only (ddpm, analytic-ddpm, ddim, analytic-ddim), not "
+      throw new UsageError("--sampler: plan shows discrete samplers only (ddpm, analytic-ddpm, ddim, analytic-ddim, sn-ddpm, npr-ddpm, sn-ddim, npr-ddim), not "
           + sampler.sampler.wire());
     }
     ObjectNode root = Json.object();

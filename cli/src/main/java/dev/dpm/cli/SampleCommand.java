@@ -6,6 +6,7 @@ import dev.dpm.runtime.io.Npy;
 import dev.dpm.runtime.io.NumericArray;
 import dev.dpm.runtime.model.LoadedModel;
 import dev.dpm.runtime.model.ModelSpec;
+import dev.dpm.core.model.Condition;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.sampler.Driver;
 import dev.dpm.core.sampler.Sampler;
@@ -58,6 +59,14 @@ public final class SampleCommand implements Callable<Integer> {
       description = "Start from these x_T, float [N, …shape], instead of drawn noise.")
   Path latents;
 
+  @Option(names = "--label", paramLabel = "CLASS",
+      description = "Class of every sample (class-conditional models): an index or a name, e.g. 7 or sneaker.")
+  String label;
+
+  @Option(names = "--labels", split = ",", paramLabel = "CLASS",
+      description = "One class per sample, comma-separated (instead of --label).")
+  List<String> labels;
+
   @Option(names = "--progress", negatable = true,
       description = "Show a progress bar on stderr (default: when stderr is a terminal).")
   Boolean progress;
@@ -87,7 +96,9 @@ public final class SampleCommand implements Callable<Integer> {
     if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
       throw new UsageError("--out: folder " + parent + " does not exist");
     }
-    Sampler s = sampler.create(ms); // bad settings fail here, before the network loads
+    Condition[] conds = Labels.conditions(ms, label, labels, n, sampler.settings().guidance());
+    // bad settings fail here, before the network loads
+    Sampler s = conds == null ? sampler.create(ms) : sampler.create(ms, conds[0].label(), Labels.oneLabel(conds));
     float[] start = latents == null ? null : readLatents(latents, ms, n);
     long t0 = System.nanoTime();
     try (LoadedModel lm = model.load()) {
@@ -109,7 +120,7 @@ public final class SampleCommand implements Callable<Integer> {
             procs.add(start == null ? s.start(noise.stream(i))
                 : s.start(noise.stream(i), Arrays.copyOfRange(start, i * d, (i + 1) * d)));
           }
-          Driver.run(procs, lm.predictor(), batch, rows -> {
+          Driver.run(procs, conds == null ? null : Arrays.copyOfRange(conds, from, to), lm.predictor(), batch, rows -> {
             evals[0] += rows;
             evals[1]++;
             bar.stepBy(rows);
@@ -135,6 +146,7 @@ public final class SampleCommand implements Callable<Integer> {
       root.put("model", ms.name());
       root.set("sampler", Json.map(s.settings().toMap()));
       root.put("n", n);
+      Labels.describe(root, conds);
       root.set("shape", Json.array(shape));
       root.put("seed", seed);
       root.put("out", out.toString());

@@ -29,7 +29,7 @@ import picocli.CommandLine.TypeConversionException;
  */
 public final class SamplerOptions {
   @Option(names = "--sampler", paramLabel = "NAME", converter = KindConverter.class,
-      description = "Sampler (required, except for nll --method ode): ddpm, analytic-ddpm, ddim, analytic-ddim, sde-em, sde-pc, ode-euler, "
+      description = "Sampler (required, except for nll --method ode): ddpm, analytic-ddpm, ddim, analytic-ddim, sn-ddpm, npr-ddpm, sn-ddim, npr-ddim, sde-em, sde-pc, ode-euler, "
           + "ode-heun, ode-rk45, dpm-solver-2m, edm-heun, dpm-solver-3m, sde-dpm-solver-2m, unipc.")
   SamplerKind sampler;
 
@@ -46,7 +46,7 @@ public final class SamplerOptions {
       description = "Explicit ascending timesteps (implies --trajectory explicit).")
   int[] timesteps;
 
-  @Option(names = "--eta", paramLabel = "E", description = "DDIM η >= 0 (ddim, analytic-ddim; default 0).")
+  @Option(names = "--eta", paramLabel = "E", description = "DDIM η >= 0 (ddim, analytic-ddim, sn-ddim, npr-ddim; default 0).")
   Double eta;
 
   @Option(names = "--variance", paramLabel = "posterior|forward", converter = VarianceConverter.class,
@@ -99,6 +99,11 @@ public final class SamplerOptions {
   @Option(names = "--order", paramLabel = "P", description = "Solver order of unipc: 2 (default) or 3.")
   Integer order;
 
+  @Option(names = "--guidance", paramLabel = "W",
+      description = "Classifier-free guidance scale w (any sampler; needs --label on a class-conditional model): "
+          + "eps = eps(x, null) + w (eps(x, c) - eps(x, null)); 1 = plain conditional, 0 = unconditional.")
+  Double guidance;
+
   @Option(names = "--denoise", negatable = true,
       description = "Final denoising step of the continuous samplers (--no-denoise to skip).")
   Boolean denoise;
@@ -129,6 +134,7 @@ public final class SamplerOptions {
         .optSTmax(sTmax)
         .optSNoise(sNoise)
         .optOrder(order)
+        .optGuidance(guidance)
         .build();
   }
 
@@ -171,6 +177,30 @@ public final class SamplerOptions {
       return create(ctx, ctx.gamma() == null ? ModelLoader.gammaNote(spec) : null);
     } catch (IOException e) {
       throw new UsageError(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Configures the sampler for labelled samples: the guided Γ grid of the model at w when the sampler uses Γ
+   * ({@link dev.dpm.core.sampler.GuidedContexts}).
+   *
+   * @param spec the manifest (class-conditional)
+   * @param label the samples' label (the first one when they differ)
+   * @param oneLabel whether all samples have it
+   * @return the sampler
+   * @throws UsageError naming the problem
+   */
+  public Sampler create(ModelSpec spec, int label, boolean oneLabel) {
+    try {
+      ModelContext base = ModelLoader.context(spec);
+      ModelContext ctx = dev.dpm.core.sampler.GuidedContexts.of(base,
+          ModelLoader.guidedGamma(spec, base.schedule()), settings(), label, oneLabel);
+      return create(ctx, ctx.gamma() == null ? ModelLoader.gammaNote(spec) : null);
+    } catch (IOException e) {
+      throw new UsageError(e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new UsageError("--guidance: " + e.getMessage() + " (./dpm calibrate --model " + spec.name()
+          + " --guidance 0,1,2,3)", e);
     }
   }
 

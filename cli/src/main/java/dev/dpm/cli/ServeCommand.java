@@ -46,19 +46,27 @@ public final class ServeCommand implements Callable<Integer> {
   Integer maxN;
   @Option(names = "--retention-hours", description = "delete finished jobs after this many hours (default 168; 0 = never)")
   Double retentionHours;
+  @Option(names = "--poll-models", paramLabel = "SECONDS",
+      description = "scan the models directory every SECONDS: load new folders, reload changed ones, unload removed"
+          + " ones (default 0 = never; the admin endpoints /v1/admin/models/NAME/load|unload|reload do it on request)")
+  Double pollModels;
+  @picocli.CommandLine.Mixin
+  ClusterOptions cluster = new ClusterOptions();
 
   @Override
   public Integer call() throws Exception {
     ServerConfig cfg;
+    DpmServer.Backend backend;
     try {
       cfg = config().build();
+      backend = cluster.backend(System.getenv());
     } catch (IllegalArgumentException | java.io.IOException e) {
       System.err.println("dpm serve: " + e.getMessage());
       return 2;
     }
     DpmServer server;
     try {
-      server = DpmServer.start(cfg, new DefaultModelSource(), Samplers::create);
+      server = DpmServer.start(cfg, new DefaultModelSource(), Samplers::create, backend);
     } catch (Exception e) {
       System.err.println("dpm serve: " + e.getMessage());
       return 1;
@@ -129,6 +137,9 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (retentionHours != null) {
       b.retentionHours(retentionHours);
+    }
+    if (pollModels != null) {
+      b.modelPollSeconds(pollModels);
     }
     return b;
   }

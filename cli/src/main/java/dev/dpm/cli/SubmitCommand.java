@@ -39,7 +39,7 @@ public final class SubmitCommand implements Callable<Integer> {
   String model;
 
   @Option(names = "--sampler", required = true, paramLabel = "NAME", converter = SamplerNameConverter.class,
-      description = "Sampler: ddpm, analytic-ddpm, ddim, analytic-ddim, sde-em, sde-pc, ode-euler, ode-heun, "
+      description = "Sampler: ddpm, analytic-ddpm, ddim, analytic-ddim, sn-ddpm, npr-ddpm, sn-ddim, npr-ddim, sde-em, sde-pc, ode-euler, ode-heun, "
           + "ode-rk45, dpm-solver-2m, edm-heun, dpm-solver-3m, sde-dpm-solver-2m, unipc.")
   SamplerName sampler;
 
@@ -90,6 +90,17 @@ public final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--denoise", negatable = true, description = "Final denoising step of the continuous samplers.")
   Boolean denoise;
 
+  @Option(names = "--guidance", paramLabel = "W",
+      description = "Classifier-free guidance scale w (needs --label on a class-conditional model).")
+  Double guidance;
+
+  @Option(names = "--label", paramLabel = "CLASS",
+      description = "Class of every sample (class-conditional models): an index or a name, e.g. 7 or sneaker.")
+  String label;
+
+  @Option(names = "--labels", split = ",", paramLabel = "CLASS", description = "One class per sample (instead of --label).")
+  java.util.List<String> labels;
+
   @Option(names = {"--n", "-n"}, paramLabel = "N", description = "Number of samples (default 1).")
   Integer n;
 
@@ -122,13 +133,13 @@ public final class SubmitCommand implements Callable<Integer> {
     SamplerParams.Builder b = SamplerParams.builder(sampler)
         .optSteps(steps).optTimesteps(timesteps).optEta(eta).optVariance(variance)
         .optClipSigma2(clipSigma2).optSnr(snr).optCorrectorSteps(correctorSteps).optPredictor(predictor)
-        .optRtol(rtol).optAtol(atol).optEps(eps).optGrid(grid).optDenoise(denoise);
+        .optRtol(rtol).optAtol(atol).optEps(eps).optGrid(grid).optDenoise(denoise).optGuidance(guidance);
     if (trajectory != null) {
       b.optTrajectory(trajectory); // after optTimesteps: an explicit choice wins (the server names a conflict)
     }
     SamplerParams params = b.build();
     return JobRequest.builder(model, params).optN(n).optSeed(seed).optOutputs(outputs)
-        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadline).build();
+        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadline).optLabel(label).optLabels(labels).build();
   }
 
   @Override

@@ -64,6 +64,22 @@ class NllCommandTest {
     assertTrue(analytic.get("natsPerDim").asDouble() > 0.7258 - 4 * analytic.get("stdError").asDouble() * Math.log(2));
   }
 
+  /** The oracle carries both heads: on the isotropic Gaussian the SN/NPR bound is Analytic-DPM's. */
+  @Test
+  void snAndNprBoundsEqualAnalyticOnTheGaussianOracle() throws Exception {
+    String data = exactGaussianSamples(100).toString();
+    double analytic = nll(data, "--sampler", "analytic-ddpm").get("bitsPerDim").asDouble();
+    JsonNode npr = nll(data, "--sampler", "npr-ddpm");
+    JsonNode sn = nll(data, "--sampler", "sn-ddpm");
+    assertEquals("npr-ddpm", npr.get("sampler").get("name").asText());
+    assertEquals(analytic, npr.get("bitsPerDim").asDouble(), 1e-4, npr.toString());
+    assertEquals(analytic, sn.get("bitsPerDim").asDouble(), 1e-4, sn.toString());
+    Cli.Result r = Cli.run("nll", "--models", Cli.fixtures().toString(), "--model", "tiny-mlp-2d", "--data", data,
+        "--sampler", "npr-ddpm", "--steps", "10");
+    assertEquals(2, r.code(), r.toString());
+    assertTrue(r.err().contains("epsc"), r.err());
+  }
+
   @Test
   void eightBitModelsUseTheDiscretisedDecoder() throws Exception {
     int n = 3;

@@ -2,6 +2,7 @@ package dev.dpm.client;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
 
 /**
  * A Γ calibration of a model ({@code CalibrationRequest} in {@code openapi.yaml}): the Monte Carlo
@@ -17,10 +18,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *     {@code samples} rows are used; required for network models, left out for oracle models (exact
  *     samples); relative paths are looked up in the model's folder, then the server's calibration
  *     data folders
+ * @param guidance the grid of w of a guided-Γ calibration (class-conditional models), or null
+ * @param perLabel with guidance: one Γ per label instead of pooled (null: pooled)
+ * @param dataLabels with guidance and data: the file with each data row's class, or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record CalibrationRequest(Integer samples, Long seed, Boolean install, Boolean controlVariate, String data) {
+public record CalibrationRequest(Integer samples, Long seed, Boolean install, Boolean controlVariate, String data,
+    List<Double> guidance, Boolean perLabel, String dataLabels) {
   /** Checks the schema's ranges. */
   public CalibrationRequest {
     if (samples != null && samples < 2) {
@@ -39,7 +44,7 @@ public record CalibrationRequest(Integer samples, Long seed, Boolean install, Bo
    * @param install whether to install the result, or null for the default
    */
   public CalibrationRequest(Integer samples, Long seed, Boolean install) {
-    this(samples, seed, install, null, null);
+    this(samples, seed, install, null, null, null, null, null);
   }
 
   /**
@@ -51,12 +56,12 @@ public record CalibrationRequest(Integer samples, Long seed, Boolean install, Bo
    * @param data the data file, or null
    */
   public CalibrationRequest(Integer samples, Long seed, Boolean install, String data) {
-    this(samples, seed, install, null, data);
+    this(samples, seed, install, null, data, null, null, null);
   }
 
   /** @return a request with every field at the server's default */
   public static CalibrationRequest defaults() {
-    return new CalibrationRequest(null, null, null, null, null);
+    return new CalibrationRequest(null, null, null, null, null, null, null, null);
   }
 
   /**
@@ -64,7 +69,7 @@ public record CalibrationRequest(Integer samples, Long seed, Boolean install, Bo
    * @return this request reading that file
    */
   public CalibrationRequest withData(String file) {
-    return new CalibrationRequest(samples, seed, install, controlVariate, file);
+    return new CalibrationRequest(samples, seed, install, controlVariate, file, guidance, perLabel, dataLabels);
   }
 
   /**
@@ -72,6 +77,16 @@ public record CalibrationRequest(Integer samples, Long seed, Boolean install, Bo
    * @return this request with the control variate on or off
    */
   public CalibrationRequest withControlVariate(boolean on) {
-    return new CalibrationRequest(samples, seed, install, on, data);
+    return new CalibrationRequest(samples, seed, install, on, data, guidance, perLabel, dataLabels);
+  }
+
+  /**
+   * @param grid the grid of w (ascending)
+   * @param perLabelGamma one Γ per label instead of pooled
+   * @return this request as a guided-Γ calibration
+   */
+  public CalibrationRequest withGuidance(List<Double> grid, boolean perLabelGamma) {
+    return new CalibrationRequest(samples, seed, install, controlVariate, data, grid == null ? null : List.copyOf(grid),
+        perLabelGamma, dataLabels);
   }
 }

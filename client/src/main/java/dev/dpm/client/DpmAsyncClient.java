@@ -200,7 +200,7 @@ public final class DpmAsyncClient {
         });
   }
 
-  /** @return every served model, with its samplers and Γ status */
+  /** @return every model of the server's repository: served ones with their samplers and Γ status, failed ones with their error */
   public CompletableFuture<List<Model>> models() {
     return transport.json(Transport.Call.get("/v1/models"), ModelList.class).thenApply(ModelList::items);
   }
@@ -211,6 +211,44 @@ public final class DpmAsyncClient {
    */
   public CompletableFuture<Model> model(String name) {
     return transport.json(Transport.Call.get("/v1/models/" + Transport.seg(name)), Model.class);
+  }
+
+  /**
+   * Loads a folder of the server's models directory without a restart (an admin operation):
+   * {@link NotFoundException} when there is no such folder, {@link ConflictException} when it is loaded already,
+   * {@link ValidationException} when the loader refused it (the problem's detail is the root cause).
+   *
+   * @param name the folder name
+   * @return the model, now served
+   */
+  public CompletableFuture<Model> loadModel(String name) {
+    return transport.json(admin(name, "load"), Model.class);
+  }
+
+  /**
+   * Loads a model's folder again through the same checks (an admin operation): the new version serves new and
+   * queued jobs, running jobs finish on the old one; on a {@link ValidationException} the old one keeps serving.
+   *
+   * @param name the model name
+   * @return the new version
+   */
+  public CompletableFuture<Model> reloadModel(String name) {
+    return transport.json(admin(name, "reload"), Model.class);
+  }
+
+  /**
+   * Stops serving a model (an admin operation): running jobs finish on it, queued ones fail with
+   * {@link JobError.Code#MODEL_UNLOADED}; {@link NotFoundException} when it is not loaded.
+   *
+   * @param name the model name
+   * @return what was unloaded
+   */
+  public CompletableFuture<UnloadedModel> unloadModel(String name) {
+    return transport.json(admin(name, "unload"), UnloadedModel.class);
+  }
+
+  private static Transport.Call admin(String name, String op) {
+    return new Transport.Call("POST", "/v1/admin/models/" + Transport.seg(name) + "/" + op, null, Map.of(), false);
   }
 
   /**

@@ -199,7 +199,7 @@ public final class DpmClient implements AutoCloseable {
     return join(async.sample(request, timeout, listener));
   }
 
-  /** @return every served model */
+  /** @return every model of the server's repository: served ones, and failed ones with their error */
   public List<Model> models() {
     return join(async.models());
   }
@@ -210,6 +210,36 @@ public final class DpmClient implements AutoCloseable {
    */
   public Model model(String name) {
     return join(async.model(name));
+  }
+
+  /**
+   * Loads a folder of the server's models directory (admin; see {@link DpmAsyncClient#loadModel}).
+   *
+   * @param name the folder name
+   * @return the model, now served
+   */
+  public Model loadModel(String name) {
+    return join(async.loadModel(name));
+  }
+
+  /**
+   * Loads a model's folder again (admin; see {@link DpmAsyncClient#reloadModel}).
+   *
+   * @param name the model name
+   * @return the new version
+   */
+  public Model reloadModel(String name) {
+    return join(async.reloadModel(name));
+  }
+
+  /**
+   * Stops serving a model (admin; see {@link DpmAsyncClient#unloadModel}).
+   *
+   * @param name the model name
+   * @return what was unloaded
+   */
+  public UnloadedModel unloadModel(String name) {
+    return join(async.unloadModel(name));
   }
 
   /**

@@ -14,6 +14,8 @@ import java.util.List;
  * @param status where the job is in its life
  * @param model the model name
  * @param modelSha256 SHA-256 of the model file the job ran (null for oracle models)
+ * @param modelVersion the model version that runs or ran the job (the file's SHA-256, or an oracle's manifest
+ *     hash); moved to the new version by a reload while queued, fixed once the job started
  * @param sampler the sampler with every default filled in (null for calibration jobs)
  * @param calibration the calibration request (calibration jobs only)
  * @param n samples (sampling jobs) or data points M (calibration jobs)
@@ -28,6 +30,8 @@ import java.util.List;
  * @param finishedAt when it reached its terminal status, or null
  * @param error why it failed, or null
  * @param results links to the result files (null until the job succeeded)
+ * @param label the class of every sample (class-conditional jobs), as an index, or null
+ * @param labels the class of each sample, when the request gave labels, or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Job(
@@ -36,6 +40,7 @@ public record Job(
     JobStatus status,
     String model,
     String modelSha256,
+    String modelVersion,
     SamplerParams sampler,
     CalibrationRequest calibration,
     int n,
@@ -49,11 +54,14 @@ public record Job(
     Instant startedAt,
     Instant finishedAt,
     JobError error,
-    ResultLinks results) {
+    ResultLinks results,
+    Integer label,
+    List<Integer> labels) {
 
   /** Copies the list. */
   public Job {
     outputs = outputs == null ? List.of() : List.copyOf(outputs);
+    labels = labels == null ? null : List.copyOf(labels);
   }
 
   /** @return true when the job will not change again (succeeded, failed or canceled) */

@@ -25,6 +25,10 @@ public record JobError(Code code, String message) {
     SHUTDOWN("shutdown"),
     /** A server bug. */
     INTERNAL("internal"),
+    /** The model was unloaded before the job started. */
+    MODEL_UNLOADED("model-unloaded"),
+    /** The model was reloaded before the job started, and the job does not fit the new version. */
+    MODEL_CHANGED("model-changed"),
     /** A code this SDK version does not know; never sent. */
     UNKNOWN("unknown");
 

@@ -22,6 +22,9 @@ import java.util.Objects;
  * @param previewEvery send a {@code preview} event every this many steps (0 or null: none)
  * @param deadlineSeconds the job fails with {@code deadline-exceeded} if it has not finished this
  *     long after submission (null: no deadline)
+ * @param label the class of every sample of a class-conditional model, an index ("7") or a name ("sneaker");
+ *     null: unconditional samples
+ * @param labels one class per sample (instead of label; n entries)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -32,13 +35,23 @@ public record JobRequest(
     Long seed,
     List<OutputFormat> outputs,
     Integer previewEvery,
-    Double deadlineSeconds) {
+    Double deadlineSeconds,
+    String label,
+    List<String> labels) {
 
   /** Checks what the schema says without asking the server (the server checks the rest). */
   public JobRequest {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(sampler, "sampler");
     outputs = outputs == null ? null : List.copyOf(outputs);
+    labels = labels == null ? null : List.copyOf(labels);
+    if (label != null && labels != null) {
+      throw new IllegalArgumentException("give label or labels, not both");
+    }
+    if (labels != null && labels.size() != (n == null ? 1 : n)) {
+      throw new IllegalArgumentException("labels needs one entry per sample: " + labels.size() + " for n = "
+          + (n == null ? 1 : n));
+    }
     if (outputs != null && (outputs.isEmpty() || outputs.stream().anyMatch(o -> o != OutputFormat.NPY && o != OutputFormat.PNG))) {
       throw new IllegalArgumentException("outputs must be a non-empty subset of [npy, png], was " + outputs);
     }
@@ -65,7 +78,7 @@ public record JobRequest(
   /** @return a builder holding this request (changing it never changes this record) */
   public Builder toBuilder() {
     return new Builder(model, sampler).optN(n).optSeed(seed).optOutputs(outputs)
-        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadlineSeconds);
+        .optPreviewEvery(previewEvery).optDeadlineSeconds(deadlineSeconds).optLabel(label).optLabels(labels);
   }
 
   /** Builder of {@link JobRequest}; {@code opt*} setters take null for "the server's default". */
@@ -77,6 +90,8 @@ public record JobRequest(
     private List<OutputFormat> outputs;
     private Integer previewEvery;
     private Double deadlineSeconds;
+    private String label;
+    private List<String> labels;
 
     private Builder(String model, SamplerParams sampler) {
       setModel(model);
@@ -125,12 +140,24 @@ public record JobRequest(
       return this;
     }
 
+    /** @param v the class of every sample (index or name) @return this */
+    public Builder optLabel(String v) {
+      label = v;
+      return this;
+    }
+
+    /** @param v one class per sample (index or name) @return this */
+    public Builder optLabels(List<String> v) {
+      labels = v;
+      return this;
+    }
+
     /**
      * @return the request
      * @throws IllegalArgumentException for a field out of its documented range
      */
     public JobRequest build() {
-      return new JobRequest(model, sampler, n, seed, outputs, previewEvery, deadlineSeconds);
+      return new JobRequest(model, sampler, n, seed, outputs, previewEvery, deadlineSeconds, label, labels);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.dpm.client;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Collections;
@@ -10,9 +11,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A served model ({@code Model} in {@code openapi.yaml}): its manifest, samplers and Γ status.
+ * A model of the server's repository ({@code Model} in {@code openapi.yaml}): a served one with its manifest,
+ * samplers and Γ status, or one that failed to load ({@link #status()} {@link Status#FAILED}) with only its
+ * {@link #error()} (the other properties are null then).
  *
  * @param name the model name
+ * @param status served, or refused at load
+ * @param error why it failed to load, or null
+ * @param version the version served (the network file's SHA-256, or an oracle's manifest hash), or null
  * @param description what it is
  * @param kind TorchScript network or exact Gaussian-mixture oracle
  * @param sampleShape the shape of one sample, e.g. [2] or [1, 28, 28]
@@ -20,6 +26,8 @@ import java.util.Optional;
  * @param eightBit whether the data are 8-bit images
  * @param prediction what the network predicts
  * @param timeInput how the network reads time
+ * @param heads the second heads the network carries ({@code eps2} for the sn-* samplers, {@code epsc} for the npr-*
+ *     ones); empty for none
  * @param schedule the noise schedule
  * @param samplers the samplers and whether each is available
  * @param gamma whether Γ is present, and its provenance
@@ -28,10 +36,14 @@ import java.util.Optional;
  * @param batchIndependent whether samples are bit-identical whatever jobs share their batches
  * @param sha256 SHA-256 of the model file, or null
  * @param ready whether it is loaded and warmed up
+ * @param conditioning the class labels of a class-conditional model, or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Model(
     String name,
+    Status status,
+    String error,
+    String version,
     String description,
     Kind kind,
     List<Integer> sampleShape,
@@ -39,6 +51,7 @@ public record Model(
     Boolean eightBit,
     Prediction prediction,
     TimeInput timeInput,
+    List<String> heads,
     Schedule schedule,
     List<SamplerAvailability> samplers,
     Gamma gamma,
@@ -46,13 +59,15 @@ public record Model(
     Integer batchQuantum,
     Boolean batchIndependent,
     String sha256,
-    Boolean ready) {
+    Boolean ready,
+    Conditioning conditioning) {
 
   /** Copies the lists. */
   public Model {
     sampleShape = sampleShape == null ? List.of() : List.copyOf(sampleShape);
     dataRange = dataRange == null ? null : List.copyOf(dataRange);
     samplers = samplers == null ? List.of() : List.copyOf(samplers);
+    heads = heads == null ? List.of() : List.copyOf(heads);
   }
 
   /**
@@ -73,6 +88,36 @@ public record Model(
   public record Schedule(String type, int steps) {}
 
   /**
+   * The class labels of a class-conditional model.
+   *
+   * @param classes class names; a class's index is its label
+   * @param nullLabel the label of the unconditional prediction
+   * @param guidedGamma the guided Γ grid, or null
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Conditioning(List<String> classes, Integer nullLabel, GuidedGamma guidedGamma) {
+    /** Copies the list. */
+    public Conditioning {
+      classes = classes == null ? List.of() : List.copyOf(classes);
+    }
+  }
+
+  /**
+   * The guided Γ grid of a conditional model.
+   *
+   * @param guidance the grid of w
+   * @param pooled one Γ for every label
+   * @param data the provenance's data description
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record GuidedGamma(List<Double> guidance, Boolean pooled, String data) {
+    /** Copies the list. */
+    public GuidedGamma {
+      guidance = guidance == null ? List.of() : List.copyOf(guidance);
+    }
+  }
+
+  /**
    * Whether the model's Γ moments are present.
    *
    * @param present whether Γ is present (the analytic samplers need it)
@@ -85,6 +130,45 @@ public record Model(
     /** Copies the map. */
     public Gamma {
       provenance = provenance == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+    }
+  }
+
+  /** @return whether the model is served (false for one that failed to load) */
+  @JsonIgnore
+  public boolean isLoaded() {
+    return status == Status.LOADED;
+  }
+
+  /** Whether the model is served. */
+  public enum Status implements WireEnum {
+    /** Loaded and served. */
+    LOADED("loaded"),
+    /** Refused at load; {@link Model#error()} says why. */
+    FAILED("failed"),
+    /** A value this SDK version does not know. */
+    UNKNOWN("unknown");
+
+    private final String wire;
+
+    Status(String wire) {
+      this.wire = wire;
+    }
+
+    @JsonValue
+    @Override
+    public String wire() {
+      return wire;
+    }
+
+    /** @param wire a wire name @return the constant, UNKNOWN when not known */
+    @JsonCreator
+    public static Status fromWire(String wire) {
+      return WireEnum.lenient(Status.class, wire, UNKNOWN);
+    }
+
+    @Override
+    public String toString() {
+      return wire;
     }
   }
 

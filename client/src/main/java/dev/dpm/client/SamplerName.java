@@ -13,6 +13,14 @@ public enum SamplerName implements WireEnum {
   DDIM("ddim"),
   /** DDIM with the Analytic-DPM optimal variance (needs Γ). */
   ANALYTIC_DDIM("analytic-ddim"),
+  /** DDPM with the SN-DPM state-dependent variance (the model needs the eps2 head). */
+  SN_DDPM("sn-ddpm"),
+  /** DDPM with the NPR-DPM state-dependent variance (the model needs the epsc head). */
+  NPR_DDPM("npr-ddpm"),
+  /** DDIM with the SN-DPM state-dependent variance (eps2 head). */
+  SN_DDIM("sn-ddim"),
+  /** DDIM with the NPR-DPM state-dependent variance (epsc head). */
+  NPR_DDIM("npr-ddim"),
   /** Reverse SDE, Euler–Maruyama. */
   SDE_EM("sde-em"),
   /** Reverse SDE, predictor–corrector. */

@@ -39,6 +39,7 @@ import java.util.Objects;
  * @param sTmax highest σ/α that gets churn, null for none (edm-heun)
  * @param sNoise scale of the churn noise (edm-heun)
  * @param order solver order of unipc, 2 or 3
+ * @param guidance classifier-free guidance scale w ≥ 0 (any sampler; a class-conditional model and a label)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -63,7 +64,8 @@ public record SamplerParams(
     @JsonProperty("s-tmin") Double sTmin,
     @JsonProperty("s-tmax") Double sTmax,
     @JsonProperty("s-noise") Double sNoise,
-    @JsonProperty("order") Integer order) {
+    @JsonProperty("order") Integer order,
+    @JsonProperty("guidance") Double guidance) {
 
   /** Validates the parameters that can be checked without the model (the server checks the rest). */
   public SamplerParams {
@@ -74,6 +76,9 @@ public record SamplerParams(
     }
     if (eta != null && !(eta >= 0)) {
       throw new IllegalArgumentException("sampler.eta must be ≥ 0, was " + eta);
+    }
+    if (guidance != null && !(guidance >= 0 && Double.isFinite(guidance))) {
+      throw new IllegalArgumentException("sampler.guidance must be a finite number ≥ 0, was " + guidance);
     }
     if (clipSigma2 != null && (clipSigma2 < 0 || clipSigma2 > 2)) {
       throw new IllegalArgumentException("sampler.clip-sigma2 must be 0, 1 or 2, was " + clipSigma2);
@@ -120,6 +125,7 @@ public record SamplerParams(
     b.sTmax = sTmax;
     b.sNoise = sNoise;
     b.order = order;
+    b.guidance = guidance;
     return b;
   }
 
@@ -146,6 +152,7 @@ public record SamplerParams(
     private Double sTmax;
     private Double sNoise;
     private Integer order;
+    private Double guidance;
 
     private Builder(SamplerName name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -261,6 +268,8 @@ public record SamplerParams(
     public Builder optSNoise(Double v) { sNoise = v; return this; }
     /** @param v unipc's order @return this */
     public Builder optOrder(Integer v) { order = v; return this; }
+    /** @param v the guidance scale w @return this */
+    public Builder optGuidance(Double v) { guidance = v; return this; }
 
     /**
      * @return the parameters
@@ -269,7 +278,7 @@ public record SamplerParams(
     public SamplerParams build() {
       return new SamplerParams(name, steps, trajectory, timesteps, eta, variance, clipSigma2, snr,
           correctorSteps, predictor, rtol, atol, eps, grid, denoise, sigmas, sChurn, sTmin, sTmax,
-          sNoise, order);
+          sNoise, order, guidance);
     }
   }
 

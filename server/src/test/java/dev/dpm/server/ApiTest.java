@@ -213,7 +213,11 @@ class ApiTest {
     JsonObject toy = h.json(h.send("GET", "/v1/models/toy", null));
     assertEquals(false, toy.getJsonObject("gamma").getBoolean("present"));
     assertEquals("cpu", toy.getString("device"));
-    assertEquals(14, toy.getJsonArray("samplers").size());
+    assertEquals(18, toy.getJsonArray("samplers").size());
+    assertEquals(0, toy.getJsonArray("heads").size());
+    assertTrue(toy.getJsonArray("samplers").stream().map(o -> (JsonObject) o)
+        .anyMatch(s -> s.getString("name").equals("sn-ddpm") && !s.getBoolean("available")
+            && s.getString("reason").contains("eps2")), "the toy network has no second head");
     assertTrue(toy.getJsonArray("samplers").stream().map(o -> (JsonObject) o)
         .anyMatch(s -> s.getString("name").equals("unipc") && s.getBoolean("available")));
     assertTrue(toy.getJsonArray("samplers").stream().map(o -> (JsonObject) o)

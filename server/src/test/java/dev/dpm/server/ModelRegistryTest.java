@@ -127,7 +127,7 @@ class ModelRegistryTest {
       assertTrue(v2.closed());
       assertEquals(OperationException.Kind.NOT_FOUND,
           assertThrows(OperationException.class, () -> r.unload("tiny-mlp-2d")).kind());
-      assertEquals(List.of("retired " + sha, "loaded " + sha2, "retired " + sha2), heard);
+      assertEquals(List.of("loaded " + sha2, "retired " + sha, "retired " + sha2), heard, "the new version first");
       assertEquals(sha2, r.load("tiny-mlp-2d").version(), "loaded again");
     }
   }

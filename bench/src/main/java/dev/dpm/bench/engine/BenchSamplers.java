@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * The samplers of the engine benchmark on one model context: linear schedule N = 1000, d values
  * per sample in [−1, 1] (images: x̂₀ is clamped, as for fashion-mnist), Γ of the Gaussian oracle
- * N(0, 0.25·I) for the analytic variances. Samplers are built once per (kind, steps) and shared.
+ * N(0, 0.25·I) for the analytic variances, its closed-form heads for the SN/NPR kinds. Samplers are built
+ * once per (kind, steps) and shared.
  */
 public final class BenchSamplers {
   /** The oracle's data variance (also the simulated accelerator's). */
@@ -28,7 +29,7 @@ public final class BenchSamplers {
   /** @param d values per sample */
   public BenchSamplers(int d) {
     this.context = new ModelContext(schedule, d, DataRange.SYMMETRIC_UNIT, false,
-        Moments.isotropicGaussian(schedule, VARIANCE));
+        Moments.isotropicGaussian(schedule, VARIANCE)).withHeads(java.util.EnumSet.allOf(dev.dpm.core.model.SecondHead.class));
   }
 
   /** @return the schedule */

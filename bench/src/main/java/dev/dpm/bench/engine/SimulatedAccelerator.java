@@ -3,8 +3,12 @@ package dev.dpm.bench.engine;
 import dev.dpm.core.model.GaussianMixturePredictor;
 import dev.dpm.core.model.MixtureSpec;
 import dev.dpm.core.model.NoisePredictor;
+import dev.dpm.core.model.Prediction;
+import dev.dpm.core.model.SecondHead;
 import dev.dpm.core.schedule.NoiseSchedule;
 import java.util.Locale;
+import java.util.Set;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -15,6 +19,9 @@ import java.util.concurrent.locks.LockSupport;
  * ({@link GaussianMixturePredictor}, deterministic, rows independent). The caller's thread
  * waits as it would for a device: parked until shortly before the deadline, then spinning, so the
  * host is free for other work meanwhile (an accelerator computes off the host).
+ *
+ * <p>It carries the oracle's closed-form second heads (eps2, epsc) too, at the same latency: a network computes
+ * its heads in the same evaluation.
  *
  * <p>Counts evaluations, rows and host↔device copies (one copy in and one out per evaluation,
  * as a device predictor makes them).
@@ -82,6 +89,21 @@ public final class SimulatedAccelerator implements NoisePredictor {
 
   @Override
   public float[] predictEps(float[] x, double[] time, int batch) {
+    return timed(batch, () -> oracle.predictEps(x, time, batch));
+  }
+
+  @Override
+  public Set<SecondHead> secondHeads() {
+    return oracle.secondHeads();
+  }
+
+  @Override
+  public Prediction predict(float[] x, double[] time, int batch, Set<SecondHead> heads) {
+    return timed(batch, () -> oracle.predict(x, time, batch, heads));
+  }
+
+  /** Runs one evaluation of {@code batch} rows with the modelled latency and counts it. */
+  private <T> T timed(int batch, Supplier<T> evaluation) {
     if (batch > maxRows) {
       throw new IllegalArgumentException("batch " + batch + " exceeds the accelerator's " + maxRows + " rows");
     }
@@ -93,14 +115,14 @@ public final class SimulatedAccelerator implements NoisePredictor {
       }
     }
     long deadline = entry + latencyNanos(batch);
-    float[] eps = oracle.predictEps(x, time, batch);
+    T out = evaluation.get();
     waitUntil(deadline);
     evaluations.incrementAndGet();
     rows.addAndGet(batch);
     synchronized (this) {
       lastExit = System.nanoTime();
     }
-    return eps;
+    return out;
   }
 
   /** Parks until shortly before {@code deadline} (System.nanoTime), then spins. */

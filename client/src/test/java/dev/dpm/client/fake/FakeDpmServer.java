@@ -551,6 +551,7 @@ public final class FakeDpmServer implements AutoCloseable {
     m.putArray("sampleShape").add(2);
     m.putNull("dataRange");
     m.put("eightBit", false).put("prediction", "eps").put("timeInput", "index");
+    m.putArray("heads").add("eps2").add("epsc");
     m.set("schedule", F.objectNode().put("type", "linear").put("steps", N));
     ArrayNode s = m.putArray("samplers");
     s.add(F.objectNode().put("name", "ddpm").put("available", true).put("continuous", false).put("needsGamma", false));

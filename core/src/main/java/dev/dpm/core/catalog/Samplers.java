@@ -20,6 +20,11 @@ public final class Samplers {
    * @return the sampler or the problems
    */
   public static SamplerResult create(SamplerSettings settings, ModelContext model) {
+    Double w = settings.guidance();
+    if (w != null && !(w >= 0 && Double.isFinite(w))) {
+      return new SamplerResult.Invalid(java.util.List.of(
+          new dev.dpm.core.sampler.Problem("guidance", "must be a finite number >= 0, got " + w)));
+    }
     return settings.kind().continuous()
         ? ContinuousSamplers.create(settings, model)
         : DiscreteSamplers.create(settings, model);

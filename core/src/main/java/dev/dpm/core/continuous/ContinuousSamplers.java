@@ -184,7 +184,7 @@ public final class ContinuousSamplers {
     SamplerSettings.Builder out = SamplerSettings.builder(kind).optSteps(rk45 ? null : steps)
         .optEps(eps).optGrid(grid).optSigmas(sigmas).optDenoise(denoise).optSnr(snr)
         .optCorrectorSteps(corrector).optPredictor(predictor).optRtol(rtol).optAtol(atol)
-        .optOrder(order);
+        .optOrder(order).optGuidance(in.guidance());
     if (edm) {
       churn(in, out, problems);
     }

@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param trajectory the timesteps 1 = τ₁ &lt; … &lt; τ_K (even or optimal)
  * @param variance the reverse variance: {@link ReverseVariance.Posterior},
- *     {@link ReverseVariance.Forward} or DDPM-type {@link ReverseVariance.Analytic}; the bound is
+ *     {@link ReverseVariance.Forward}, DDPM-type {@link ReverseVariance.Analytic} or DDPM-type
+ *     {@link ReverseVariance.Imperfect} (SN/NPR: the model must carry the head); the bound is
  *     defined for the DDPM forward process only (reference §2.7: with DDIM's λ = 0 it is infinite)
  * @param decoder the x₀ term
  * @param seed noise seed: the x_t of data row i for the term at τ_k is draw k − 1 of stream i
@@ -28,9 +29,10 @@ public record BoundSettings(
           + trajectory.tau(1));
     }
     if (variance instanceof ReverseVariance.Ddim
-        || (variance instanceof ReverseVariance.Analytic a && a.ddimType())) {
+        || (variance instanceof ReverseVariance.Analytic a && a.ddimType())
+        || (variance instanceof ReverseVariance.Imperfect m && m.ddimType())) {
       throw new IllegalArgumentException("the variational bound is defined for the DDPM forward process only"
-          + " (posterior, forward or DDPM-type analytic variance), not for DDIM-type steps");
+          + " (posterior, forward, DDPM-type analytic, SN or NPR variance), not for DDIM-type steps");
     }
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);

@@ -3,11 +3,14 @@ package dev.dpm.core.likelihood;
 import dev.dpm.core.data.DataSet;
 import dev.dpm.core.model.DataRange;
 import dev.dpm.core.model.NoisePredictor;
+import dev.dpm.core.model.Prediction;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.schedule.NoiseSchedule;
+import dev.dpm.core.variance.ImperfectMeanCovariance;
 import dev.dpm.core.variance.ReverseVariance;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.function.LongConsumer;
 
@@ -28,6 +31,12 @@ import java.util.function.LongConsumer;
  * method (no σ₂ clip). Each KL term is estimated with one fresh x_t ~ q(x_t | x₀) per row; the
  * decoder has mean clamp(x̂₀(x₁)) and variance β̃_{1|2} for every method. The result is divided by
  * d·ln 2 (bits/dim).
+ *
+ * <p>With the SN-DPM / NPR-DPM variance ({@link ReverseVariance.Imperfect}, DDPM type) p's covariance
+ * is diagonal and state-dependent: each KL term evaluates ε and the network's second head at x_t and
+ * uses σ²_j = β̃_{s|t} + c²_{s,t}·v_j(x_t) per dimension ({@link ImperfectMeanCovariance}),
+ * KL = Σ_j ½(β̃/σ²_j − 1 + ln(σ²_j/β̃) + (μ̃_j − μ_θ,j)²/σ²_j), as the official {@code nelbo_dtdpm} with a
+ * tensor {@code var_p}; the decoder term is unchanged.
  *
  * <p>The noise of row i for the term at τ_k is draw k − 1 of stream i of {@code new NoiseSource(seed)},
  * so the bound of a row depends neither on its batch-mates nor on the batch size, and two methods
@@ -80,6 +89,10 @@ public final class VariationalBound {
       throw new IllegalArgumentException("the discretised decoder needs 8-bit data in a bounded range;"
           + " use the Gaussian decoder for continuous data");
     }
+    if (variance instanceof ReverseVariance.Imperfect m && !model.secondHeads().contains(m.head().output())) {
+      throw new IllegalArgumentException("the " + m.head() + " variance needs the model's " + m.head().output().wire()
+          + " head; the model has " + model.secondHeads());
+    }
     if (variance instanceof ReverseVariance.Analytic a && a.gamma().length != sched.steps() + 1) {
       throw new IllegalArgumentException("gamma has " + a.gamma().length + " entries, expected N+1 = "
           + (sched.steps() + 1));
@@ -89,15 +102,24 @@ public final class VariationalBound {
     double[] coefX0 = new double[kLen]; // √ᾱ_s β_{t|s}/β̄_t
     double[] varP = new double[kLen]; // σ²_{s|t}
     double[] klConst = new double[kLen]; // d·½(v_q/v_p − 1 + ln(v_p/v_q))
+    ImperfectMeanCovariance.Head head =
+        variance instanceof ReverseVariance.Imperfect m ? m.head() : null;
+    double[] varQ = new double[kLen]; // β̃_{s|t}
+    double[] coeff2 = new double[kLen]; // c²_{s,t} of the state-dependent σ²
     for (int k = 1; k < kLen; k++) {
       int s = tau[k - 1];
       int t = tau[k];
       double vq = sched.tildeBeta(s, t);
+      varQ[k] = vq;
+      coefX0[k] = Math.sqrt(sched.alphaBar(s)) * sched.skipBeta(s, t) / sched.betaBar(t);
+      if (head != null) {
+        coeff2[k] = coefX0[k] * coefX0[k]; // DDPM type: c = √ᾱ_s β_{t|s}/β̄_t
+        continue;
+      }
       double vp = variance.sigma2(sched, s, t);
       if (!(vp > 0 && Double.isFinite(vp))) {
         throw new IllegalArgumentException("reverse variance " + vp + " at step " + t + " -> " + s);
       }
-      coefX0[k] = Math.sqrt(sched.alphaBar(s)) * sched.skipBeta(s, t) / sched.betaBar(t);
       varP[k] = vp;
       klConst[k] = d * 0.5 * (vq / vp - 1.0 + Math.log(vp / vq));
     }
@@ -149,11 +171,24 @@ public final class VariationalBound {
           }
           ts[r] = t;
         }
-        float[] out = model.predictEps(xs, ts, b); // ε_θ(x_t, t), [b, d]
+        float[] out; // ε_θ(x_t, t), [b, d]
+        float[] second = null; // the SN/NPR head at x_t, [b, d]
+        if (head != null && k > 0) {
+          Prediction p = model.predict(xs, ts, b, Set.of(head.output()));
+          out = p.eps();
+          second = p.head(head.output());
+        } else {
+          out = model.predictEps(xs, ts, b);
+        }
         for (int r = 0; r < b; r++) {
           int i = start + r;
           double term;
-          if (k > 0) {
+          if (k > 0 && second != null) {
+            term = stateDependentKl(head, sched, tau[k], range, coefX0[k], varQ[k], coeff2[k],
+                x0, xs, out, second, r * d, d, sa, sb);
+            klSum[k] += term;
+            klSumSq[k] += term * term;
+          } else if (k > 0) {
             double sq = 0;
             for (int j = 0; j < d; j++) {
               double x0hat = range.clamp((xs[r * d + j] - sb * out[r * d + j]) / sa);
@@ -208,6 +243,25 @@ public final class VariationalBound {
     }
     return new BoundResult(mean, se, rows, priorSum / rows * toBits, klTotal * toBits,
         decoderSum / rows * toBits, List.copyOf(steps), perRow);
+  }
+
+  /**
+   * The KL term of one row with the diagonal σ²_j = β̃ + c²·v_j(x_t): Σ_j ½(β̃/σ²_j − 1 + ln(σ²_j/β̃)
+   * + (coef·(x₀,j − x̂₀,j))²/σ²_j), in nats.
+   */
+  private static double stateDependentKl(ImperfectMeanCovariance.Head head, NoiseSchedule sched, int t,
+      DataRange range, double coef, double vq, double c2, double[] x0, float[] xs, float[] eps,
+      float[] second, int off, int d, double sa, double sb) {
+    double scale = sched.betaBar(t) / sched.alphaBar(t);
+    double max = range.maxVariance();
+    double term = 0;
+    for (int j = 0; j < d; j++) {
+      double x0hat = range.clamp((xs[off + j] - sb * eps[off + j]) / sa);
+      double diff = coef * (x0[off + j] - x0hat); // μ̃ − μ_θ
+      double vp = vq + c2 * ImperfectMeanCovariance.covX0(head, scale, max, eps[off + j], second[off + j]);
+      term += 0.5 * (vq / vp - 1.0 + Math.log(vp / vq) + diff * diff / vp);
+    }
+    return term;
   }
 
   /**

@@ -3,7 +3,9 @@ package dev.dpm.core.model;
 import dev.dpm.core.noise.NoiseSource;
 import dev.dpm.core.noise.NoiseStream;
 import dev.dpm.core.schedule.NoiseSchedule;
-import java.io.IOException;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The exact ε of an isotropic Gaussian mixture p₀ = Σ_k w_k N(μ_k, s_k² I) under the forward
@@ -19,6 +21,17 @@ import java.io.IOException;
  * <pre>
  *   ε*(x, n) = √β̄_n Σ_k r_k(x) (x − √ᾱ_n μ_k)/v_k,   r_k ∝ w_k N(x; √ᾱ_n μ_k, v_k I).
  * </pre>
+ *
+ * <p>It also carries both second heads of the extended analytic family in closed form
+ * ({@link #predict}): per dimension j, with the component posteriors x₀ | x, k ~ N(m_kj, u_k),
+ * m_kj = μ_kj + √ᾱ s_k²/v_k·(x_j − √ᾱ μ_kj) and u_k = s_k² β̄/v_k,
+ *
+ * <pre>
+ *   Var(x₀,j | x) = Σ_k r_k (u_k + m_kj²) − (Σ_k r_k m_kj)²,   Var(ε_j | x) = (ᾱ/β̄)·Var(x₀,j | x)
+ *   eps2: E[ε_j² | x] = Var(ε_j | x) + ε*_j²      epsc: E[(ε_j − ε*_j)² | x] = Var(ε_j | x)
+ * </pre>
+ *
+ * (the residual head is exact because this ε_θ is the exact ε*).
  *
  * <p>ᾱ at a real n comes from {@link NoiseSchedule#logAlphaBarAt}, so continuous-time samplers can
  * use the oracle too. Responsibilities use log-sum-exp; all arithmetic is double. Rows are
@@ -62,6 +75,55 @@ public final class GaussianMixturePredictor implements NoisePredictor {
   @Override
   public int dimension() {
     return d;
+  }
+
+  /** @return both heads, eps2 and epsc, in closed form */
+  @Override
+  public Set<SecondHead> secondHeads() {
+    return Set.of(SecondHead.EPS2, SecondHead.EPSC);
+  }
+
+  @Override
+  public Prediction predict(float[] x, double[] time, int batch, Set<SecondHead> heads) {
+    float[] eps = predictEps(x, time, batch);
+    if (heads.isEmpty()) {
+      return new Prediction(eps, Map.of());
+    }
+    float[] var = new float[batch * d]; // [B, d], Var(ε | x)
+    Marginal q = new Marginal();
+    double[] r = new double[vars.length];
+    for (int b = 0; b < batch; b++) {
+      q.at(time[b]);
+      if (q.betaBar <= 0.0) {
+        continue; // n = 0: ε is 0 and so is its variance
+      }
+      int off = b * d;
+      q.responsibilities(x, off, r);
+      double ab = q.sqrtAlphaBar * q.sqrtAlphaBar;
+      for (int j = 0; j < d; j++) {
+        double m1 = 0.0;
+        double m2 = 0.0;
+        for (int c = 0; c < r.length; c++) {
+          double mu = mixture.means()[c][j];
+          double m = mu + q.sqrtAlphaBar * vars[c] * q.invVar[c] * (x[off + j] - q.sqrtAlphaBar * mu);
+          m1 += r[c] * m;
+          m2 += r[c] * (vars[c] * q.betaBar * q.invVar[c] + m * m);
+        }
+        var[off + j] = (float) (ab / q.betaBar * Math.max(0.0, m2 - m1 * m1));
+      }
+    }
+    Map<SecondHead, float[]> out = new EnumMap<>(SecondHead.class);
+    if (heads.contains(SecondHead.EPSC)) {
+      out.put(SecondHead.EPSC, var);
+    }
+    if (heads.contains(SecondHead.EPS2)) {
+      float[] e2 = new float[var.length];
+      for (int i = 0; i < e2.length; i++) {
+        e2[i] = (float) (var[i] + (double) eps[i] * eps[i]);
+      }
+      out.put(SecondHead.EPS2, e2);
+    }
+    return new Prediction(eps, out);
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.dpm.core.noise.NoiseStream;
 import dev.dpm.core.noise.PreparedNoise;
 import dev.dpm.core.schedule.NoiseSchedule;
 import dev.dpm.core.trajectory.Trajectory;
+import dev.dpm.core.variance.ImperfectMeanCovariance;
 import dev.dpm.core.variance.ReverseVariance;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +22,13 @@ import java.util.List;
  *
  * with a DDPM-type or DDIM-type mean ({@link MeanForm}) and σ² from a {@link ReverseVariance},
  * clipped on the step into x_{τ₁} by the sampling-only σ₂ clip (reference §2.6) when
- * {@code clip-sigma2} is 1 or 2. The four subclasses only choose the mean form and the variance.
+ * {@code clip-sigma2} is 1 or 2. The subclasses only choose the mean form and the variance.
+ *
+ * <p>With the SN-DPM / NPR-DPM variance ({@link ReverseVariance.Imperfect}) σ² is diagonal and
+ * depends on x_t: each step with s &gt; 0 asks for the network's second head with ε
+ * ({@link EvalRequest#head()}) and draws with σ²_j = λ² + c²_{s,t}·v_j, v_j the clipped
+ * Cov[x₀ | x_t] estimate of {@link ImperfectMeanCovariance} (the σ₂ clip bounds every σ²_j, as the
+ * official {@code clamp(0, threshold)} does). The last, mean-only step asks for ε alone.
  *
  * <p>The sampler is immutable and shared: every per-step constant is computed once here, and a
  * {@link SamplingProcess} holds only its sample's x (float32), x̂₀ and noise stream. x_T is the
@@ -29,7 +36,7 @@ import java.util.List;
  * with η = 0, draw nothing).
  */
 public abstract sealed class DiscreteSampler implements Sampler
-    permits Ddpm, AnalyticDdpm, Ddim, AnalyticDdim {
+    permits Ddpm, AnalyticDdpm, Ddim, AnalyticDdim, ImperfectDdpm, ImperfectDdim {
 
   /** The two mean forms of the non-Markov forward family (Analytic-DPM §2.1, eq. 2). */
   enum MeanForm {
@@ -55,11 +62,21 @@ public abstract sealed class DiscreteSampler implements Sampler
    * @param x0Coeff coefficient of x̂₀ in μ
    * @param restCoeff coefficient of x_t (DDPM type) or ε (DDIM type) in μ
    * @param lambda2 λ²_{s|t}
-   * @param sigma2 σ² used (after the σ₂ clip; 0 on the last step)
+   * @param sigma2 σ² used (after the σ₂ clip; 0 on the last step; λ² when state-dependent)
    * @param sigma √σ²
+   * @param head the SN/NPR estimator when σ² is state-dependent on this step, else null
+   * @param covScale β̄_t/ᾱ_t (state-dependent steps)
+   * @param coeff2 c²_{s,t} (state-dependent steps)
+   * @param sigma2Max upper bound of σ²_j: the σ₂ clip, or +∞
    */
   private record Rule(int from, int to, double sqrtAlphaBar, double sqrtBetaBar, double x0Coeff,
-      double restCoeff, double lambda2, double sigma2, double sigma) {}
+      double restCoeff, double lambda2, double sigma2, double sigma, ImperfectMeanCovariance.Head head,
+      double covScale, double coeff2, double sigma2Max) {
+    /** @return true when the step draws noise */
+    boolean noisy() {
+      return to > 0 && (sigma > 0 || head != null);
+    }
+  }
 
   private final SamplerSettings settings;
   private final ModelContext model;
@@ -92,12 +109,17 @@ public abstract sealed class DiscreteSampler implements Sampler
         x0Coeff = Math.sqrt(sched.alphaBar(s));
         restCoeff = Math.sqrt(sched.betaBar(s) - lam2);
       }
-      double sigma2 = s == 0 ? 0.0 : variance.sigma2(sched, s, t);
+      ImperfectMeanCovariance.Head head = variance instanceof ReverseVariance.Imperfect m && s > 0 ? m.head() : null;
+      double sigma2 = s == 0 ? 0.0 : head != null ? lam2 : variance.sigma2(sched, s, t);
+      double sigma2Max = Double.POSITIVE_INFINITY;
       if (s > 0 && s == trajectory.tau(1) && clip > 0) {
-        sigma2 = Math.min(sigma2, ReverseVariance.sigma2ClipBound(clip)); // reference §2.6
+        sigma2Max = ReverseVariance.sigma2ClipBound(clip); // reference §2.6
+        sigma2 = Math.min(sigma2, sigma2Max);
       }
+      double c = ReverseVariance.analyticCoefficient(sched, s, t, lam2);
       rules[i] = new Rule(t, s, Math.sqrt(sched.alphaBar(t)), Math.sqrt(sched.betaBar(t)),
-          x0Coeff, restCoeff, lam2, sigma2, Math.sqrt(sigma2));
+          x0Coeff, restCoeff, lam2, sigma2, Math.sqrt(sigma2), head,
+          sched.betaBar(t) / sched.alphaBar(t), c * c, sigma2Max);
     }
   }
 
@@ -118,8 +140,9 @@ public abstract sealed class DiscreteSampler implements Sampler
 
   /**
    * The steps as they will run, for {@code ./dpm plan}: in sampling order, with λ², the σ² the
-   * sampler actually uses (σ₂ clip applied when on; 0 on the last, mean-only step) and Γ^eps_t
-   * (null when the model has no Γ).
+   * sampler actually uses (σ₂ clip applied when on; 0 on the last, mean-only step; for SN/NPR its
+   * state-independent part λ², the per-dimension c²·v_j comes at run time) and Γ^eps_t (null when
+   * the model has no Γ).
    *
    * @return K steps
    */
@@ -171,12 +194,13 @@ public abstract sealed class DiscreteSampler implements Sampler
       if (isDone()) {
         throw new IllegalStateException("the sample is finished");
       }
-      return new EvalRequest(x, rules[step].from());
+      Rule r = rules[step];
+      return new EvalRequest(x, r.from(), r.head() == null ? null : r.head().output());
     }
 
     @Override
     public void prepare() {
-      if (!isDone() && rules[step].to() != 0 && rules[step].sigma() > 0) {
+      if (!isDone() && rules[step].noisy()) {
         noise.prepare(); // the draw accept() takes on this step
       }
     }
@@ -188,10 +212,22 @@ public abstract sealed class DiscreteSampler implements Sampler
 
     @Override
     public void accept(float[] eps, int off) {
+      accept(eps, null, off);
+    }
+
+    @Override
+    public void accept(float[] eps, float[] head, int off) {
       if (isDone()) {
         throw new IllegalStateException("the sample is finished");
       }
       Rule r = rules[step];
+      if (r.head() != null) {
+        if (head == null) {
+          throw new IllegalStateException("step " + step + " needs the " + r.head().output().wire() + " head with ε");
+        }
+        stepWithHead(r, eps, head, off);
+        return;
+      }
       DataRange range = model.dataRange();
       boolean clamp = range.bounded();
       double lo = range.low();
@@ -220,6 +256,31 @@ public abstract sealed class DiscreteSampler implements Sampler
           double mean = c0 * f + c1 * (ddpm ? x[j] : eps[off + j]); // μ = c₀x̂₀ + c₁(x_t | ε)
           x[j] = (float) (sigma > 0 ? mean + sigma * z[j] : mean); // x_s = μ + σ z
         }
+      }
+      step++;
+    }
+
+    /**
+     * A step x_t → x_s (s &gt; 0) with the state-dependent σ²_j = min(λ² + c²·v_j, σ₂ bound),
+     * v_j = clip((β̄_t/ᾱ_t)·h'_j, 0, ((b−a)/2)²) from ε and the second head h (SN: h'_j = h_j − ε_j²,
+     * NPR: h'_j = h_j; {@link ImperfectMeanCovariance#covX0(ImperfectMeanCovariance.Head, double,
+     * double, float, float)}).
+     */
+    private void stepWithHead(Rule r, float[] eps, float[] head, int off) {
+      DataRange range = model.dataRange();
+      double sb = r.sqrtBetaBar();
+      double sa = r.sqrtAlphaBar();
+      double maxVar = range.maxVariance();
+      boolean ddpm = meanForm == MeanForm.DDPM;
+      float[] z = noise.next();
+      evaluated = true;
+      for (int j = 0; j < x.length; j++) {
+        float f = (float) range.clamp((x[j] - sb * eps[off + j]) / sa); // x̂₀
+        x0[j] = f;
+        double mean = r.x0Coeff() * f + r.restCoeff() * (ddpm ? x[j] : eps[off + j]);
+        double v = ImperfectMeanCovariance.covX0(r.head(), r.covScale(), maxVar, eps[off + j], head[off + j]);
+        double sigma2 = Math.min(r.lambda2() + r.coeff2() * v, r.sigma2Max());
+        x[j] = (float) (mean + Math.sqrt(sigma2) * z[j]); // x_s = μ + σ_j z_j
       }
       step++;
     }

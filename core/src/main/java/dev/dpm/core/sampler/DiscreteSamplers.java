@@ -17,7 +17,10 @@ import java.util.List;
  * {@code timesteps} are given; {@code optimal} needs Γ); {@code eta} defaults to 0 and
  * applies to the DDIM kinds only; {@code variance} defaults to posterior and applies to
  * {@code ddpm} only; {@code clip-sigma2} ∈ {0, 1, 2} defaults to 1 for 8-bit image models and 0
- * otherwise. The analytic kinds need the model's Γ.
+ * otherwise. The analytic kinds need the model's Γ; {@code sn-ddpm}/{@code sn-ddim} need a model with the
+ * {@code eps2} head and {@code npr-ddpm}/{@code npr-ddim} one with the {@code epsc} head
+ * ({@link ModelContext#heads()}); {@code eta} applies to the DDIM-type kinds (ddim, analytic-ddim, sn-ddim,
+ * npr-ddim).
  */
 public final class DiscreteSamplers {
   private DiscreteSamplers() {}
@@ -38,7 +41,7 @@ public final class DiscreteSamplers {
     SamplerKind kind = in.kind();
     NoiseSchedule sched = model.schedule();
     int n = sched.steps();
-    boolean ddimType = kind == SamplerKind.DDIM || kind == SamplerKind.ANALYTIC_DDIM;
+    boolean ddimType = kind.ddimType();
     List<Problem> problems = new ArrayList<>();
     notApplicable(problems, kind, "snr", in.snr());
     notApplicable(problems, kind, "corrector-steps", in.correctorSteps());
@@ -58,7 +61,7 @@ public final class DiscreteSamplers {
     Double eta = in.eta();
     if (!ddimType) {
       if (eta != null) {
-        problems.add(new Problem("eta", "applies only to ddim and analytic-ddim, not " + kind.wire()));
+        problems.add(new Problem("eta", "applies only to ddim, analytic-ddim, sn-ddim and npr-ddim, not " + kind.wire()));
       }
     } else if (eta == null) {
       eta = 0.0;
@@ -84,6 +87,11 @@ public final class DiscreteSamplers {
     if (missingGamma) {
       problems.add(new Problem("name", kind.wire()
           + " needs the model's Γ moments, which are missing; run ./dpm calibrate for this model first"));
+    }
+
+    if (kind.covariance() != null && !model.heads().contains(kind.covariance().output())) {
+      problems.add(new Problem("name", kind.wire() + " needs a network with the " + kind.covariance().output().wire()
+          + " head (the manifest's outputs), which this model does not declare"));
     }
 
     int[] timesteps = in.timesteps();
@@ -146,6 +154,8 @@ public final class DiscreteSamplers {
       case ANALYTIC_DDPM -> new AnalyticDdpm(filled, model, traj);
       case DDIM -> new Ddim(filled, model, traj);
       case ANALYTIC_DDIM -> new AnalyticDdim(filled, model, traj);
+      case SN_DDPM, NPR_DDPM -> new ImperfectDdpm(filled, model, traj, kind.covariance());
+      case SN_DDIM, NPR_DDIM -> new ImperfectDdim(filled, model, traj, kind.covariance());
       default -> throw new AssertionError(kind); // continuous kinds return above
     };
     return new SamplerResult.Ok(sampler);

@@ -1,5 +1,6 @@
 package dev.dpm.core.sampler;
 
+import dev.dpm.core.variance.ImperfectMeanCovariance;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -13,6 +14,14 @@ public enum SamplerKind {
   DDIM("ddim", false, false),
   /** DDIM-type step with the Analytic-DPM variance. */
   ANALYTIC_DDIM("analytic-ddim", true, false),
+  /** DDPM-type step with the SN-DPM state-dependent diagonal variance (Bao et al. 2022b); eps2 head. */
+  SN_DDPM("sn-ddpm", ImperfectMeanCovariance.Head.SN),
+  /** DDPM-type step with the NPR-DPM state-dependent diagonal variance (Bao et al. 2022b); epsc head. */
+  NPR_DDPM("npr-ddpm", ImperfectMeanCovariance.Head.NPR),
+  /** DDIM-type step with the SN-DPM variance; eps2 head. */
+  SN_DDIM("sn-ddim", ImperfectMeanCovariance.Head.SN),
+  /** DDIM-type step with the NPR-DPM variance; epsc head. */
+  NPR_DDIM("npr-ddim", ImperfectMeanCovariance.Head.NPR),
   /** Reverse-SDE Euler–Maruyama (score_sde). */
   SDE_EM("sde-em", false, true),
   /** Predictor–corrector (score_sde Alg. 2/3). */
@@ -37,11 +46,33 @@ public enum SamplerKind {
   private final String wire;
   private final boolean needsGamma;
   private final boolean continuous;
+  private final ImperfectMeanCovariance.Head covariance;
 
   SamplerKind(String wire, boolean needsGamma, boolean continuous) {
     this.wire = wire;
     this.needsGamma = needsGamma;
     this.continuous = continuous;
+    this.covariance = null;
+  }
+
+  SamplerKind(String wire, ImperfectMeanCovariance.Head covariance) {
+    this.wire = wire;
+    this.needsGamma = false;
+    this.continuous = false;
+    this.covariance = covariance;
+  }
+
+  /**
+   * @return the SN/NPR estimator of the state-dependent covariance (the model needs its
+   *     {@link ImperfectMeanCovariance.Head#output()} head), or null for the other kinds
+   */
+  public ImperfectMeanCovariance.Head covariance() {
+    return covariance;
+  }
+
+  /** @return true for the DDIM-type discrete kinds (ddim, analytic-ddim, sn-ddim, npr-ddim), which take η */
+  public boolean ddimType() {
+    return this == DDIM || this == ANALYTIC_DDIM || this == SN_DDIM || this == NPR_DDIM;
   }
 
   /** @return the CLI/HTTP name */

@@ -9,7 +9,7 @@ import java.util.Map;
  * ({@code steps}, {@code trajectory}, {@code eta}, {@code variance}, {@code clip-sigma2},
  * {@code snr}, {@code corrector-steps}, {@code predictor}, {@code rtol}, {@code atol}, {@code eps},
  * {@code grid}, {@code denoise}, {@code sigmas}, {@code s-churn}, {@code s-tmin}, {@code s-tmax},
- * {@code s-noise}, {@code order}). A null field means "use the sampler's default";
+ * {@code s-noise}, {@code order}, {@code guidance}). A null field means "use the sampler's default";
  * {@link Sampler#settings()} returns the settings with every default filled in.
  *
  * @param kind the sampler
@@ -33,6 +33,9 @@ import java.util.Map;
  * @param sTmax EDM S_tmax: highest σ̃ that gets churn, null for no bound (edm-heun)
  * @param sNoise EDM S_noise, the scale of the churn noise (edm-heun)
  * @param order solver order of unipc (2 or 3)
+ * @param guidance classifier-free guidance scale w (every sampler; needs a class-conditional model
+ *     and a label): ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)). Applied at the evaluation layer, never by
+ *     the sampler's step
  */
 public record SamplerSettings(
     SamplerKind kind,
@@ -55,7 +58,8 @@ public record SamplerSettings(
     Double sTmin,
     Double sTmax,
     Double sNoise,
-    Integer order) {
+    Integer order,
+    Double guidance) {
 
   /** Copies {@code timesteps}, so a settings value never changes after it is made. */
   public SamplerSettings {
@@ -85,7 +89,7 @@ public record SamplerSettings(
   }
 
   private java.util.List<Object> parts() {
-    return java.util.Arrays.asList(kind, steps, trajectory, timesteps == null ? null : java.util.Arrays.stream(timesteps).boxed().toList(), eta, variance, clipSigma2, snr, correctorSteps, predictor, rtol, atol, eps, grid, denoise, sigmas, sChurn, sTmin, sTmax, sNoise, order);
+    return java.util.Arrays.asList(kind, steps, trajectory, timesteps == null ? null : java.util.Arrays.stream(timesteps).boxed().toList(), eta, variance, clipSigma2, snr, correctorSteps, predictor, rtol, atol, eps, grid, denoise, sigmas, sChurn, sTmin, sTmax, sNoise, order, guidance);
   }
 
   /** Fixed DDPM variances. */
@@ -158,6 +162,7 @@ public record SamplerSettings(
     b.sTmax = sTmax;
     b.sNoise = sNoise;
     b.order = order;
+    b.guidance = guidance;
     return b;
   }
 
@@ -190,6 +195,7 @@ public record SamplerSettings(
     put(m, "s-tmax", sTmax);
     put(m, "s-noise", sNoise);
     put(m, "order", order);
+    put(m, "guidance", guidance);
     return m;
   }
 
@@ -252,6 +258,7 @@ public record SamplerSettings(
     private Double sTmax;
     private Double sNoise;
     private Integer order;
+    private Double guidance;
 
     private Builder(SamplerKind kind) {
       this.kind = kind;
@@ -297,12 +304,14 @@ public record SamplerSettings(
     public Builder optSNoise(Double v) { sNoise = v; return this; }
     /** @param v solver order @return this */
     public Builder optOrder(Integer v) { order = v; return this; }
+    /** @param v guidance scale w @return this */
+    public Builder optGuidance(Double v) { guidance = v; return this; }
 
     /** @return the settings (not yet validated; see {@code dev.dpm.core.catalog.Samplers#create}) */
     public SamplerSettings build() {
       return new SamplerSettings(kind, steps, trajectory, timesteps, eta, variance, clipSigma2,
           snr, correctorSteps, predictor, rtol, atol, eps, grid, denoise, sigmas, sChurn, sTmin,
-          sTmax, sNoise, order);
+          sTmax, sNoise, order, guidance);
     }
   }
 }

@@ -35,6 +35,19 @@ public interface SamplingProcess {
   }
 
   /**
+   * Hands back ε and the second head that {@link #pending()} asked for ({@link EvalRequest#head()}),
+   * as one row of each packed network output. The default ignores the head (a process that asks
+   * for none); processes that ask for one override it.
+   *
+   * @param eps the packed ε, [rows, d], row-major
+   * @param head the packed head output, [rows, d], row-major
+   * @param offset where this process's row starts (row · d)
+   */
+  default void accept(float[] eps, float[] head, int offset) {
+    accept(eps, offset);
+  }
+
+  /**
    * Does the part of the next step that does not need ε (its noise draw), so that it can run
    * while the network evaluates, on any one thread at a time. Optional (the default does
    * nothing) and idempotent; the results are the same whether it is called or not.

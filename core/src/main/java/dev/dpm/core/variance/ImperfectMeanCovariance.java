@@ -1,6 +1,7 @@
 package dev.dpm.core.variance;
 
 import dev.dpm.core.model.DataRange;
+import dev.dpm.core.model.SecondHead;
 import dev.dpm.core.schedule.NoiseSchedule;
 
 /**
@@ -25,9 +26,20 @@ public final class ImperfectMeanCovariance {
   /** What the second head predicts. */
   public enum Head {
     /** SN-DPM: E[ε² | x_t] ({@code pred_eps_eps2_pretrained}). */
-    SN,
+    SN(SecondHead.EPS2),
     /** NPR-DPM: E[(ε − ε_θ)² | x_t] ({@code pred_eps_epsc_pretrained}). */
-    NPR
+    NPR(SecondHead.EPSC);
+
+    private final SecondHead output;
+
+    Head(SecondHead output) {
+      this.output = output;
+    }
+
+    /** @return the network output this estimator reads */
+    public SecondHead output() {
+      return output;
+    }
   }
 
   private ImperfectMeanCovariance() {}
@@ -49,10 +61,25 @@ public final class ImperfectMeanCovariance {
     double max = range.maxVariance();
     double[] v = new double[eps.length];
     for (int j = 0; j < v.length; j++) {
-      double h = head == Head.SN ? second[j] - (double) eps[j] * eps[j] : second[j];
-      v[j] = Math.max(0.0, Math.min(scale * h, max));
+      v[j] = covX0(head, scale, max, eps[j], second[j]);
     }
     return v;
+  }
+
+  /**
+   * The clipped estimate of Cov[x₀ | x_t] in one dimension (what {@link #covX0(Head, NoiseSchedule,
+   * int, float[], float[], DataRange)} does per dimension; the samplers call it in their loop).
+   *
+   * @param head SN or NPR
+   * @param scale β̄_t/ᾱ_t
+   * @param max the upper clip ((b − a)/2)², +∞ for unbounded data
+   * @param eps ε_θ,j
+   * @param second h_j
+   * @return v_j ∈ [0, max]
+   */
+  public static double covX0(Head head, double scale, double max, float eps, float second) {
+    double h = head == Head.SN ? second - (double) eps * eps : second;
+    return Math.max(0.0, Math.min(scale * h, max));
   }
 
   /**

@@ -39,6 +39,20 @@ public sealed interface ReverseVariance {
       implements ReverseVariance {}
 
   /**
+   * SN-DPM / NPR-DPM: σ²_j = λ² + c²_{s,t}·v_j with the state-dependent diagonal Cov[x₀ | x_t]
+   * estimate v_j of the network's second head ({@link ImperfectMeanCovariance}). It has no
+   * state-independent σ²: {@link #sigma2} refuses it, the sampler and the bound compute σ² per
+   * dimension from each evaluation.
+   *
+   * @param head SN or NPR
+   * @param ddimType false: DDPM-type (λ² = β̃); true: DDIM-type (λ² = η²β̃)
+   * @param eta η for the DDIM type (ignored for the DDPM type)
+   * @param range the data range (the clip of v)
+   */
+  record Imperfect(ImperfectMeanCovariance.Head head, boolean ddimType, double eta, DataRange range)
+      implements ReverseVariance {}
+
+  /**
    * λ²_{s|t}, the variance of the forward-family posterior q(x_s | x_t, x₀) whose mean the step uses.
    *
    * @param sched schedule
@@ -54,6 +68,9 @@ public sealed interface ReverseVariance {
     if (this instanceof Analytic a && a.ddimType()) {
       return a.eta() * a.eta() * tb;
     }
+    if (this instanceof Imperfect m && m.ddimType()) {
+      return m.eta() * m.eta() * tb;
+    }
     return tb; // Posterior, Forward, DDPM-type Analytic
 
   }
@@ -65,8 +82,12 @@ public sealed interface ReverseVariance {
    * @param s target step, 0 ≤ s &lt; t
    * @param t current step
    * @return σ²
+   * @throws UnsupportedOperationException for {@link Imperfect}, whose σ² depends on x_t
    */
   default double sigma2(NoiseSchedule sched, int s, int t) {
+    if (this instanceof Imperfect) {
+      throw new UnsupportedOperationException("the SN/NPR variance depends on x_t: see ImperfectMeanCovariance");
+    }
     if (this instanceof Forward) {
       return sched.skipBeta(s, t);
     }

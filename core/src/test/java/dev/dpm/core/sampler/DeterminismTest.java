@@ -24,10 +24,12 @@ class DeterminismTest {
       SamplerSettings.builder(SamplerKind.DDPM).optSteps(10).build(),
       SamplerSettings.builder(SamplerKind.ANALYTIC_DDPM).optSteps(10).build(),
       SamplerSettings.builder(SamplerKind.DDIM).optSteps(10).optEta(0.3).build(),
-      SamplerSettings.builder(SamplerKind.ANALYTIC_DDIM).optSteps(10).build());
+      SamplerSettings.builder(SamplerKind.ANALYTIC_DDIM).optSteps(10).build(),
+      SamplerSettings.builder(SamplerKind.SN_DDPM).optSteps(10).build(),
+      SamplerSettings.builder(SamplerKind.NPR_DDIM).optSteps(10).optEta(0.5).build());
 
   private static Sampler sampler(SamplerSettings s) {
-    return Oracles.create(s, Oracles.ringContext());
+    return Oracles.create(s, Oracles.ringContext().withHeads(Oracles.predictor(Oracles.RING).secondHeads()));
   }
 
   @Test
@@ -96,7 +98,12 @@ class DeterminismTest {
 
   private static void stepOnce(SamplingProcess q, NoisePredictor p) {
     EvalRequest r = q.pending();
-    q.accept(p.predictEps(r.x().clone(), new double[] {r.time()}, 1));
+    if (r.head() == null) {
+      q.accept(p.predictEps(r.x().clone(), new double[] {r.time()}, 1));
+    } else {
+      dev.dpm.core.model.Prediction out = p.predict(r.x().clone(), new double[] {r.time()}, 1, java.util.Set.of(r.head()));
+      q.accept(out.eps(), out.head(r.head()), 0);
+    }
   }
 
   @Test

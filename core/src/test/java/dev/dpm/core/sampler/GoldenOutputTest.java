@@ -60,18 +60,24 @@ class GoldenOutputTest {
     while (!live.isEmpty()) {
       float[] x = new float[live.size() * D];
       double[] t = new double[live.size()];
+      dev.dpm.core.model.SecondHead[] head = new dev.dpm.core.model.SecondHead[live.size()];
       for (int r = 0; r < live.size(); r++) {
         EvalRequest q = live.get(r).pending();
         System.arraycopy(q.x(), 0, x, r * D, D);
         t[r] = q.time();
+        head[r] = q.head();
       }
       for (SamplingProcess p : live) {
         p.prepare();
         p.prepare();
       }
-      float[] eps = oracle.predictEps(x, t, live.size());
+      dev.dpm.core.model.Prediction out = oracle.predict(x, t, live.size(), oracle.secondHeads());
       for (int r = 0; r < live.size(); r++) {
-        live.get(r).accept(eps, r * D);
+        if (head[r] == null) {
+          live.get(r).accept(out.eps(), r * D);
+        } else {
+          live.get(r).accept(out.eps(), out.head(head[r]), r * D);
+        }
       }
       live.removeIf(SamplingProcess::isDone);
     }
@@ -88,7 +94,7 @@ class GoldenOutputTest {
     GaussianMixturePredictor oracle = new GaussianMixturePredictor(
         new MixtureSpec(new double[] {1}, new double[][] {mean}, new double[] {0.2}), sched);
     ModelContext ctx = new ModelContext(sched, D, DataRange.SYMMETRIC_UNIT, false,
-        Moments.isotropicGaussian(sched, 0.04));
+        Moments.isotropicGaussian(sched, 0.04)).withHeads(oracle.secondHeads());
     SamplerResult r = Samplers.create(s, ctx);
     if (!(r instanceof SamplerResult.Ok ok)) {
       throw new AssertionError(((SamplerResult.Invalid) r).problems().toString());

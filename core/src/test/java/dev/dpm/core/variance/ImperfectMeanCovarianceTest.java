@@ -1,14 +1,19 @@
 package dev.dpm.core.variance;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dpm.core.model.DataRange;
+import dev.dpm.core.model.GaussianMixturePredictor;
+import dev.dpm.core.model.Prediction;
+import dev.dpm.core.model.SecondHead;
 import dev.dpm.core.model.MixtureSpec;
 import dev.dpm.core.moments.Moments;
 import dev.dpm.core.schedule.NoiseSchedule;
 import dev.dpm.core.variance.ImperfectMeanCovariance.Head;
 import dev.dpm.testkit.Runs;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -87,6 +92,37 @@ class ImperfectMeanCovarianceTest {
           assertTrue(exact < 0.32 + 0.0025 + 1e-9, "Cov[x0|x] is at most the prior's");
         }
       }
+    }
+  }
+
+  /** The oracle's closed-form heads are the posterior moments computed here independently. */
+  @Test
+  void mixturePredictorHeadsAreThePosteriorMoments() {
+    float[][] xs = Runs.gaussians(8, 12, 2);
+    float[] flat = new float[xs.length * 2];
+    double[] time = new double[xs.length];
+    try (GaussianMixturePredictor p = new GaussianMixturePredictor(RING, SCHED)) {
+      for (int t : new int[] {1, 30, 250, 600, 1000}) {
+        for (int i = 0; i < xs.length; i++) {
+          System.arraycopy(xs[i], 0, flat, 2 * i, 2);
+          time[i] = t;
+        }
+        Prediction out = p.predict(flat, time, xs.length, Set.of(SecondHead.EPS2, SecondHead.EPSC));
+        assertArrayEquals(p.predictEps(flat, time, xs.length), out.eps(), "ε is predictEps's");
+        for (int i = 0; i < xs.length; i++) {
+          double[][] post = posterior(RING, t, xs[i]);
+          for (int j = 0; j < 2; j++) {
+            double var = post[3][j];
+            double eps = post[2][j];
+            assertEquals(eps, out.eps()[2 * i + j], 1e-5 * (1 + Math.abs(eps)), "ε t=" + t);
+            assertEquals(var, out.head(SecondHead.EPSC)[2 * i + j], 1e-5 * var + 1e-9, "epsc t=" + t);
+            assertEquals(var + eps * eps, out.head(SecondHead.EPS2)[2 * i + j], 1e-5 * (var + eps * eps) + 1e-9,
+                "eps2 t=" + t);
+          }
+        }
+      }
+      assertEquals(Set.of(SecondHead.EPS2, SecondHead.EPSC), p.secondHeads());
+      assertEquals(Set.of(), p.predict(flat, time, xs.length, Set.of()).heads().keySet());
     }
   }
 

@@ -211,11 +211,13 @@ public final class ModelLoader {
   public static LoadedModel load(ModelSpec spec, Device device) throws IOException {
     Prepared p = prepare(spec);
     NoisePredictor predictor = switch (spec.kind()) {
-      case TORCHSCRIPT -> TorchScriptPredictor.open(spec, p.schedule(), device);
-      case GAUSSIAN_MIXTURE -> new GaussianMixturePredictor(spec.mixture(), p.schedule());
+      case TORCHSCRIPT -> spec.conditioning() == null ? TorchScriptPredictor.open(spec, p.schedule(), device)
+          : new LabelledTorchScript(TorchScriptPredictor.open(spec, p.schedule(), device), spec.conditioning());
+      case GAUSSIAN_MIXTURE -> spec.conditioning() == null ? new GaussianMixturePredictor(spec.mixture(), p.schedule())
+          : new dev.dpm.core.model.LabelledMixturePredictor(spec.mixture(), p.schedule());
     };
     try {
-      return new LoadedModel(spec, p.schedule(), predictor, p.gamma(), p.gammaNote());
+      return new LoadedModel(spec, p.schedule(), predictor, p.gamma(), p.gammaNote(), guidedGamma(spec, p.schedule()));
     } catch (IllegalArgumentException e) {
       predictor.close();
       throw new IOException("model '" + spec.name() + "': " + e.getMessage(), e);
@@ -233,7 +235,7 @@ public final class ModelLoader {
   public static ModelContext context(ModelSpec spec) throws IOException {
     Prepared p = prepare(spec);
     return new ModelContext(p.schedule(), spec.dimension(), spec.dataRange(), spec.eightBit(), p.gamma(),
-        spec.trajectory(), spec.stepsOffset());
+        spec.trajectory(), spec.stepsOffset()).withHeads(spec.heads());
   }
 
   /**
@@ -246,6 +248,26 @@ public final class ModelLoader {
    */
   public static String gammaNote(ModelSpec spec) throws IOException {
     return prepare(spec).gammaNote();
+  }
+
+  /**
+   * The guided Γ grid of a conditional model ({@code gamma-guided.json}), or null when there is none or it was
+   * estimated with another network file.
+   *
+   * @param spec the manifest
+   * @param schedule its schedule
+   * @return the grid or null
+   * @throws IOException if the file is invalid or made for another schedule
+   */
+  public static dev.dpm.core.moments.GuidedGamma guidedGamma(ModelSpec spec, NoiseSchedule schedule)
+      throws IOException {
+    Path f = spec.guidedGammaPath();
+    if (spec.conditioning() == null || !Files.exists(f)) {
+      return null;
+    }
+    dev.dpm.core.moments.GuidedGamma g = GuidedGammaJson.read(f, schedule);
+    String sha = g.provenance() == null ? null : g.provenance().modelSha256();
+    return sha != null && spec.sha256() != null && !sha.equalsIgnoreCase(spec.sha256()) ? null : g;
   }
 
   /** Schedule, Γ and the note on an unused Γ file of a manifest. */

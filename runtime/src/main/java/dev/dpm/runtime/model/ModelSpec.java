@@ -42,6 +42,7 @@ import java.util.Arrays;
  * @param diffusers the diffusers scheduler config the schedule names, or null
  * @param mixture the oracle's mixture (null for networks)
  * @param gammaFile Γ file relative to the folder, or null
+ * @param conditioning the class labels the network takes, or null for an unconditional model
  * @param raw the whole manifest, for echoing licence and provenance
  * @param dir the model folder
  */
@@ -63,6 +64,7 @@ public record ModelSpec(
     DiffusersConfig diffusers,
     MixtureSpec mixture,
     String gammaFile,
+    Conditioning conditioning,
     JsonNode raw,
     Path dir) {
 
@@ -74,6 +76,32 @@ public record ModelSpec(
   /** @return true for image models (sample shape [C, H, W] with 8-bit data) */
   public boolean isImage() {
     return sampleShape.length == 3 && eightBit;
+  }
+
+  /** @return the guided Γ grid's path ({@code gamma-guided.json} in the folder) */
+  public Path guidedGammaPath() {
+    return dir.resolve("gamma-guided.json");
+  }
+
+  /**
+   * @return what the network returns ({@code outputs}: the prediction, then any second heads), read
+   *     from the manifest (validated when it was parsed)
+   */
+  public NetworkOutputs outputs() {
+    return NetworkOutputs.parse(raw, prediction, kind == ModelKind.GAUSSIAN_MIXTURE);
+  }
+
+  /**
+   * @return the second heads the model carries: the {@code outputs} after the prediction for a
+   *     network, both (eps2 and epsc, in closed form) for an oracle; none for a class-conditional model (its
+   *     labelled predictor evaluates ε only)
+   */
+  public java.util.Set<dev.dpm.core.model.SecondHead> heads() {
+    if (conditioning != null) {
+      return java.util.Set.of();
+    }
+    return kind == ModelKind.GAUSSIAN_MIXTURE
+        ? java.util.EnumSet.allOf(dev.dpm.core.model.SecondHead.class) : outputs().heads();
   }
 
   /** @return the default Γ file path ({@code gamma.json} in the folder) when none is named */
@@ -186,9 +214,17 @@ public record ModelSpec(
       agree("schedule.steps", steps == null ? null : steps.asText(), f, "num_train_timesteps",
           Integer.toString(cfg.steps()));
     }
+    Conditioning conditioning = n.hasNonNull("conditioning") ? Conditioning.parse(n.get("conditioning")) : null;
+    if (conditioning != null && mixture != null && (conditioning.classes().size() != mixture.weights().length
+        || conditioning.nullLabel() != mixture.weights().length)) {
+      throw new IllegalArgumentException("conditioning of a gaussian-mixture oracle names one class per component ("
+          + mixture.weights().length + ") and nullLabel " + mixture.weights().length);
+    }
     if (offset != null && offset < 0) {
       throw new IllegalArgumentException("stepsOffset must be >= 0, got " + offset);
     }
+    NetworkOutputs.parse(n, prediction == null ? PredictionType.EPS : prediction,
+        kind == ModelKind.GAUSSIAN_MIXTURE); // refuses a bad outputs list now
     return new ModelSpec(
         name,
         n.path("description").asText(""),
@@ -207,6 +243,7 @@ public record ModelSpec(
         cfg,
         mixture,
         n.hasNonNull("gamma") ? n.get("gamma").asText() : null,
+        conditioning,
         n,
         dir);
   }

@@ -1,7 +1,9 @@
 package dev.dpm.runtime.model;
 
 import dev.dpm.core.model.NoisePredictor;
+import dev.dpm.core.model.Prediction;
 import dev.dpm.core.model.PredictionType;
+import dev.dpm.core.model.SecondHead;
 import dev.dpm.core.model.TimeInput;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
@@ -17,7 +19,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A {@link NoisePredictor} over a TorchScript file, run by DJL's PyTorch engine (libtorch 2.7.1),
@@ -26,7 +30,11 @@ import java.util.Map;
  * <p>Network contract: {@code forward(x: float32 [B, *sampleShape], t: float32 [B] or int64 [B]) ->
  * float32 [B, *sampleShape]}, where {@code t} is {@link TimeInput#networkTime(double, int)} of the
  * row's step index, in the manifest's {@link TimeDType} (int64: rounded half-even). The output is converted to ε by {@link PredictionType#toEps} — the one place where
- * x₀- and v-networks become ε-networks.
+ * x₀- and v-networks become ε-networks. A network with second heads (the manifest's {@code outputs},
+ * {@link NetworkOutputs}) returns a tuple of such tensors, the prediction first; {@link #predictEps}
+ * uses the first, {@link #predict} also hands back the heads asked for (as the network gives them).
+ * A class-conditional network (manifest {@code conditioning}) is {@code forward(x, t, y: int64 [B])};
+ * {@link LabelledTorchScript} presents it as a {@link dev.dpm.core.model.ConditionalPredictor}.
  *
  * <p>Memory: every {@link #predictEps} call opens one sub-{@link NDManager} of the model's manager
  * (try-with-resources) that owns the input, time and output tensors; the result leaves as a host
@@ -80,6 +88,8 @@ public final class TorchScriptPredictor implements NoisePredictor {
   private final TimeDType timeDType;
   private final NoiseSchedule schedule;
   private final Device device;
+  private final NetworkOutputs outputs;
+  private final Long nullLabel; // non-null: forward(x, t, y) with y int64 [B]
   private boolean closed;
 
   /**
@@ -126,6 +136,64 @@ public final class TorchScriptPredictor implements NoisePredictor {
       NoiseSchedule schedule,
       Device device)
       throws IOException {
+    this(file, sampleShape, prediction, timeInput, timeDType, schedule, device, NetworkOutputs.single(prediction));
+  }
+
+  /**
+   * Loads a TorchScript file that returns the given outputs (a tuple when there are second heads).
+   *
+   * @param file the TorchScript file
+   * @param sampleShape the shape of one sample (and of every output)
+   * @param prediction what the network's first output is
+   * @param timeInput how the network reads time
+   * @param timeDType float32 or int64 time tensor
+   * @param schedule the model's noise schedule
+   * @param device where to run; null means CPU
+   * @param outputs what the network returns ({@code outputs[0]} is the prediction)
+   * @throws IOException if the file is missing, not loadable, or does not run on the declared shapes,
+   *     dtypes and outputs
+   */
+  public TorchScriptPredictor(
+      Path file,
+      int[] sampleShape,
+      PredictionType prediction,
+      TimeInput timeInput,
+      TimeDType timeDType,
+      NoiseSchedule schedule,
+      Device device,
+      NetworkOutputs outputs)
+      throws IOException {
+    this(file, sampleShape, prediction, timeInput, timeDType, schedule, device, outputs, null);
+  }
+
+  /**
+   * Loads a TorchScript file, class-conditional when {@code nullLabel} is given: then the network is
+   * {@code forward(x, t, y)} with y int64 [B], and rows without a label (and padding rows) get the null label.
+   *
+   * @param file the TorchScript file
+   * @param sampleShape the shape of one sample
+   * @param prediction what the network's first output is
+   * @param timeInput how the network reads time
+   * @param timeDType float32 or int64 time tensor
+   * @param schedule the model's noise schedule
+   * @param device where to run; null means CPU
+   * @param outputs what the network returns
+   * @param nullLabel the unconditional label of a conditional network, or null for {@code forward(x, t)}
+   * @throws IOException if the file is missing, not loadable, or does not run on the declared inputs
+   */
+  public TorchScriptPredictor(
+      Path file,
+      int[] sampleShape,
+      PredictionType prediction,
+      TimeInput timeInput,
+      TimeDType timeDType,
+      NoiseSchedule schedule,
+      Device device,
+      NetworkOutputs outputs,
+      Long nullLabel)
+      throws IOException {
+    this.outputs = outputs;
+    this.nullLabel = nullLabel;
     if (!Files.isRegularFile(file)) {
       throw new IOException("TorchScript file not found: " + file);
     }
@@ -169,7 +237,8 @@ public final class TorchScriptPredictor implements NoisePredictor {
       } catch (RuntimeException e) {
         m.close();
         throw new IOException("TorchScript file " + file + " does not run on x float32 [B, "
-            + Arrays.toString(sampleShape).replaceAll("[\\[\\]]", "") + "], t " + timeDType.wire() + " [B]: "
+            + Arrays.toString(sampleShape).replaceAll("[\\[\\]]", "") + "], t " + timeDType.wire() + " [B]"
+            + (nullLabel == null ? "" : ", y int64 [B]") + ": "
             + TorchErrors.rootCause(e), e);
       }
       this.batchQuantum = Math.max(1, q);
@@ -192,11 +261,33 @@ public final class TorchScriptPredictor implements NoisePredictor {
       throw new IllegalArgumentException("model '" + spec.name() + "' is not a TorchScript model");
     }
     return new TorchScriptPredictor(spec.dir().resolve(spec.file()), spec.sampleShape(),
-        spec.prediction(), spec.timeInput(), spec.timeDType(), schedule, device);
+        spec.prediction(), spec.timeInput(), spec.timeDType(), schedule, device, spec.outputs(),
+        spec.conditioning() == null ? null : (long) spec.conditioning().nullLabel());
   }
 
   @Override
-  public synchronized float[] predictEps(float[] x, double[] time, int batch) {
+  public float[] predictEps(float[] x, double[] time, int batch) {
+    return predictEps(x, time, null, batch);
+  }
+
+  /** @return the null label of a conditional network, or null for an unconditional one */
+  public Long nullLabel() {
+    return nullLabel;
+  }
+
+  /**
+   * Predicts ε for labelled rows (a conditional network; see {@link #nullLabel()}).
+   *
+   * @param x inputs, [batch, d]
+   * @param time step indices, [batch]
+   * @param labels per-row labels, [batch], or null for the null label (unconditional networks: must be null)
+   * @param batch rows
+   * @return ε, [batch, d]
+   */
+  public synchronized float[] predictEps(float[] x, double[] time, long[] labels, int batch) {
+    if (labels != null && nullLabel == null) {
+      throw new IllegalArgumentException("this network takes no class labels");
+    }
     if (closed) {
       throw new IllegalStateException("predictor is closed");
     }
@@ -206,15 +297,21 @@ public final class TorchScriptPredictor implements NoisePredictor {
     }
     int padded = (batch + batchQuantum - 1) / batchQuantum * batchQuantum; // rows sent: whole blocks
     float[] out;
+    long[] y = null; // [P], the labels sent (conditional networks); padding rows get the null label
+    if (nullLabel != null && labels != null) {
+      y = new long[padded];
+      Arrays.fill(y, nullLabel);
+      System.arraycopy(labels, 0, y, 0, batch);
+    }
     if (padded == batch) {
-      out = forward(x, time, batch);
+      out = forward(x, time, y, batch);
     } else {
       float[] xp = Arrays.copyOf(x, padded * dimension); // [P, d], zero rows appended
       double[] tp = new double[padded]; // [P], padding rows at the time of row 0
       for (int i = 0; i < padded; i++) {
         tp[i] = time[i < batch ? i : 0];
       }
-      out = Arrays.copyOf(forward(xp, tp, padded), batch * dimension); // [B*d], the padding rows dropped
+      out = Arrays.copyOf(forward(xp, tp, y, padded), batch * dimension); // [B*d], the padding rows dropped
     }
     if (prediction != PredictionType.EPS) {
       for (int i = 0; i < batch; i++) {
@@ -225,8 +322,54 @@ public final class TorchScriptPredictor implements NoisePredictor {
     return out;
   }
 
-  /** One network call on exactly {@code batch} rows: the raw output, [B*d]. */
-  private float[] forward(float[] x, double[] time, int batch) {
+  /** @return the second heads of the manifest's {@code outputs} */
+  @Override
+  public Set<SecondHead> secondHeads() {
+    return outputs.heads();
+  }
+
+  @Override
+  public synchronized Prediction predict(float[] x, double[] time, int batch, Set<SecondHead> heads) {
+    if (heads.isEmpty()) {
+      return new Prediction(predictEps(x, time, batch), Map.of());
+    }
+    if (closed) {
+      throw new IllegalStateException("predictor is closed");
+    }
+    if (!outputs.heads().containsAll(heads)) {
+      throw new UnsupportedOperationException("the network's outputs are " + outputs.names() + ", asked for " + heads);
+    }
+    if (x.length != batch * dimension || time.length < batch) {
+      throw new IllegalArgumentException("expected x of " + batch + "×" + dimension
+          + " values and " + batch + " times, got " + x.length + " and " + time.length);
+    }
+    int padded = (batch + batchQuantum - 1) / batchQuantum * batchQuantum; // as predictEps pads
+    float[] xp = padded == batch ? x : Arrays.copyOf(x, padded * dimension);
+    double[] tp = new double[padded];
+    for (int i = 0; i < padded; i++) {
+      tp[i] = time[i < batch ? i : 0];
+    }
+    float[][] all = forwardAll(xp, tp, null, padded); // [outputs][P*d]
+    float[] eps = Arrays.copyOf(all[0], batch * dimension);
+    if (prediction != PredictionType.EPS) {
+      for (int i = 0; i < batch; i++) {
+        prediction.toEps(eps, i * dimension, x, dimension, Math.exp(schedule.logAlphaBarAt(time[i])));
+      }
+    }
+    Map<SecondHead, float[]> out = new EnumMap<>(SecondHead.class);
+    for (SecondHead h : heads) {
+      out.put(h, Arrays.copyOf(all[outputs.indexOf(h)], batch * dimension));
+    }
+    return new Prediction(eps, out);
+  }
+
+  /** One network call on exactly {@code batch} rows: the raw prediction, [B*d]. */
+  private float[] forward(float[] x, double[] time, long[] labels, int batch) {
+    return forwardAll(x, time, labels, batch)[0];
+  }
+
+  /** One network call on exactly {@code batch} rows: every raw output, [outputs][B*d]. */
+  private float[][] forwardAll(float[] x, double[] time, long[] labels, int batch) {
     int steps = schedule.steps();
     float[] t = timeDType == TimeDType.FLOAT32 ? new float[batch] : null; // [B], the network's time input
     long[] ti = timeDType == TimeDType.INT64 ? new long[batch] : null; // [B], int64 networks
@@ -244,13 +387,30 @@ public final class TorchScriptPredictor implements NoisePredictor {
     try (NDManager step = model.getNDManager().newSubManager()) {
       NDArray xs = step.create(x, new Shape(dims)); // [B, *sampleShape]
       NDArray ts = t != null ? step.create(t, new Shape(batch)) : step.create(ti, new Shape(batch)); // [B]
-      NDList result = model.getBlock().forward(new ParameterStore(step, false), new NDList(xs, ts), false);
-      NDArray y = result.singletonOrThrow();
-      if (!y.getShape().equals(new Shape(dims))) {
-        throw new IllegalStateException("network returned shape " + y.getShape() + ", expected "
-            + new Shape(dims) + " (forward(x [B, *shape], t [B]) -> [B, *shape])");
+      NDList in = new NDList(xs, ts);
+      if (nullLabel != null) { // conditional: y int64 [B], the null label where none is given
+        long[] y = labels;
+        if (y == null) {
+          y = new long[batch];
+          Arrays.fill(y, nullLabel);
+        }
+        in.add(step.create(y, new Shape(batch)));
       }
-      return y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(); // [B*d], host
+      NDList result = model.getBlock().forward(new ParameterStore(step, false), in, false);
+      if (result.size() != outputs.count()) {
+        throw new IllegalStateException("network returned " + result.size() + " tensors, the manifest's outputs "
+            + outputs.names() + " name " + outputs.count());
+      }
+      float[][] out = new float[result.size()][];
+      for (int k = 0; k < out.length; k++) {
+        NDArray y = result.get(k);
+        if (!y.getShape().equals(new Shape(dims))) {
+          throw new IllegalStateException("network output " + outputs.names().get(k) + " has shape " + y.getShape()
+              + ", expected " + new Shape(dims) + " (forward(x [B, *shape], t [B]) -> [B, *shape])");
+        }
+        out[k] = y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(); // [B*d], host
+      }
+      return out;
     }
   }
 
@@ -273,13 +433,21 @@ public final class TorchScriptPredictor implements NoisePredictor {
     for (int i = 0; i < PROBE_ROWS; i++) {
       t[i] = 1 + (i * 397L) % schedule.steps();
     }
-    float[] want = forward(x, t, PROBE_ROWS);
+    long[] y = null; // [R], conditional networks: labels 0, 1, … and the null label in turn
+    if (nullLabel != null) {
+      y = new long[PROBE_ROWS];
+      for (int i = 0; i < PROBE_ROWS; i++) {
+        y[i] = i % 3 == 2 ? nullLabel : i % Math.max(1, nullLabel);
+      }
+    }
+    float[] want = forward(x, t, y, PROBE_ROWS);
     for (int q : QUANTA) {
       boolean same = true;
       for (int m = 1; m <= 3 && same; m++) {
         int b = m * q;
         int off = Math.min(5, PROBE_ROWS - b);
-        float[] got = forward(Arrays.copyOfRange(x, off * d, (off + b) * d), Arrays.copyOfRange(t, off, off + b), b);
+        float[] got = forward(Arrays.copyOfRange(x, off * d, (off + b) * d), Arrays.copyOfRange(t, off, off + b),
+            y == null ? null : Arrays.copyOfRange(y, off, off + b), b);
         same = Arrays.equals(got, 0, b * d, want, off * d, (off + b) * d);
       }
       if (same) {

@@ -1,7 +1,5 @@
 package dev.dpm.server.api;
 
-import dev.dpm.core.model.DataRange;
-import dev.dpm.core.sampler.SamplerKind;
 import dev.dpm.server.config.ServerConfig;
 import dev.dpm.server.jobs.JobRecord;
 import dev.dpm.server.jobs.JobService;
@@ -160,6 +158,10 @@ public final class ApiVerticle extends VerticleBase {
     handle(rb, "listModels", this::listModels);
     handle(rb, "getModel", this::getModel);
     handle(rb, "createCalibration", this::createCalibration);
+    new ModelAdminRoutes(vertx, models, jobs).mount((operationId, h) -> handle(rb, operationId, ctx -> {
+      Access.requireAdmin(ctx, operationId); // loading, unloading and reloading models changes every tenant's service
+      h.handle(ctx);
+    }));
     handle(rb, "health", ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     handle(rb, "ready", this::ready);
     handle(rb, "metrics", ctx -> ctx.response()
@@ -310,8 +312,9 @@ public final class ApiVerticle extends VerticleBase {
 
   private void listModels(RoutingContext ctx) {
     JsonArray items = new JsonArray();
-    for (ServedModel m : models.all()) {
-      items.add(modelJson(m));
+    for (ModelRegistry.ModelStatus st : models.statuses()) {
+      ServedModel m = st.loaded() ? models.get(st.name()) : null;
+      items.add(m != null ? ModelViews.of(m, jobs.engines().get(m.name())) : ModelViews.failed(st));
     }
     json(ctx, 200, new JsonObject().put("items", items));
   }
@@ -319,63 +322,13 @@ public final class ApiVerticle extends VerticleBase {
   private void getModel(RoutingContext ctx) {
     String name = pathParam(ctx, "name");
     ServedModel m = models.get(name);
-    if (m == null) {
-      throw ProblemException.notFound("model '" + name + "'");
+    if (m != null) {
+      json(ctx, 200, ModelViews.of(m, jobs.engines().get(name)));
+      return;
     }
-    json(ctx, 200, modelJson(m));
-  }
-
-  private JsonObject modelJson(ServedModel m) {
-    var spec = m.spec();
-    DataRange r = spec.dataRange();
-    boolean gamma = m.context().gamma() != null;
-    JsonArray samplers = new JsonArray();
-    for (SamplerKind k : SamplerKind.values()) {
-      boolean ok = !k.needsGamma() || gamma;
-      samplers.add(new JsonObject().put("name", k.wire()).put("available", ok)
-          .put("reason", ok ? null : "needs Γ: run a calibration (POST /v1/models/" + m.name() + "/calibrations)")
-          .put("continuous", k.continuous()).put("needsGamma", k.needsGamma()));
-    }
-    var engine = jobs.engines().get(m.name());
-    var net = m.predictor() instanceof dev.dpm.runtime.model.TorchScriptPredictor t ? t : null;
-    return new JsonObject()
-        .put("name", m.name())
-        .put("description", spec.description())
-        .put("kind", spec.kind() == dev.dpm.runtime.model.ModelKind.TORCHSCRIPT ? "torchscript" : "gaussian-mixture")
-        .put("sampleShape", new JsonArray(java.util.Arrays.stream(spec.sampleShape()).boxed().toList()))
-        .put("dataRange", r.bounded() ? new JsonArray().add(r.low()).add(r.high()) : null)
-        .put("eightBit", spec.eightBit())
-        .put("prediction", spec.prediction().wire())
-        .put("timeInput", spec.timeInput().wire())
-        .put("schedule", new JsonObject()
-            .put("type", spec.schedule().kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
-            .put("steps", m.context().schedule().steps()))
-        .put("samplers", samplers)
-        .put("gamma", new JsonObject().put("present", gamma).put("provenance", m.gammaProvenance())
-            .put("file", gammaFileName(m)))
-        .put("device", m.device())
-        .put("batchQuantum", net == null ? 1 : net.batchQuantum()) // oracles are exact per row
-        .put("batchIndependent", net == null || net.batchIndependent())
-        .put("sha256", m.sha256())
-        .put("ready", engine != null && engine.ready());
-  }
-
-  /** The Γ file named relative to its folder (the model's, or {@code <dataDir>}), never as a server path. */
-  private String gammaFileName(ServedModel m) {
-    Path f = m.gammaFile();
-    if (f == null) {
-      return null;
-    }
-    Path abs = f.toAbsolutePath().normalize();
-    Path modelDir = m.spec().dir() == null ? null : m.spec().dir().toAbsolutePath().normalize();
-    Path data = config.dataDir().toAbsolutePath().normalize();
-    if (modelDir != null && abs.startsWith(modelDir)) {
-      return modelDir.relativize(abs).toString();
-    }
-    if (abs.startsWith(data)) {
-      return "<dataDir>/" + data.relativize(abs);
-    }
-    return f.getFileName().toString();
+    ModelRegistry.ModelStatus failed = models.statuses().stream().filter(s -> s.name().equals(name)).findFirst()
+        .orElseThrow(() -> ProblemException.notFound("model '" + name + "'"));
+    json(ctx, 200, ModelViews.failed(failed)); // listed with its root cause, like /v1/models
   }
 
   private void ready(RoutingContext ctx) {

@@ -49,6 +49,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param calibrationDataDirs folders (besides each model's own folder) from which calibration jobs
  *     may read the data file their request names; empty by default, so a request can only name
  *     files inside the model's folder
+ * @param modelPollSeconds how often the models directory is scanned for new, changed and removed
+ *     model folders, which are loaded, reloaded and unloaded (0 = never, the default: the admin
+ *     endpoints do it on request; env {@code DPM_MODEL_POLL_SECONDS}, flag {@code --poll-models})
  * @param apiKeys the API key file ({@code ./dpm keys add}); null serves without authentication (loopback only unless
  *     {@code allowAnonymous}). Config {@code apiKeys}, env {@code DPM_API_KEYS}, flag {@code --api-keys}
  * @param tenantMaxQueuedJobs maximum queued + running jobs of one tenant (API keys only)
@@ -81,6 +84,7 @@ public record ServerConfig(
     java.util.List<Path> calibrationDataDirs,
     boolean allowAnonymous,
     java.util.List<String> allowedOrigins,
+    double modelPollSeconds,
     Path apiKeys,
     int tenantMaxQueuedJobs,
     long tenantMaxQueuedWork,
@@ -108,6 +112,7 @@ public record ServerConfig(
     check(retentionHours >= 0, "retentionHours must be >= 0");
     check(shutdownGraceSeconds >= 0, "shutdownGraceSeconds must be >= 0");
     check(batchWindowMs >= 0 && batchGapMs >= 0, "batchWindowMs and batchGapMs must be >= 0");
+    check(modelPollSeconds >= 0, "modelPollSeconds must be >= 0 (0 = no polling)");
     check(intraOpThreads >= 0, "intraOpThreads must be >= 0 (0 = libtorch's default)");
     check(device != null && device.matches("auto|cpu|gpu(:\\d+)?"), "device must be auto, cpu, gpu or gpu:N");
     models = models == null ? null : java.util.List.copyOf(models);
@@ -150,6 +155,7 @@ public record ServerConfig(
         .put("intraOpThreads", intraOpThreads)
         .put("calibrationDataDirs", calibrationDataDirs.stream().map(Path::toString).toList())
         .put("allowAnonymous", allowAnonymous).put("allowedOrigins", allowedOrigins)
+        .put("modelPollSeconds", modelPollSeconds)
         .put("apiKeys", apiKeys == null ? null : apiKeys.toString())
         .put("tenantMaxQueuedJobs", tenantMaxQueuedJobs).put("tenantMaxQueuedWork", tenantMaxQueuedWork)
         .put("headerTimeoutSeconds", headerTimeoutSeconds);
@@ -179,6 +185,7 @@ public record ServerConfig(
     private long batchGapMs = 10;
     private int intraOpThreads;
     private java.util.List<Path> calibrationDataDirs = java.util.List.of();
+    private double modelPollSeconds;
     private boolean allowAnonymous;
     private java.util.List<String> allowedOrigins = java.util.List.of();
     private Path apiKeys;
@@ -232,6 +239,8 @@ public record ServerConfig(
     public Builder intraOpThreads(int v) { intraOpThreads = v; return this; }
     /** @param v folders calibration data may be read from @return this */
     public Builder calibrationDataDirs(java.util.List<Path> v) { calibrationDataDirs = v; return this; }
+    /** @param v seconds between scans of the models directory (0 = none) @return this */
+    public Builder modelPollSeconds(double v) { modelPollSeconds = v; return this; }
 
     /**
      * Applies key/value pairs (a config file's, with the record's field names as keys).
@@ -272,6 +281,7 @@ public record ServerConfig(
             case "intraOpThreads" -> intraOpThreads = Integer.parseInt(s);
             case "batchWindowMs" -> batchWindowMs = Long.parseLong(s);
             case "batchGapMs" -> batchGapMs = Long.parseLong(s);
+            case "modelPollSeconds" -> modelPollSeconds = Double.parseDouble(s);
             case "allowAnonymous" -> allowAnonymous = Boolean.parseBoolean(s);
             case "apiKeys" -> apiKeys = s.isBlank() ? null : Path.of(s);
             case "tenantMaxQueuedJobs" -> tenantMaxQueuedJobs = Integer.parseInt(s);
@@ -323,7 +333,7 @@ public record ServerConfig(
     /**
      * Applies {@code DPM_PORT}, {@code DPM_DATA_DIR}, {@code DPM_MODELS}, {@code DPM_DEVICE},
      * {@code DPM_MAX_BATCH}, {@code DPM_HOST}, {@code DPM_CALIBRATION_DATA} (comma-separated
-     * folders), {@code DPM_INTRA_OP_THREADS} where set.
+     * folders), {@code DPM_INTRA_OP_THREADS}, {@code DPM_MODEL_POLL_SECONDS} where set.
      *
      * @param env the environment
      * @return this
@@ -340,6 +350,7 @@ public record ServerConfig(
       m.put("intraOpThreads", env.get("DPM_INTRA_OP_THREADS"));
       m.put("allowAnonymous", env.get("DPM_ALLOW_ANONYMOUS"));
       m.put("allowedOrigins", env.get("DPM_ALLOWED_ORIGINS"));
+      m.put("modelPollSeconds", env.get("DPM_MODEL_POLL_SECONDS"));
       m.put("apiKeys", env.get("DPM_API_KEYS"));
       return apply(m);
     }
@@ -349,8 +360,8 @@ public record ServerConfig(
       return new ServerConfig(host, port, dataDir, modelsDir, models, device, maxBatch, maxBodyBytes,
           maxN, maxSteps, maxQueuedJobs, maxQueuedWork, maxActiveJobs, retentionHours,
           shutdownGraceSeconds, progressIntervalMs, previewIntervalMs, warmup, batchWindowMs, batchGapMs, intraOpThreads,
-          calibrationDataDirs, allowAnonymous, allowedOrigins, apiKeys, tenantMaxQueuedJobs, tenantMaxQueuedWork,
-          headerTimeoutSeconds);
+          calibrationDataDirs, allowAnonymous, allowedOrigins, modelPollSeconds, apiKeys, tenantMaxQueuedJobs,
+          tenantMaxQueuedWork, headerTimeoutSeconds);
     }
 
     /** @param v whether a non-loopback address may be bound without API keys @return this */

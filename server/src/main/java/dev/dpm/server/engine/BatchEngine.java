@@ -358,12 +358,12 @@ public final class BatchEngine implements AutoCloseable {
   private PackedBatch pack() {
     List<RowPacker.Demand> demands = new ArrayList<>(active.size());
     for (EngineJob j : active) {
-      demands.add(new RowPacker.Demand(j.live, j.priority(), j.skipped));
+      demands.add(new RowPacker.Demand(j.live * j.rowsPerSample(), j.priority(), j.skipped)); // network rows
     }
     int[] take = packer.pack(demands);
     for (int i = 0; i < take.length; i++) {
       EngineJob j = active.get(i);
-      j.skipped = RowPacker.skippedAfter(j.skipped, j.live, take[i]);
+      j.skipped = RowPacker.skippedAfter(j.skipped, demands.get(i).pending(), take[i]);
     }
     return PackedBatch.of(active, take, d);
   }

@@ -16,6 +16,8 @@ public final class EngineJob {
   private final int priority;
   private final String batchKey;
   private final Object attachment;
+  private final dev.dpm.core.model.Condition[] conditions; // [n] or null (unconditional)
+  private final int rowsPerSample;
   private volatile boolean cancelRequested;
   // engine-thread state
   int cursor;
@@ -53,6 +55,37 @@ public final class EngineJob {
    */
   public EngineJob(String id, List<? extends SamplingProcess> processes, int previewEvery,
       long deadlineEpochMs, int priority, String batchKey, Object attachment) {
+    this(id, processes, null, previewEvery, deadlineEpochMs, priority, batchKey, attachment);
+  }
+
+  /**
+   * A class-conditional job: sample i is conditioned on {@code conditions[i]} (its label, and the guidance whose
+   * conditional and unconditional rows the engine packs into the same evaluation).
+   *
+   * @param id job id
+   * @param processes one process per sample
+   * @param conditions one condition per sample, or null for an unconditional job
+   * @param previewEvery steps between previews (0 = none)
+   * @param deadlineEpochMs deadline in epoch ms (0 = none)
+   * @param priority higher first
+   * @param batchKey request-level batch key
+   * @param attachment the owner's state
+   */
+  public EngineJob(String id, List<? extends SamplingProcess> processes, dev.dpm.core.model.Condition[] conditions,
+      int previewEvery, long deadlineEpochMs, int priority, String batchKey, Object attachment) {
+    if (conditions != null && conditions.length != processes.size()) {
+      throw new IllegalArgumentException("one condition per process: " + conditions.length + " for "
+          + processes.size());
+    }
+    this.conditions = conditions == null ? null : conditions.clone();
+    int per = 1;
+    for (dev.dpm.core.model.Condition c : this.conditions == null ? new dev.dpm.core.model.Condition[0]
+        : this.conditions) {
+      if (c.guidance() != null && c.guidance().w() != 0.0 && c.guidance().w() != 1.0) {
+        per = 2;
+      }
+    }
+    this.rowsPerSample = per;
     this.id = id;
     this.priority = priority;
     this.batchKey = batchKey == null ? "" : batchKey;
@@ -97,6 +130,24 @@ public final class EngineJob {
   /** @return the request-level batch key */
   public String batchKey() {
     return batchKey;
+  }
+
+  /**
+   * @param i sample index
+   * @return its condition ({@link dev.dpm.core.model.Condition#NONE} for unconditional jobs)
+   */
+  public dev.dpm.core.model.Condition condition(int i) {
+    return conditions == null ? dev.dpm.core.model.Condition.NONE : conditions[i];
+  }
+
+  /** @return whether the job's samples carry labels */
+  public boolean conditional() {
+    return conditions != null;
+  }
+
+  /** @return network rows per unfinished sample at most (2 for guided jobs, else 1) */
+  int rowsPerSample() {
+    return rowsPerSample;
   }
 
   /** @return the owner's state */

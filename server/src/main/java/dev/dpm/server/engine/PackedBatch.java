@@ -1,35 +1,57 @@
 package dev.dpm.server.engine;
 
+import dev.dpm.core.model.Condition;
+import dev.dpm.core.model.ConditionalPredictor;
+import dev.dpm.core.model.GuidedBatch;
 import dev.dpm.core.model.NoisePredictor;
+import dev.dpm.core.model.Prediction;
+import dev.dpm.core.model.SecondHead;
 import dev.dpm.core.sampler.EvalRequest;
 import dev.dpm.core.sampler.SamplingProcess;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Future;
 
 /**
  * The rows of one network evaluation: which process owns row r, and the packed inputs
- * x [rows, d] (row-major) and time [rows], copied once from the processes' pending requests.
+ * x [rows, d] (row-major) and time [rows], copied once from the processes' pending requests. A
+ * class-conditional job's rows carry their {@link Condition}; a guided row becomes two network rows
+ * (its label and the null label) of the same call, combined by {@link GuidedBatch} before delivery.
+ * When some row asks for a second head (SN/NPR samplers), the batch is evaluated with ε and the heads
+ * asked for in one call ({@link NoisePredictor#predict}) and those rows get both.
  */
 final class PackedBatch {
   final int rows;
   final EngineJob[] rowJob;
   final SamplingProcess[] rowProc;
+  /** Per-row conditions when a job of the batch is class-conditional, else null (plain evaluation). */
+  final Condition[] rowCond;
   final float[] x;
   final double[] time;
   /** The jobs with rows in the batch, in packing order. */
   final List<EngineJob> jobs;
+  /** Per row, the second head it asked for, or null. */
+  private final SecondHead[] rowHead;
+  /** The heads some row asked for (empty: ε only, the plain {@code predictEps}). */
+  private final Set<SecondHead> heads;
+  /** The heads' outputs after {@link #evaluate}, [rows, d] each. */
+  private Map<SecondHead, float[]> headOut = Map.of();
 
-  private PackedBatch(int rows, EngineJob[] rowJob, SamplingProcess[] rowProc, float[] x,
-      double[] time, List<EngineJob> jobs) {
+  private PackedBatch(int rows, EngineJob[] rowJob, SamplingProcess[] rowProc, Condition[] rowCond, float[] x,
+      double[] time, List<EngineJob> jobs, SecondHead[] rowHead, Set<SecondHead> heads) {
     this.rows = rows;
     this.rowJob = rowJob;
     this.rowProc = rowProc;
+    this.rowCond = rowCond;
     this.x = x;
     this.time = time;
     this.jobs = jobs;
+    this.rowHead = rowHead;
+    this.heads = heads;
   }
 
   /**
@@ -48,34 +70,52 @@ final class PackedBatch {
     }
     EngineJob[] rowJob = new EngineJob[rows];
     SamplingProcess[] rowProc = new SamplingProcess[rows];
+    Condition[] rowCond = new Condition[rows];
     List<EngineJob> jobs = new ArrayList<>();
+    boolean conditional = false;
     int r = 0;
     for (int i = 0; i < take.length; i++) {
       EngineJob j = active.get(i);
       if (take[i] > 0) {
         jobs.add(j);
+        conditional |= j.conditional();
       }
       int n = j.processes().size();
-      int want = take[i];
-      for (int scanned = 0; want > 0 && scanned < n; scanned++) {
+      int budget = take[i]; // network rows: a guided sample costs 2 while w ∉ {0, 1}
+      boolean gotOne = false;
+      for (int scanned = 0; budget > 0 && scanned < n; scanned++) {
         SamplingProcess p = j.processes().get(j.cursor);
-        j.cursor = (j.cursor + 1) % n;
         if (!p.isDone()) {
+          Condition c = j.condition(j.cursor);
+          int cost = c.rowsAt(p.pending().time());
+          if (cost > budget && gotOne) {
+            break; // this sample goes first next time (the cursor stays on it)
+          }
           rowJob[r] = j;
           rowProc[r] = p;
+          rowCond[r] = c;
           r++;
-          want--;
+          budget -= cost; // a job's first sample is taken even if it overshoots by one row
+          gotOne = true;
         }
+        j.cursor = (j.cursor + 1) % n;
       }
     }
     float[] x = new float[r * d];
     double[] time = new double[r];
+    SecondHead[] rowHead = new SecondHead[r];
+    Set<SecondHead> heads = EnumSet.noneOf(SecondHead.class);
     for (int k = 0; k < r; k++) {
       EvalRequest req = rowProc[k].pending();
       System.arraycopy(req.x(), 0, x, k * d, d);
       time[k] = req.time();
+      rowHead[k] = req.head();
+      if (req.head() != null) {
+        heads.add(req.head());
+      }
     }
-    return new PackedBatch(r, rowJob, rowProc, x, time, jobs);
+    return new PackedBatch(r, rowJob, rowProc, conditional ? java.util.Arrays.copyOf(rowCond, r) : null, x, time,
+        jobs, rowHead, heads);
   }
 
   /** Evaluates zero batches of the given sizes at one time (model warm-up). */
@@ -108,13 +148,26 @@ final class PackedBatch {
     List<Future<?>> prepared = host.prepare(rowProc, rows);
     long t0 = System.nanoTime();
     float[] eps;
+    int networkRows = rows;
     try {
-      eps = predictor.predictEps(x, time, rows);
+      if (rowCond != null) {
+        if (!heads.isEmpty()) {
+          throw new IllegalStateException("class-conditional rows do not combine with second heads");
+        }
+        networkRows = GuidedBatch.networkRows(rowCond, time, rows);
+        eps = GuidedBatch.evaluate((ConditionalPredictor) predictor, x, time, rowCond, rows);
+      } else if (heads.isEmpty()) {
+        eps = predictor.predictEps(x, time, rows);
+      } else {
+        Prediction p = predictor.predict(x, time, rows, heads);
+        eps = p.eps();
+        headOut = p.heads();
+      }
     } catch (RuntimeException e) {
       joinQuietly(prepared);
       throw new Failed(new Failure.EvaluationError(e), e);
     }
-    metrics.evaluated(rows, System.nanoTime() - t0);
+    metrics.evaluated(networkRows, System.nanoTime() - t0);
     try {
       HostWork.join(prepared);
     } catch (RuntimeException e) {
@@ -145,12 +198,17 @@ final class PackedBatch {
     host.forRows(rows, d, (lo, hi) -> {
       for (int r = lo; r < hi; r++) {
         int off = r * d;
-        if (!allFinite(eps, off, d)) {
+        float[] head = rowHead[r] == null ? null : headOut.get(rowHead[r]);
+        if (!allFinite(eps, off, d) || (head != null && !allFinite(head, off, d))) {
           rowFailure[r] = new Failure.NonFinite(rowJob[r].processes().indexOf(rowProc[r]), time[r]);
           continue;
         }
         try {
-          rowProc[r].accept(eps, off);
+          if (head == null) {
+            rowProc[r].accept(eps, off);
+          } else {
+            rowProc[r].accept(eps, head, off);
+          }
         } catch (RuntimeException ex) {
           rowFailure[r] = new Failure.SamplerError(ex);
         }

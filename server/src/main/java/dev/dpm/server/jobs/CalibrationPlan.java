@@ -5,6 +5,7 @@ import dev.dpm.runtime.io.DataSets;
 import dev.dpm.core.model.GaussianMixturePredictor;
 import dev.dpm.runtime.model.ModelSpec;
 import dev.dpm.core.moments.Gamma;
+import dev.dpm.core.moments.GuidedGamma;
 import dev.dpm.core.moments.Moments;
 import dev.dpm.core.moments.Provenance;
 import dev.dpm.core.moments.ScheduleInfo;
@@ -49,11 +50,29 @@ final class CalibrationPlan {
   private final Moments.Options options;
   private final Path dataFile;
   private final Moments.Accumulator sums; // step index n − 1
+  private final Guided guided; // null: a plain Γ calibration
   private volatile Gamma installed;
   private volatile Path installedFile;
+  private volatile GuidedGamma installedGrid;
+
+  /**
+   * A guided-Γ calibration: the data split by class, the grid of w, and one accumulator per (class, w).
+   *
+   * @param classes the rows of class c at index c
+   * @param scales the grid of w
+   * @param pooled pool over labels by class counts
+   * @param sums accumulators [c][w]
+   */
+  private record Guided(DataSet[] classes, double[] scales, boolean pooled, Moments.Accumulator[][] sums) {}
 
   private CalibrationPlan(ServedModel model, DataSet data, long seed, boolean install, boolean controlVariate,
       Path dataFile) {
+    this(model, data, seed, install, controlVariate, dataFile, null);
+  }
+
+  private CalibrationPlan(ServedModel model, DataSet data, long seed, boolean install, boolean controlVariate,
+      Path dataFile, Guided guided) {
+    this.guided = guided;
     this.model = model;
     this.data = data;
     this.seed = seed;
@@ -100,6 +119,61 @@ final class CalibrationPlan {
     return new CalibrationPlan(model, rows, seed, install, controlVariate, dataFile);
   }
 
+  /**
+   * Prepares a guided-Γ calibration ({@code ./dpm calibrate --guidance}): Γ of ε̃_w(· | c) for every class c and w of
+   * the grid over the class's rows, each (c, w) estimated as {@code Moments.estimate} does on the class's rows alone
+   * (row j of class c uses noise stream j), so the grid equals the command line's. Data: the first M rows of a file
+   * with a label file, or for a labelled oracle round(M·w_c) (at least 2) exact samples of component c from
+   * {@code new NoiseSource(~seed − c)}.
+   *
+   * @param model a class-conditional model
+   * @param m M
+   * @param seed noise seed
+   * @param install whether the grid becomes the model's ({@code gamma-guided.json})
+   * @param controlVariate control variate
+   * @param dataFile data file or null (oracle)
+   * @param labelFile the rows' classes (with a data file)
+   * @param scales the grid of w
+   * @param pooled pool over labels
+   * @return the plan
+   * @throws IOException naming the problem
+   */
+  static CalibrationPlan guided(ServedModel model, int m, long seed, boolean install, boolean controlVariate,
+      Path dataFile, Path labelFile, double[] scales, boolean pooled) throws IOException {
+    ModelSpec spec = model.spec();
+    int k = model.conditional() == null ? 0 : model.conditional().classCount();
+    if (k == 0) {
+      throw new IOException("model '" + spec.name() + "' is not class-conditional");
+    }
+    DataSet[] classes = GuidedCalibrationData.classes(spec, k, m, seed, dataFile, labelFile);
+    int steps = model.context().schedule().steps();
+    Moments.Accumulator[][] acc = new Moments.Accumulator[k][scales.length];
+    for (Moments.Accumulator[] row : acc) {
+      for (int i = 0; i < row.length; i++) {
+        row[i] = new Moments.Accumulator(steps);
+      }
+    }
+    return new CalibrationPlan(model, classes[0], seed, install, controlVariate, dataFile,
+        new Guided(classes, scales.clone(), pooled, acc));
+  }
+
+  /** @return whether this is a guided-Γ calibration */
+  boolean isGuided() {
+    return guided != null;
+  }
+
+  /** @return network rows per data row and step, summed over the grid (2 for a guided w, 1 for w ∈ {0, 1}) */
+  int rowsPerRow() {
+    if (guided == null) {
+      return 1;
+    }
+    int r = 0;
+    for (double w : guided.scales()) {
+      r += w == 0.0 || w == 1.0 ? 1 : 2;
+    }
+    return r;
+  }
+
   /** @return whether the result is installed as the model's Γ */
   boolean install() {
     return install;
@@ -115,16 +189,100 @@ final class CalibrationPlan {
     return model;
   }
 
+  /**
+   * @return the rows' conditions for the engine: null for a plain Γ calibration (the unconditional predictor), else
+   *     one per process of {@link #processes()} (its class and w)
+   */
+  dev.dpm.core.model.Condition[] conditions() {
+    if (guided == null) {
+      return null;
+    }
+    List<dev.dpm.core.model.Condition> out = new ArrayList<>();
+    for (double w : guided.scales()) {
+      for (int c = 0; c < guided.classes().length; c++) {
+        for (int j = 0; j < guided.classes()[c].size(); j++) {
+          out.add(new dev.dpm.core.model.Condition(c, dev.dpm.core.model.Guidance.of(w)));
+        }
+      }
+    }
+    return out.toArray(new dev.dpm.core.model.Condition[0]);
+  }
+
   /** @return fresh processes, one per data row (accumulators reset) */
   List<SamplingProcess> processes() {
-    sums.reset();
     NoiseSource noise = new NoiseSource(seed);
+    if (guided != null) {
+      List<SamplingProcess> ps = new ArrayList<>();
+      for (int i = 0; i < guided.scales().length; i++) {
+        for (int c = 0; c < guided.classes().length; c++) {
+          Moments.Accumulator acc = guided.sums()[c][i];
+          acc.reset();
+          for (int j = 0; j < guided.classes()[c].size(); j++) {
+            ps.add(new Row(j, noise, guided.classes()[c], acc));
+          }
+        }
+      }
+      return ps;
+    }
+    sums.reset();
     int m = data.size();
     List<SamplingProcess> ps = new ArrayList<>(m);
     for (int i = 0; i < m; i++) {
-      ps.add(new Row(i, noise));
+      ps.add(new Row(i, noise, data, sums));
     }
     return ps;
+  }
+
+  /**
+   * The guided-Γ grid (after every process is done).
+   *
+   * @return the grid with provenance
+   */
+  GuidedGamma guidedResult() {
+    NoiseSchedule sched = model.context().schedule();
+    int n = sched.steps();
+    int[] steps = new int[n];
+    for (int k = 1; k <= n; k++) {
+      steps[k - 1] = k;
+    }
+    DataSet[] classes = guided.classes();
+    double[] scales = guided.scales();
+    double[][][] per = new double[classes.length][scales.length][];
+    Moments.Estimate last = null;
+    long rows = 0;
+    for (int c = 0; c < classes.length; c++) {
+      rows += classes[c].size();
+      for (int i = 0; i < scales.length; i++) {
+        last = guided.sums()[c][i].finish(steps, classes[c].size(), seed, classes[c].describe(), options);
+        per[c][i] = last.toGamma(n, null).values();
+      }
+    }
+    double[][][] values = per;
+    if (guided.pooled()) {
+      values = new double[1][scales.length][n + 1];
+      for (int c = 0; c < classes.length; c++) {
+        double weight = classes[c].size() / (double) rows;
+        for (int i = 0; i < scales.length; i++) {
+          for (int k = 0; k <= n; k++) {
+            values[0][i][k] += weight * per[c][i][k];
+          }
+        }
+      }
+    }
+    String type = model.spec().schedule().kind().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    Provenance p = new Provenance(model.sha256(), (guided.pooled() ? "pooled over " : "per label, ") + classes.length
+        + " labels: " + last.data(), (int) rows, seed, last.estimator(), Provenance.of(null, last, null).created(),
+        ScheduleInfo.of(type, sched), last.rowsPerStep());
+    return new GuidedGamma(scales, guided.pooled(), values, p);
+  }
+
+  /**
+   * Remembers the grid written for installation.
+   *
+   * @param grid the grid
+   */
+  void written(GuidedGamma grid) {
+    installedGrid = grid;
   }
 
   /**
@@ -160,20 +318,27 @@ final class CalibrationPlan {
     if (installed != null) {
       model.installGamma(installed, installedFile);
     }
+    if (installedGrid != null) {
+      model.installGuidedGamma(installedGrid);
+    }
   }
 
   /** One data row's walk over n = 1..N. */
   private final class Row implements SamplingProcess {
     private final int row;
     private final NoiseSource noise;
+    private final DataSet data;
+    private final Moments.Accumulator sums;
     private final NoiseSchedule sched = model.context().schedule();
     private EvalRequest request; // for step n, built on demand and dropped after accept
     private float[] noiseOfRequest; // the ε that made the request's x_n, [d]
     private int n = 1;
 
-    Row(int row, NoiseSource noise) {
+    Row(int row, NoiseSource noise, DataSet data, Moments.Accumulator sums) {
       this.row = row;
       this.noise = noise;
+      this.data = data;
+      this.sums = sums;
     }
 
     @Override

@@ -18,21 +18,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The FIFO queue in front of the per-model {@link BatchEngine}s (dpm-jobs thread only): admits queued jobs to engines
- * with room (their {@code running} status committed in one transaction before they are announced and handed over),
+ * with room, each taking a lease on its model version (their {@code running} status committed in one transaction
+ * before they are announced and handed over),
  * keeps queue positions current, and fails queued jobs whose deadline passed.
  */
 final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private final int maxActiveJobs;
-  private final Map<String, BatchEngine> engines;
+  private final ModelEngines engines;
   private final JobStore store;
   private final Lifecycle life;
   private final JobsThread thread;
   private final BooleanSupplier open;
+  private final boolean handOff;
   private boolean scheduled;
 
-  Dispatcher(int maxActiveJobs, Map<String, BatchEngine> engines, JobStore store, Lifecycle life, JobsThread thread,
-      BooleanSupplier open) {
+  Dispatcher(int maxActiveJobs, ModelEngines engines, JobStore store, Lifecycle life, JobsThread thread,
+      BooleanSupplier open, boolean handOff) {
+    this.handOff = handOff;
     this.maxActiveJobs = maxActiveJobs;
     this.engines = engines;
     this.store = store;
@@ -69,21 +72,32 @@ final class Dispatcher {
     if (!open.getAsBoolean()) {
       return;
     }
-    Map<String, Integer> room = new HashMap<>();
+    Map<BatchEngine, Integer> room = new HashMap<>();
     List<JobState> starting = new ArrayList<>();
     List<EngineJob> engineJobs = new ArrayList<>();
     for (Iterator<JobState> it = life.queue.values().iterator(); it.hasNext(); ) {
       JobState st = it.next();
-      String model = st.record.model();
-      int free = room.computeIfAbsent(model, m -> maxActiveJobs - engines.get(m).jobCount());
+      if (handOff && !st.adopted) { // cluster mode: submitted here, committed; a worker claims it from the store
+        it.remove();
+        life.live.remove(st.id());
+        continue;
+      }
+      BatchEngine engine = engines.of(st.model);
+      if (engine == null) {
+        continue; // its version is being loaded or retired: the registry's change moves or fails it next
+      }
+      int free = room.computeIfAbsent(engine, e -> maxActiveJobs - e.jobCount());
       if (free <= 0) {
         continue;
+      }
+      if (!st.lease()) {
+        continue; // retired just now: as above
       }
       it.remove();
       try {
         engineJobs.add(engineJob(st));
         starting.add(st);
-        room.put(model, free - 1);
+        room.put(engine, free - 1);
       } catch (RuntimeException e) {
         LOG.error("event=job-start-failed job={} error={}", st.id(), e.toString(), e);
         life.fail(st, FailureCode.INTERNAL, "could not start: " + e.getMessage());
@@ -123,10 +137,10 @@ final class Dispatcher {
       st.nfe = 0;
       st.fraction = 0;
       life.emit(st, "started", new JsonObject().put("job", life.views().of(st)), false);
-      LOG.info("event=job-started job={} model={}", st.id(), st.record.model());
+      LOG.info("event=job-started job={} model={} version={}", st.id(), st.record.model(), st.record.modelVersion());
       EngineJob ej = engineJobs.get(i);
       st.engineJob = ej;
-      engines.get(st.record.model()).submit(ej);
+      engines.of(st.model).submit(ej); // leased: its engine runs until the job ends
     }
   }
 
@@ -156,7 +170,10 @@ final class Dispatcher {
         procs.add(st.sampler.start(noise.stream(i)));
       }
     }
-    return new EngineJob(r.id(), procs, st.spec.previewEvery(), st.spec.deadlineMs(r.createdAt().toEpochMilli()), st);
+    dev.dpm.core.model.Condition[] conds = st.calibration != null ? st.calibration.conditions()
+        : JobConditions.of(r.spec()).conditions(r.n(), st.sampler.settings().guidance());
+    return new EngineJob(r.id(), procs, conds, st.spec.previewEvery(), st.spec.deadlineMs(r.createdAt().toEpochMilli()),
+        0, "", st);
   }
 
   /** Fails queued jobs whose deadline passed. */

@@ -7,7 +7,11 @@ public enum FailureCode {
   /** The deadline passed. */
   DEADLINE_EXCEEDED("deadline-exceeded"),
   /** Canceled by request. */
-  CANCELED("canceled");
+  CANCELED("canceled"),
+  /** The job's model was unloaded before the job started. */
+  MODEL_UNLOADED("model-unloaded"),
+  /** The job's model was reloaded before the job started, and the job does not fit the new version. */
+  MODEL_CHANGED("model-changed");
 
   private final String wire;
 

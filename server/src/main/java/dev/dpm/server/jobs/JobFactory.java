@@ -1,5 +1,6 @@
 package dev.dpm.server.jobs;
 
+import dev.dpm.core.sampler.ModelContext;
 import dev.dpm.core.sampler.Problem;
 import dev.dpm.core.sampler.Sampler;
 import dev.dpm.core.sampler.SamplerResult;
@@ -87,9 +88,11 @@ final class JobFactory {
     if (settings.steps() != null && settings.steps() > config.maxSteps()) {
       problems.add(new Problem("sampler.steps", "at most " + config.maxSteps() + " steps on this server"));
     }
+    JobConditions labels = JobConditions.resolve(r, model, problems);
+    ModelContext ctx = labels.context(model, settings, problems);
     Sampler sampler = null;
     if (problems.isEmpty()) {
-      SamplerResult res = create(settings, model);
+      SamplerResult res = create(settings, model, ctx);
       if (res instanceof SamplerResult.Invalid inv) {
         for (Problem p : inv.problems()) {
           problems.add(new Problem(samplerField(p.field()), p.message()));
@@ -104,10 +107,13 @@ final class JobFactory {
     JsonObject spec = new JsonObject().put("sampler", SamplerJson.toJson(sampler.settings()))
         .put("outputs", new JsonArray(r.outputs())).put("previewEvery", r.previewEvery())
         .put("deadlineSeconds", r.deadlineSeconds());
+    labels.into(spec);
     long seed = r.seed() != null ? r.seed() : RANDOM.nextLong() & Long.MAX_VALUE;
     Integer steps = sampler.settings().steps();
-    return new Prepared(model, spec, sampler, null, r.n(), seed, Cost.work(r.n(), sampler.settings()),
-        steps == null ? 0 : steps);
+    Double w = settings.guidance();
+    long rows = Cost.work(r.n(), sampler.settings()) // true cost: every evaluation, and guided rows twice
+        * (labels.labelled() && w != null && w != 0.0 && w != 1.0 ? 2 : 1);
+    return new Prepared(model, spec, sampler, null, r.n(), seed, rows, steps == null ? 0 : steps);
   }
 
   private Prepared calibration(JobRequest.Calibration r) {
@@ -128,30 +134,57 @@ final class JobFactory {
           + "samples; name an npy or IDX file on the server (in the model's folder" + data.describe() + ")")
           .toException();
     }
+    Path labelFile = null;
+    if (r.guidance() != null) {
+      if (model.conditional() == null) {
+        throw Rejection.Invalid.of("guidance", "model '" + model.name() + "' is not class-conditional").toException();
+      }
+      if (r.dataLabels() != null) {
+        labelFile = data.resolve(r.dataLabels(), model);
+      }
+    }
     CalibrationPlan plan;
     try {
-      plan = CalibrationPlan.create(model, n, r.seed(), r.install(), r.controlVariate(), dataFile);
+      plan = plan(model, n, r.seed(), r.install(), r.controlVariate(), dataFile, labelFile, r.guidance(), r.perLabel());
     } catch (IOException e) {
       String msg = String.valueOf(e.getMessage());
       if (dataFile != null) {
-        msg = msg.replace(dataFile.toString(), r.data()); // the name the client gave, never the server's path
+        msg = msg.replace(dataFile.toString(), r.data()); // the names the client gave, never the server's paths
       }
-      throw Rejection.Invalid.of("data", msg).toException();
+      if (labelFile != null) {
+        msg = msg.replace(labelFile.toString(), r.dataLabels());
+      }
+      throw Rejection.Invalid.of(r.guidance() != null && labelFile == null && dataFile != null ? "dataLabels" : "data",
+          msg).toException();
     }
     JsonObject cal = new JsonObject().put("samples", n).put("seed", r.seed()).put("install", r.install())
         .put("controlVariate", r.controlVariate()).put("data", r.data()); // as the client named it: no server paths
+    if (r.guidance() != null) {
+      cal.put("guidance", new JsonArray(r.guidance())).put("perLabel", r.perLabel())
+          .put("dataLabels", labelFile == null ? null : r.dataLabels());
+    }
     JsonObject spec = new JsonObject().put("calibration", cal).put("outputs", new JsonArray().add("json"))
         .put("previewEvery", 0).putNull("deadlineSeconds");
     int steps = model.context().schedule().steps();
-    return new Prepared(model, spec, null, plan, n, r.seed(), (long) n * steps, steps);
+    return new Prepared(model, spec, null, plan, n, r.seed(), (long) n * steps * plan.rowsPerRow(), steps);
+  }
+
+  private static CalibrationPlan plan(ServedModel model, int n, long seed, boolean install, boolean cv, Path dataFile,
+      Path labelFile, List<Double> guidance, boolean perLabel) throws IOException {
+    if (guidance == null) {
+      return CalibrationPlan.create(model, n, seed, install, cv, dataFile);
+    }
+    double[] w = guidance.stream().mapToDouble(Double::doubleValue).toArray();
+    return CalibrationPlan.guided(model, n, seed, install, cv, dataFile, labelFile, w, !perLabel);
   }
 
   /**
-   * Rebuilds what a stored queued job needs after a restart.
+   * Rebuilds what a stored queued job needs against the version of its model served now (after a restart, or a
+   * reload while it was queued); the state's record is {@code r} as given, whatever version it names.
    *
    * @param r the record
    * @param why where the reason it cannot run any more is put (index 0)
-   * @return the state, or null with {@code why[0]} set
+   * @return the state (with a null model when the model is no longer served), {@code why[0]} set if it cannot run
    */
   JobState recover(JobRecord r, String[] why) {
     ServedModel model = models.get(r.model());
@@ -159,14 +192,12 @@ final class JobFactory {
       why[0] = "model '" + r.model() + "' is no longer served";
       return new JobState(r, null, null, null, 0);
     }
-    if (r.modelSha256() != null && !r.modelSha256().equals(model.sha256())) {
-      why[0] = "model '" + r.model() + "' changed since the job was submitted (sha256 " + model.sha256() + ")";
-      return new JobState(r, model, null, null, 0);
-    }
     if (r.kind() == JobKind.SAMPLE) {
       List<Problem> problems = new ArrayList<>();
       SamplerSettings s = SamplerJson.parse(r.spec().getJsonObject("sampler"), problems);
-      SamplerResult res = s == null ? new SamplerResult.Invalid(problems) : create(s, model);
+      ModelContext ctx = s == null ? null : JobConditions.of(r.spec()).context(model, s, problems);
+      SamplerResult res = s == null || !problems.isEmpty() ? new SamplerResult.Invalid(problems)
+          : create(s, model, ctx);
       Sampler sampler = null;
       if (res instanceof SamplerResult.Ok ok) {
         sampler = ok.sampler();
@@ -179,9 +210,18 @@ final class JobFactory {
     String file = cal.getString("data");
     CalibrationPlan plan = null;
     try {
-      Path resolved = file == null ? null : data.resolve(file, model); // stored as named; resolved again, same rules
-      plan = CalibrationPlan.create(model, r.n(), r.seed(), cal.getBoolean("install", false),
-          cal.getBoolean("controlVariate", false), resolved);
+      JsonArray g = cal.getJsonArray("guidance");
+      List<Double> guidance = null;
+      if (g != null) {
+        guidance = new ArrayList<>();
+        for (Object o : g) {
+          guidance.add(((Number) o).doubleValue());
+        }
+      }
+      String labels = cal.getString("dataLabels");
+      plan = plan(model, r.n(), r.seed(), cal.getBoolean("install", false), cal.getBoolean("controlVariate", false),
+          file == null ? null : data.resolve(file, model), labels == null ? null : data.resolve(labels, model), guidance,
+          cal.getBoolean("perLabel", false));
     } catch (IOException e) {
       why[0] = "its calibration data cannot be read any more: " + e.getMessage();
     } catch (RejectedException e) {
@@ -190,9 +230,9 @@ final class JobFactory {
     return new JobState(r, model, null, plan, (long) r.n() * model.context().schedule().steps());
   }
 
-  private SamplerResult create(SamplerSettings settings, ServedModel model) {
+  private SamplerResult create(SamplerSettings settings, ServedModel model, ModelContext ctx) {
     try {
-      return samplers.create(settings, model.context());
+      return samplers.create(settings, ctx);
     } catch (RuntimeException e) {
       return new SamplerResult.Invalid(List.of(new Problem("sampler.name", e.getMessage())));
     }

@@ -12,6 +12,9 @@ import java.time.Instant;
  * @param status lifecycle state
  * @param model model name
  * @param modelSha256 hash of the model file the job runs (null for oracles)
+ * @param modelVersion the model version that runs the job ({@code ServedModel.version()}: the network file's
+ *     SHA-256, or the oracle's manifest hash); set at submit, moved to the new version if a reload happens while
+ *     the job is queued, never changed once it started
  * @param spec the filled request: {@code sampler}, {@code outputs}, {@code previewEvery},
  *     {@code deadlineSeconds}, {@code calibration}
  * @param n samples (or data points M for a calibration)
@@ -35,6 +38,7 @@ public record JobRecord(
     JobStatus status,
     String model,
     String modelSha256,
+    String modelVersion,
     JsonObject spec,
     int n,
     long seed,
@@ -56,7 +60,7 @@ public record JobRecord(
    * @return a copy with the status changed
    */
   public JobRecord withStatus(JobStatus s) {
-    return new JobRecord(id, kind, s, model, modelSha256, spec, n, seed, idempotencyKey, requestHash,
+    return new JobRecord(id, kind, s, model, modelSha256, modelVersion, spec, n, seed, idempotencyKey, requestHash,
         createdAt, startedAt, finishedAt, errorCode, errorMessage, progressStep, progressTotal, nfe,
         seqReserved, tenant);
   }
@@ -74,8 +78,19 @@ public record JobRecord(
    */
   public JobRecord transition(JobStatus s, Instant started, Instant finished, String code, String message,
       int step, int total, int evaluations) {
-    return new JobRecord(id, kind, s, model, modelSha256, spec, n, seed, idempotencyKey, requestHash,
+    return new JobRecord(id, kind, s, model, modelSha256, modelVersion, spec, n, seed, idempotencyKey, requestHash,
         createdAt, started, finished, code, message, step, total, evaluations, seqReserved, tenant);
+  }
+
+  /**
+   * @param sha256 the model file's hash (null for oracles)
+   * @param version the model version
+   * @return a copy bound to another version of its model (a reload while it was queued)
+   */
+  public JobRecord withModelVersion(String sha256, String version) {
+    return new JobRecord(id, kind, status, model, sha256, version, spec, n, seed, idempotencyKey, requestHash,
+        createdAt, startedAt, finishedAt, errorCode, errorMessage, progressStep, progressTotal, nfe, seqReserved,
+        tenant);
   }
 
   /**
@@ -83,7 +98,7 @@ public record JobRecord(
    * @return a copy with it
    */
   public JobRecord withSeqReserved(long reserved) {
-    return new JobRecord(id, kind, status, model, modelSha256, spec, n, seed, idempotencyKey, requestHash,
+    return new JobRecord(id, kind, status, model, modelSha256, modelVersion, spec, n, seed, idempotencyKey, requestHash,
         createdAt, startedAt, finishedAt, errorCode, errorMessage, progressStep, progressTotal, nfe, reserved,
         tenant);
   }

@@ -32,21 +32,44 @@ public sealed interface JobRequest {
    * @param previewEvery steps between x̂₀ previews (0: none)
    * @param deadlineSeconds deadline from submission, or null
    * @param sampler sampler settings (parsed, not yet validated against the model)
+   * @param label the class of every sample as the body gave it (an Integer index or a String name), or null
+   * @param labels one class per sample as given (Integer or String each), or null
    */
   record Sample(String model, int n, Long seed, List<String> outputs, int previewEvery, Double deadlineSeconds,
-      SamplerSettings sampler) implements JobRequest {
+      SamplerSettings sampler, Object label, List<Object> labels) implements JobRequest {
     /** Validates what needs no model. */
     public Sample {
       Objects.requireNonNull(model, "model");
       Objects.requireNonNull(sampler, "sampler");
       outputs = List.copyOf(outputs);
+      labels = labels == null ? null : List.copyOf(labels);
+      if (label != null && labels != null) {
+        throw new IllegalArgumentException("label and labels are exclusive");
+      }
+    }
+
+    /**
+     * An unconditional request.
+     *
+     * @param model model name
+     * @param n samples
+     * @param seed seed or null
+     * @param outputs result formats
+     * @param previewEvery steps between previews
+     * @param deadlineSeconds deadline or null
+     * @param sampler sampler settings
+     */
+    public Sample(String model, int n, Long seed, List<String> outputs, int previewEvery, Double deadlineSeconds,
+        SamplerSettings sampler) {
+      this(model, n, seed, outputs, previewEvery, deadlineSeconds, sampler, null, null);
     }
 
     @Override
     public String canonical() {
       return Canonical.sorted(new JsonObject().put("kind", "sample").put("model", model).put("n", n).put("seed", seed)
           .put("outputs", new JsonArray(outputs)).put("previewEvery", previewEvery)
-          .put("deadlineSeconds", deadlineSeconds).put("sampler", SamplerJson.toJson(sampler))).encode();
+          .put("deadlineSeconds", deadlineSeconds).put("sampler", SamplerJson.toJson(sampler)).put("label", label)
+          .put("labels", labels == null ? null : new JsonArray(labels))).encode();
     }
   }
 
@@ -59,18 +82,38 @@ public sealed interface JobRequest {
    * @param install whether the Γ replaces the model's
    * @param controlVariate whether the control-variate estimator is used
    * @param data data file named by the client (relative to the allowed folders), or null for an oracle
+   * @param guidance the grid of w of a guided-Γ calibration (class-conditional models), or null for plain Γ
+   * @param perLabel with guidance: one Γ per label instead of pooled
+   * @param dataLabels with guidance and data: the file with each data row's class
    */
-  record Calibration(String model, int samples, long seed, boolean install, boolean controlVariate, String data)
-      implements JobRequest {
+  record Calibration(String model, int samples, long seed, boolean install, boolean controlVariate, String data,
+      List<Double> guidance, boolean perLabel, String dataLabels) implements JobRequest {
     /** Validates what needs no model. */
     public Calibration {
       Objects.requireNonNull(model, "model");
+      guidance = guidance == null ? null : List.copyOf(guidance);
+    }
+
+    /**
+     * A plain Γ calibration.
+     *
+     * @param model model name
+     * @param samples rows
+     * @param seed seed
+     * @param install install the result
+     * @param controlVariate control variate
+     * @param data data file or null
+     */
+    public Calibration(String model, int samples, long seed, boolean install, boolean controlVariate, String data) {
+      this(model, samples, seed, install, controlVariate, data, null, false, null);
     }
 
     @Override
     public String canonical() {
       return Canonical.sorted(new JsonObject().put("kind", "calibration").put("model", model).put("samples", samples)
-          .put("seed", seed).put("install", install).put("controlVariate", controlVariate).put("data", data)).encode();
+          .put("seed", seed).put("install", install).put("controlVariate", controlVariate).put("data", data)
+          .put("guidance", guidance == null ? null : new JsonArray(guidance)).put("perLabel", perLabel ? true : null)
+          .put("dataLabels", dataLabels)).encode();
     }
   }
 

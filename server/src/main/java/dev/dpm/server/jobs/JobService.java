@@ -20,9 +20,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -76,7 +76,7 @@ public final class JobService implements EngineListener, AutoCloseable {
   private final ServerConfig config;
   private final JobStore store;
   private final ResultStore results;
-  private final Map<String, BatchEngine> engines = new LinkedHashMap<>();
+  private final ModelEngines engines;
   private final JobsThread jobsExec = new JobsThread();
   private final ExecutorService resultsExec = Executors.newSingleThreadExecutor(r -> JobsThread.daemon(r, "dpm-results"));
   private final ExecutorService previewExec = Executors.newSingleThreadExecutor(r -> JobsThread.daemon(r, "dpm-previews"));
@@ -90,6 +90,8 @@ public final class JobService implements EngineListener, AutoCloseable {
   private final SubmitQueue submits;
   private volatile boolean accepting = true;
   private volatile boolean started;
+  private final ClusterLink cluster; // null on a single node
+  private final Workers workers;
 
   /**
    * @param config limits and intervals
@@ -102,24 +104,35 @@ public final class JobService implements EngineListener, AutoCloseable {
    */
   public JobService(ServerConfig config, JobStore store, ResultStore results, ModelRegistry models,
       SamplerFactory samplers, EventSink events, MeterRegistry registry) {
+    this(config, store, results, models, samplers, events, registry, null);
+  }
+
+  /**
+   * A node of a cluster: the same, with the link to the other nodes ({@code cluster}; null: a single node).
+   *
+   * @param config limits @param store job table @param results results @param models models
+   * @param samplers sampler factory @param events events @param registry metrics @param cluster the link or null
+   */
+  public JobService(ServerConfig config, JobStore store, ResultStore results, ModelRegistry models,
+      SamplerFactory samplers, EventSink events, MeterRegistry registry, ClusterLink cluster) {
     this.config = config;
     this.store = store;
     this.results = results;
-    for (ServedModel m : models.all()) {
-      BatchEngine e = new BatchEngine(m.name(), m.predictor(), config.maxBatch(),
-          Math.max(1.0, m.context().schedule().steps() / 2.0), this, registry,
-          config.progressIntervalMs(), config.previewIntervalMs());
-      e.batchWindow(config.batchWindowMs(), config.batchGapMs());
-      engines.put(m.name(), e);
+    this.cluster = cluster;
+    this.engines = new ModelEngines(config, this, registry);
+    for (ServedModel m : cluster == null || cluster.runsJobs() ? models.all() : List.<ServedModel>of()) {
+      engines.add(m);
     }
     this.views = new JobViews(models);
-    this.life = new Lifecycle(store, events, views);
+    this.life = new Lifecycle(store, events, views, engines::stopIfDrained); // a retired version's last job
     this.factory = new JobFactory(config, models, samplers);
     this.dispatcher = new Dispatcher(config.maxActiveJobs(), engines, store, life, jobsExec,
-        () -> started && accepting);
+        () -> started && accepting, cluster != null);
     this.writer = new ResultWriter(results, config.dataDir());
-    this.submits = new SubmitQueue(store, factory, new Admission(config, engines),
+    this.workers = new Workers(store, factory, life, dispatcher, jobsExec);
+    this.submits = new SubmitQueue(store, factory, new Admission(config, engines.current()),
         dispatcher, life, views, jobsExec, () -> accepting);
+    models.addListener(new ModelChanges(models, engines, life, factory, dispatcher, jobsExec)); // run-time changes
     for (JobStatus s : JobStatus.values()) {
       Gauge.builder("dpm.jobs", life.statusCounts, m -> m.getOrDefault(s, 0L))
           .description("jobs by status").tag("status", s.wire()).register(registry);
@@ -137,19 +150,21 @@ public final class JobService implements EngineListener, AutoCloseable {
    */
   public void start() throws SQLException {
     jobsExec.call(() -> {
+      if (cluster != null) {
+        life.refreshCounts();
+        return null; // the leases recover the jobs of a lost node
+      }
       for (JobRecord r : store.withStatus(JobStatus.RUNNING)) {
         store.update(r.transition(JobStatus.QUEUED, r.startedAt(), null, null, null, 0, r.progressTotal(), 0));
         LOG.info("event=job-requeued job={} reason=restart", r.id());
       }
       for (JobRecord r : store.withStatus(JobStatus.QUEUED)) {
-        recover(r);
+        workers.recover(r);
       }
       life.refreshCounts();
       return null;
     });
-    for (BatchEngine e : engines.values()) {
-      e.start(config.warmup());
-    }
+    engines.startAll();
     started = true;
     jobsExec.execute(dispatcher::dispatch);
     timer.scheduleWithFixedDelay(() -> jobsExec.offer(dispatcher::expireQueued), 1, 1, TimeUnit.SECONDS);
@@ -158,12 +173,12 @@ public final class JobService implements EngineListener, AutoCloseable {
     }
   }
 
-  /** @return true when every engine has warmed up */
+  /** @return true when the engine of every served model has warmed up */
   public boolean ready() {
     if (!started || !accepting) {
       return false;
     }
-    for (BatchEngine e : engines.values()) {
+    for (BatchEngine e : engines.current().values()) {
       if (!e.ready()) {
         return false;
       }
@@ -176,9 +191,9 @@ public final class JobService implements EngineListener, AutoCloseable {
     return accepting;
   }
 
-  /** @return the engines by model name */
+  /** @return the engine of each served model by name (a live view; retired versions still draining are not in it) */
   public Map<String, BatchEngine> engines() {
-    return engines;
+    return engines.current();
   }
 
   /**
@@ -202,10 +217,7 @@ public final class JobService implements EngineListener, AutoCloseable {
       }
     }
     timer.shutdownNow();
-    List<EngineJob> left = new ArrayList<>();
-    for (BatchEngine e : engines.values()) {
-      left.addAll(e.stop());
-    }
+    List<EngineJob> left = engines.stopAll();
     resultsExec.shutdown();
     previewExec.shutdown();
     try {
@@ -236,9 +248,7 @@ public final class JobService implements EngineListener, AutoCloseable {
   public void halt() {
     accepting = false;
     timer.shutdownNow();
-    for (BatchEngine e : engines.values()) {
-      e.stop();
-    }
+    engines.stopAll();
     jobsExec.shutdownNow();
     resultsExec.shutdownNow();
     previewExec.shutdownNow();
@@ -267,17 +277,11 @@ public final class JobService implements EngineListener, AutoCloseable {
     return submits.submit(request, idempotencyKey, tenant);
   }
 
-  private void recover(JobRecord r) throws SQLException {
-    String[] why = new String[1];
-    JobState st = factory.recover(r, why);
-    if (why[0] != null) {
-      life.persist(st, r.transition(JobStatus.FAILED, r.startedAt(), Instant.now(), FailureCode.INTERNAL.wire(), why[0],
-          0, r.progressTotal(), 0));
-      LOG.warn("event=job-failed job={} reason=\"{}\"", r.id(), why[0]);
-      return;
-    }
-    dispatcher.enqueue(st);
-    life.emitQueued(st);
+  /**
+   * @return the cluster worker's side of this service (adopting claimed jobs, dropping lost ones)
+   */
+  public Workers workers() {
+    return workers;
   }
 
   private void retention() {
@@ -403,6 +407,14 @@ public final class JobService implements EngineListener, AutoCloseable {
    *     wait), and whether it is final
    */
   public CompletableFuture<JsonObject> cancel(String id) {
+    if (cluster == null) {
+      return cancelHere(id);
+    }
+    return jobsExec.async(() -> life.live.containsKey(id) ? null : store.get(id).orElse(null))
+        .thenCompose(r -> r != null && !r.status().terminal() ? cluster.cancel(r) : cancelHere(id));
+  }
+
+  private CompletableFuture<JsonObject> cancelHere(String id) {
     return jobsExec.async(() -> {
       JobState st = life.live.get(id);
       if (st == null) {
@@ -446,7 +458,14 @@ public final class JobService implements EngineListener, AutoCloseable {
     if (st != null) {
       return views.of(st);
     }
-    return views.of(store.get(id).orElseThrow(() -> notFound(id)));
+    JobRecord r = store.get(id).orElseThrow(() -> notFound(id));
+    if (cluster != null && !r.status().terminal()) {
+      Optional<JsonObject> there = cluster.stateEvent(r);
+      if (there.isPresent() && there.get().getJsonObject("job") != null) {
+        return there.get().getJsonObject("job");
+      }
+    }
+    return views.of(r);
   }
 
   /**
@@ -481,8 +500,19 @@ public final class JobService implements EngineListener, AutoCloseable {
       return Optional.empty();
     }
     JobRecord rec = r.get();
-    JsonObject e = new JsonObject().put("seq", rec.seqReserved()).put("jobId", id)
-        .put("type", rec.status().terminal() ? rec.status().wire() : "queued").put("job", views.of(rec));
+    if (cluster != null && !rec.status().terminal()) {
+      Optional<JsonObject> there = cluster.stateEvent(rec);
+      if (there.isPresent()) {
+        return there;
+      }
+    }
+    // a job still running elsewhere whose holder did not answer: a seq below what its holder may still send (the
+    // events since its last reservation), so that the socket does not drop them as old
+    long seq = cluster != null && !rec.status().terminal() ? Math.max(0, rec.seqReserved() - Lifecycle.SEQ_BLOCK)
+        : rec.seqReserved();
+    JsonObject e = new JsonObject().put("seq", seq).put("jobId", id)
+        .put("type", rec.status().terminal() ? rec.status().wire()
+            : rec.status() == JobStatus.RUNNING ? "started" : "queued").put("job", views.of(rec));
     if (rec.status() == JobStatus.FAILED) {
       e.put("error", new JsonObject().put("code", rec.errorCode()).put("message", rec.errorMessage()));
     }
@@ -544,6 +574,28 @@ public final class JobService implements EngineListener, AutoCloseable {
     } catch (SQLException e) {
       return null;
     }
+  }
+
+  /**
+   * @param m a model version
+   * @return jobs running on it now (they finish on it even after it was unloaded or replaced)
+   */
+  public int runningOn(ServedModel m) {
+    int n = 0;
+    for (JobState st : life.live.values()) {
+      if (st.model == m && st.record.status() == JobStatus.RUNNING) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * @param r a stored job
+   * @return its JSON as the API shows it
+   */
+  public JsonObject view(JobRecord r) {
+    return views.of(r);
   }
 
   /** @return number of queued jobs */

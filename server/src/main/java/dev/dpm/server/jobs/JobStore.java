@@ -20,15 +20,27 @@ import java.util.Optional;
  * {@code WRITE_DELAY=0}, so each committed change is written to the file before the call returns
  * and survives a kill −9. Every method commits before returning (auto-commit). Thread-safe: calls
  * are serialised on one connection.
+ *
+ * <p>Open for extension by the shared PostgreSQL store of cluster mode ({@code server.store.pg}), which keeps
+ * this SQL and adds leases; nothing else subclasses it.
  */
-public final class JobStore implements AutoCloseable {
-  private static final String COLUMNS = "id, kind, status, model, model_sha, spec, n, seed, idem_key, "
+public class JobStore implements AutoCloseable {
+  /** The columns of a job row, in the order of {@code bind} and {@code read}. */
+  protected static final String COLUMNS = "id, kind, status, model, model_sha, spec, n, seed, idem_key, "
       + "request_hash, created_at, started_at, finished_at, error_code, error_message, progress_step, "
-      + "progress_total, nfe, seq_reserved, tenant";
+      + "progress_total, nfe, seq_reserved, model_version, tenant";
   private final Connection conn;
 
-  private JobStore(Connection conn) {
+  /**
+   * @param conn an open connection to a database that has the {@code jobs} table (auto-commit on)
+   */
+  protected JobStore(Connection conn) {
     this.conn = conn;
+  }
+
+  /** @return the connection (subclasses: call under this object's lock) */
+  protected final Connection connection() {
+    return conn;
   }
 
   /**
@@ -57,6 +69,8 @@ public final class JobStore implements AutoCloseable {
           + "created_at BIGINT NOT NULL, started_at BIGINT, finished_at BIGINT, error_code VARCHAR(64), "
           + "error_message VARCHAR(4000), progress_step INT NOT NULL, progress_total INT NOT NULL, "
           + "nfe INT NOT NULL, seq_reserved BIGINT NOT NULL)");
+      // added with run-time model reloads; a store written before it reads null versions
+      st.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS model_version VARCHAR(64)");
       st.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS tenant VARCHAR(128)"); // stores made before API keys
       st.execute("CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at DESC, id DESC)");
       st.execute("CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at)");
@@ -72,7 +86,7 @@ public final class JobStore implements AutoCloseable {
    */
   public synchronized void insert(JobRecord r) throws SQLException {
     try (PreparedStatement ps = conn.prepareStatement(
-        "INSERT INTO jobs (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+        "INSERT INTO jobs (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
       bind(ps, r);
       ps.executeUpdate();
     }
@@ -89,7 +103,8 @@ public final class JobStore implements AutoCloseable {
   }
 
   /**
-   * Writes a job's mutable fields (status, timings, error, progress, seq reservation).
+   * Writes a job's mutable fields (status, timings, error, progress, seq reservation, the model version a reload
+   * moved a queued job to).
    *
    * @param r the job
    * @throws SQLException on failure
@@ -97,7 +112,7 @@ public final class JobStore implements AutoCloseable {
   public synchronized void update(JobRecord r) throws SQLException {
     try (PreparedStatement ps = conn.prepareStatement(
         "UPDATE jobs SET status=?, started_at=?, finished_at=?, error_code=?, error_message=?, "
-            + "progress_step=?, progress_total=?, nfe=?, seq_reserved=? WHERE id=?")) {
+            + "progress_step=?, progress_total=?, nfe=?, seq_reserved=?, model_sha=?, model_version=? WHERE id=?")) {
       ps.setString(1, r.status().wire());
       setInstant(ps, 2, r.startedAt());
       setInstant(ps, 3, r.finishedAt());
@@ -107,7 +122,9 @@ public final class JobStore implements AutoCloseable {
       ps.setInt(7, r.progressTotal());
       ps.setInt(8, r.nfe());
       ps.setLong(9, r.seqReserved());
-      ps.setString(10, r.id());
+      ps.setString(10, r.modelSha256());
+      ps.setString(11, r.modelVersion());
+      ps.setString(12, r.id());
       if (ps.executeUpdate() != 1) {
         throw new SQLException("no job " + r.id());
       }
@@ -335,16 +352,23 @@ public final class JobStore implements AutoCloseable {
     ps.setInt(17, r.progressTotal());
     ps.setInt(18, r.nfe());
     ps.setLong(19, r.seqReserved());
-    ps.setString(20, r.tenant());
+    ps.setString(20, r.modelVersion());
+    ps.setString(21, r.tenant());
   }
 
-  private static JobRecord read(ResultSet rs) throws SQLException {
+  /**
+   * @param rs a row of {@link #COLUMNS}
+   * @return the job
+   * @throws SQLException on failure
+   */
+  protected static JobRecord read(ResultSet rs) throws SQLException {
     return new JobRecord(
         rs.getString(1),
         JobKind.parse(rs.getString(2)),
         JobStatus.parse(rs.getString(3)),
         rs.getString(4),
         rs.getString(5),
+        rs.getString(20),
         new JsonObject(rs.getString(6)),
         rs.getInt(7),
         rs.getLong(8),
@@ -359,10 +383,11 @@ public final class JobStore implements AutoCloseable {
         rs.getInt(17),
         rs.getInt(18),
         rs.getLong(19),
-        rs.getString(20));
+        rs.getString(21));
   }
 
-  private static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
+  /** Binds an instant as epoch ms (or NULL). */
+  protected static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
     if (t == null) {
       ps.setNull(i, Types.BIGINT);
     } else {
@@ -375,7 +400,8 @@ public final class JobStore implements AutoCloseable {
     return rs.wasNull() ? null : Instant.ofEpochMilli(v);
   }
 
-  private static String truncate(String s) {
+  /** Error messages fit the column (4000 characters). */
+  protected static String truncate(String s) {
     return s == null || s.length() <= 4000 ? s : s.substring(0, 3997) + "...";
   }
 }

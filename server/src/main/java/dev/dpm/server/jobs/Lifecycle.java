@@ -1,11 +1,13 @@
 package dev.dpm.server.jobs;
 
+import dev.dpm.server.models.ServedModel;
 import io.vertx.core.json.JsonObject;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,14 +23,22 @@ final class Lifecycle {
   private final JobStore store;
   private final EventSink events;
   private final JobViews views;
+  private final Consumer<ServedModel> released;
   final Map<String, JobState> live = new ConcurrentHashMap<>();
   final LinkedHashMap<String, JobState> queue = new LinkedHashMap<>(); // dpm-jobs only
   final Map<JobStatus, Long> statusCounts = new ConcurrentHashMap<>();
 
-  Lifecycle(JobStore store, EventSink events, JobViews views) {
+  /**
+   * @param store the job table
+   * @param events where events go
+   * @param views the job JSON
+   * @param released hears each model version a finished job returned its lease to (dpm-jobs thread)
+   */
+  Lifecycle(JobStore store, EventSink events, JobViews views, Consumer<ServedModel> released) {
     this.store = store;
     this.events = events;
     this.views = views;
+    this.released = released;
     for (JobStatus s : JobStatus.values()) {
       statusCounts.put(s, 0L);
     }
@@ -41,6 +51,9 @@ final class Lifecycle {
   /** Commits the next record of a job (keeping its reserved seq). */
   void persist(JobState st, JobRecord next) throws SQLException {
     synchronized (st) {
+      if (st.abandoned) {
+        throw new SQLException("job " + st.id() + " was taken over by another node");
+      }
       JobRecord withSeq = next.withSeqReserved(st.record.seqReserved());
       store.update(withSeq);
       st.record = withSeq;
@@ -108,10 +121,14 @@ final class Lifecycle {
     terminal(st, "canceled", null);
   }
 
-  /** Removes a finished job from memory and publishes its terminal event. */
+  /** Removes a finished job from memory, returns its model lease and publishes its terminal event. */
   void terminal(JobState st, String type, JsonObject error) {
     live.remove(st.id());
     queue.remove(st.id());
+    ServedModel m = st.releaseLease();
+    if (m != null) {
+      released.accept(m);
+    }
     refreshCounts();
     JsonObject job = views.of(st);
     JsonObject fields = new JsonObject().put("job", job);

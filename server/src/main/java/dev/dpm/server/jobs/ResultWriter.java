@@ -27,7 +27,17 @@ final class ResultWriter {
   /** Writes the results of a job (result thread); an installed Γ is durable before this returns. */
   void write(JobState st, float[][] samples) throws Exception {
     Map<String, byte[]> files = new LinkedHashMap<>();
-    if (st.calibration != null) {
+    if (st.calibration != null && st.calibration.isGuided()) {
+      dev.dpm.core.moments.GuidedGamma grid = st.calibration.guidedResult();
+      files.put(ResultStore.GAMMA, (dev.dpm.runtime.model.GuidedGammaJson.toJson(grid).toPrettyString() + "\n")
+          .getBytes(StandardCharsets.UTF_8));
+      if (st.calibration.install()) {
+        Path where = st.model.spec().guidedGammaPath(); // durable before the job is marked succeeded
+        dev.dpm.runtime.model.GuidedGammaJson.write(grid, where);
+        st.calibration.written(grid);
+        LOG.info("event=guided-gamma-written job={} model={} file={}", st.id(), st.model.name(), where);
+      }
+    } else if (st.calibration != null) {
       Gamma gamma = st.calibration.result();
       files.put(ResultStore.GAMMA, (GammaJson.toJson(gamma).toPrettyString() + "\n").getBytes(StandardCharsets.UTF_8));
       if (st.calibration.install()) {

@@ -66,6 +66,7 @@ public final class SamplerJson {
           case "s-tmax" -> b.optSTmax(((Number) v).doubleValue());
           case "s-noise" -> b.optSNoise(((Number) v).doubleValue());
           case "order" -> b.optOrder(intValue(v));
+          case "guidance" -> b.optGuidance(((Number) v).doubleValue());
           default -> problems.add(new Problem("sampler." + k, "unknown sampler parameter"));
         }
       } catch (ClassCastException | IllegalArgumentException ex) {

@@ -139,7 +139,8 @@ final class SubmitQueue {
     admission.admit(life.live.values(), job.work(), request instanceof JobRequest.Sample ? "n" : "samples", q.tenant());
     Instant now = Instant.now();
     JobRecord r = new JobRecord(newId(now), request instanceof JobRequest.Sample ? JobKind.SAMPLE : JobKind.CALIBRATION,
-        JobStatus.QUEUED, job.model().name(), job.model().sha256(), job.spec(), job.n(), job.seed(), key, hash, now,
+        JobStatus.QUEUED, job.model().name(), job.model().sha256(),
+        job.model().version(), job.spec(), job.n(), job.seed(), key, hash, now,
         null, null, null, null, 0, job.total(), 0, Lifecycle.SEQ_BLOCK, q.tenant());
     JobState st = new JobState(r.withSeqReserved(Lifecycle.SEQ_BLOCK), job.model(), job.sampler(), job.plan(),
         job.work());

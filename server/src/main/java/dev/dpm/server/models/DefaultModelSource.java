@@ -46,6 +46,9 @@ public final class DefaultModelSource implements ModelSource {
       if (gamma != null) {
         m.installGamma(gamma, spec.gammaPath());
       }
+      if (lm.guidedGamma() != null) {
+        m.installGuidedGamma(lm.guidedGamma());
+      }
       return m;
     } catch (IOException | RuntimeException e) {
       lm.close();

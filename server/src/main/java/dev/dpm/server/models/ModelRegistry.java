@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * file that ran it. {@link Listener}s hear of every change (the job service adds and retires engines,
  * and fails a retired model's queued jobs).
  *
- * <p>Thread-safety: all methods may be called from any thread; operations are serialised.
+ * <p>Thread-safety: all methods may be called from any thread; operations are serialised, and the reads
+ * ({@link #get}, {@link #all}, {@link #statuses}) are not held up while an operation loads a network.
  */
 public final class ModelRegistry implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelRegistry.class);
@@ -43,7 +44,11 @@ public final class ModelRegistry implements AutoCloseable {
     /** @param m a model now served (at a load, or the new version of a reload) */
     void loaded(ServedModel m);
 
-    /** @param m a model no longer served (unloaded, or the old version of a reload); leases may still run */
+    /**
+     * @param m a model no longer served (unloaded, or the old version of a reload, heard after the new one's
+     *     {@link #loaded}); already {@link ServedModel#retire() retired}, so it grants no new lease, while jobs
+     *     holding one still run on it
+     */
     void retired(ServedModel m);
   }
 
@@ -57,7 +62,12 @@ public final class ModelRegistry implements AutoCloseable {
    * @param dir the model folder
    * @param since when it was loaded or failed
    */
-  public record ModelStatus(String name, String status, String reason, String version, Path dir, Instant since) {}
+  public record ModelStatus(String name, String status, String reason, String version, Path dir, Instant since) {
+    /** @return whether the model is served */
+    public boolean loaded() {
+      return "loaded".equals(status);
+    }
+  }
 
   /** Why an operation was refused, for the HTTP status. */
   public static final class OperationException extends IOException {
@@ -69,7 +79,7 @@ public final class ModelRegistry implements AutoCloseable {
       NOT_FOUND,
       /** Already loaded, or not loaded (409). */
       CONFLICT,
-      /** The folder did not pass the loader's checks (422); the message is the root cause. */
+      /** The folder did not pass the loader's checks (400); the message is the root cause. */
       INVALID
     }
 
@@ -97,6 +107,7 @@ public final class ModelRegistry implements AutoCloseable {
   private final Map<String, Instant> since = new TreeMap<>(); // guarded by this
   private final Map<String, Failure> failed = new TreeMap<>(); // guarded by this
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+  private final Object ops = new Object(); // serialises load, unload and reload (taken before this)
   private final Path modelsDir;
   private final String device;
   private final ModelSource source;
@@ -155,7 +166,7 @@ public final class ModelRegistry implements AutoCloseable {
     }
     for (String t : targets) {
       try {
-        r.load(t);
+        r.load(t, true);
       } catch (OperationException e) {
         // recorded and logged by load; the server starts with the others
       }
@@ -173,28 +184,37 @@ public final class ModelRegistry implements AutoCloseable {
    *
    * @param nameOrFolder the folder
    * @return the model, now served
-   * @throws OperationException NOT_FOUND (no such folder or no model.json), CONFLICT (a model of that
-   *     name is loaded), INVALID (the loader refused it: the message is the root cause; the failure
+   * @throws OperationException NOT_FOUND (no such folder or no model.json; not listed as failed, unlike a
+   *     model named at start-up that is missing), CONFLICT (a model of that name is loaded), INVALID (the loader refused it: the message is the root cause; the failure
    *     is listed until a later load succeeds)
    */
-  public synchronized ServedModel load(String nameOrFolder) throws OperationException {
-    Path dir = folder(nameOrFolder);
-    String key = dir.getFileName().toString();
-    if (models.containsKey(key)) {
-      throw new OperationException(OperationException.Kind.CONFLICT, "model '" + key + "' is already loaded;"
-          + " reload it to pick up a changed file", null);
+  public ServedModel load(String nameOrFolder) throws OperationException {
+    return load(nameOrFolder, false);
+  }
+
+  /** @param listMissing whether a missing folder is listed as failed (a model named at start-up) */
+  private ServedModel load(String nameOrFolder, boolean listMissing) throws OperationException {
+    synchronized (ops) {
+      Path dir = folder(nameOrFolder, listMissing);
+      String key = dir.getFileName().toString();
+      if (get(key) != null) {
+        throw new OperationException(OperationException.Kind.CONFLICT, "model '" + key + "' is already loaded;"
+            + " reload it to pick up a changed file", null);
+      }
+      ServedModel m = open(dir, key); // slow (the network is read and probed): readers are not held up
+      synchronized (this) {
+        if (models.containsKey(m.name())) {
+          m.close();
+          throw fail(key, dir, "another folder already serves a model named '" + m.name() + "'", null);
+        }
+        failed.remove(key);
+        failed.remove(m.name());
+        models.put(m.name(), m);
+        since.put(m.name(), Instant.now());
+      }
+      listeners.forEach(l -> l.loaded(m));
+      return m;
     }
-    ServedModel m = open(dir, key);
-    if (models.containsKey(m.name())) {
-      m.close();
-      throw fail(key, dir, "another folder already serves a model named '" + m.name() + "'", null);
-    }
-    failed.remove(key);
-    failed.remove(m.name());
-    models.put(m.name(), m);
-    since.put(m.name(), Instant.now());
-    listeners.forEach(l -> l.loaded(m));
-    return m;
   }
 
   /**
@@ -204,20 +224,25 @@ public final class ModelRegistry implements AutoCloseable {
    * @return the retired model
    * @throws OperationException NOT_FOUND when no such model is loaded (a failed one is just forgotten)
    */
-  public synchronized ServedModel unload(String name) throws OperationException {
-    ServedModel m = models.remove(name);
-    if (m == null) {
-      if (failed.remove(name) != null) {
-        throw new OperationException(OperationException.Kind.NOT_FOUND,
-            "model '" + name + "' was not loaded (it had failed); its failure is forgotten", null);
+  public ServedModel unload(String name) throws OperationException {
+    synchronized (ops) {
+      ServedModel m;
+      synchronized (this) {
+        m = models.remove(name);
+        if (m == null) {
+          if (failed.remove(name) != null) {
+            throw new OperationException(OperationException.Kind.NOT_FOUND,
+                "model '" + name + "' was not loaded (it had failed); its failure is forgotten", null);
+          }
+          throw new OperationException(OperationException.Kind.NOT_FOUND, "model '" + name + "' is not loaded", null);
+        }
+        since.remove(name);
       }
-      throw new OperationException(OperationException.Kind.NOT_FOUND, "model '" + name + "' is not loaded", null);
+      LOG.info("event=model-unloaded model={} version={} leases={}", name, m.version(), m.leases());
+      m.retire(); // before the listeners hear it: from now on no job can take a lease on it
+      listeners.forEach(l -> l.retired(m));
+      return m;
     }
-    since.remove(name);
-    LOG.info("event=model-unloaded model={} version={} leases={}", name, m.version(), m.leases());
-    listeners.forEach(l -> l.retired(m));
-    m.retire();
-    return m;
   }
 
   /**
@@ -229,33 +254,40 @@ public final class ModelRegistry implements AutoCloseable {
    * @throws OperationException NOT_FOUND (never loaded and no such folder), INVALID (refused: the old
    *     version, if any, is still served)
    */
-  public synchronized ServedModel reload(String name) throws OperationException {
-    ServedModel old = models.get(name);
-    Path dir = old != null ? old.spec().dir() : folder(name);
-    ServedModel m;
-    try {
-      m = open(dir, name);
-    } catch (OperationException e) {
-      if (old != null) {
-        failed.remove(name); // still served: the reason goes to the caller and the log, not the list
-        LOG.warn("event=model-reload-refused model={} kept={} reason=\"{}\"", name, old.version(), e.getMessage());
+  public ServedModel reload(String name) throws OperationException {
+    synchronized (ops) {
+      ServedModel old = get(name);
+      Path dir = old != null ? old.spec().dir() : folder(name, false);
+      ServedModel m;
+      try {
+        m = open(dir, name);
+      } catch (OperationException e) {
+        if (old != null) {
+          synchronized (this) {
+            failed.remove(name); // still served: the reason goes to the caller and the log, not the list
+          }
+          LOG.warn("event=model-reload-refused model={} kept={} reason=\"{}\"", name, old.version(), e.getMessage());
+        }
+        throw e;
       }
-      throw e;
+      if (!m.name().equals(name)) {
+        m.close();
+        throw fail(name, dir, "the folder now names its model '" + m.name() + "', not '" + name + "'", null);
+      }
+      synchronized (this) {
+        failed.remove(name);
+        models.put(name, m);
+        since.put(name, Instant.now());
+      }
+      listeners.forEach(l -> l.loaded(m));
+      if (old != null) {
+        LOG.info("event=model-reloaded model={} from={} to={} leases={}", name, old.version(), m.version(),
+            old.leases());
+        old.retire(); // before the listeners hear it: from now on no job can take a lease on it
+        listeners.forEach(l -> l.retired(old));
+      }
+      return m;
     }
-    if (!m.name().equals(name)) {
-      m.close();
-      throw fail(name, dir, "the folder now names its model '" + m.name() + "', not '" + name + "'", null);
-    }
-    failed.remove(name);
-    models.put(name, m);
-    since.put(name, Instant.now());
-    if (old != null) {
-      LOG.info("event=model-reloaded model={} from={} to={} leases={}", name, old.version(), m.version(), old.leases());
-      listeners.forEach(l -> l.retired(old));
-      old.retire();
-    }
-    listeners.forEach(l -> l.loaded(m));
-    return m;
   }
 
   /**
@@ -292,7 +324,7 @@ public final class ModelRegistry implements AutoCloseable {
     return f == null ? null : f.reason();
   }
 
-  private Path folder(String nameOrFolder) throws OperationException {
+  private Path folder(String nameOrFolder, boolean listMissing) throws OperationException {
     if (nameOrFolder == null || nameOrFolder.isBlank()) {
       throw new OperationException(OperationException.Kind.NOT_FOUND, "missing model name", null);
     }
@@ -307,8 +339,11 @@ public final class ModelRegistry implements AutoCloseable {
     }
     if (!Files.isRegularFile(dir.resolve("model.json"))) {
       String where = modelsDir == null ? "" : " in " + modelsDir.toAbsolutePath();
-      throw fail(dir.getFileName().toString(), dir, "model '" + dir.getFileName() + "' not found" + where
-          + " (no " + dir.resolve("model.json") + ")", null, OperationException.Kind.NOT_FOUND);
+      String reason = "model '" + dir.getFileName() + "' not found" + where + " (no " + dir.resolve("model.json") + ")";
+      if (!listMissing) {
+        throw new OperationException(OperationException.Kind.NOT_FOUND, reason, null);
+      }
+      throw fail(dir.getFileName().toString(), dir, reason, null, OperationException.Kind.NOT_FOUND);
     }
     return dir;
   }
@@ -323,7 +358,9 @@ public final class ModelRegistry implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       throw fail(key, dir, e.getMessage() == null ? e.toString() : e.getMessage(), e);
     }
-    String batching = m.predictor() instanceof TorchScriptPredictor ts
+    TorchScriptPredictor ts = m.predictor() instanceof TorchScriptPredictor t ? t
+        : m.predictor() instanceof dev.dpm.runtime.model.LabelledTorchScript l ? l.network() : null;
+    String batching = ts != null
         ? (ts.batchIndependent() ? "padded-to-" + ts.batchQuantum() : "batch-dependent") : "exact";
     LOG.info("event=model-loaded model={} device={} version={} gamma={} rows={}", m.name(), m.device(),
         m.version(), m.context().gamma() != null, batching);
@@ -339,7 +376,9 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   private OperationException fail(String name, Path dir, String reason, Throwable cause, OperationException.Kind kind) {
-    failed.put(name, new Failure(name, dir, reason, Instant.now()));
+    synchronized (this) {
+      failed.put(name, new Failure(name, dir, reason, Instant.now()));
+    }
     LOG.error("event=model-failed model={} dir={} reason=\"{}\"", name, dir, reason);
     return new OperationException(kind, "model '" + name + "' refused: " + reason, cause);
   }

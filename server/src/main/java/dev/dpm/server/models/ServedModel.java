@@ -26,6 +26,8 @@ public final class ServedModel implements AutoCloseable {
   private volatile ModelContext context;
   private volatile JsonObject gammaProvenance;
   private volatile Path gammaFile;
+  private volatile dev.dpm.core.moments.GuidedGamma guidedGamma;
+  private final String manifestHash; // an oracle's version, read when it was loaded
   private int leases; // guarded by this
   private boolean retired; // guarded by this
   private boolean closed; // guarded by this
@@ -46,6 +48,7 @@ public final class ServedModel implements AutoCloseable {
     this.sha256 = sha256;
     this.device = device;
     this.gammaProvenance = gammaProvenance;
+    this.manifestHash = sha256 == null ? hashManifest(spec) : null;
   }
 
   /** @return model name */
@@ -83,6 +86,10 @@ public final class ServedModel implements AutoCloseable {
     if (sha256 != null) {
       return sha256;
     }
+    return manifestHash;
+  }
+
+  private static String hashManifest(ModelSpec spec) {
     try {
       return dev.dpm.runtime.model.ModelLoader.sha256(spec.dir().resolve("model.json"));
     } catch (java.io.IOException | RuntimeException e) {
@@ -173,6 +180,25 @@ public final class ServedModel implements AutoCloseable {
     context = c.withGamma(gamma.values());
     gammaProvenance = provenanceJson(gamma);
     gammaFile = file;
+  }
+
+  /** @return the guided Γ grid of a conditional model, or null */
+  public dev.dpm.core.moments.GuidedGamma guidedGamma() {
+    return guidedGamma;
+  }
+
+  /**
+   * Installs a guided Γ grid (read at start, or just estimated by a calibration job).
+   *
+   * @param grid the grid
+   */
+  public void installGuidedGamma(dev.dpm.core.moments.GuidedGamma grid) {
+    guidedGamma = grid;
+  }
+
+  /** @return the predictor as a conditional one, or null when the model takes no labels */
+  public dev.dpm.core.model.ConditionalPredictor conditional() {
+    return predictor instanceof dev.dpm.core.model.ConditionalPredictor c && spec.conditioning() != null ? c : null;
   }
 
   /**

@@ -15,8 +15,10 @@ import java.util.stream.Stream;
  * are written into {@code <id>.tmp} and the folder is then renamed to {@code <id>} in one atomic
  * move, so a folder that exists is complete. Leftover {@code .tmp} folders (a crash while writing)
  * are removed at start; the job re-runs and writes them again.
+ *
+ * <p>Cluster mode extends it to keep the files in the shared database as well ({@code server.store.pg}).
  */
-public final class ResultStore {
+public class ResultStore {
   /** File name of all samples. */
   public static final String NPY = "samples.npy";
   /** File name of the grid / scatter plot. */

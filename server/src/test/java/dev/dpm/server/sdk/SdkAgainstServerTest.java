@@ -100,6 +100,8 @@ class SdkAgainstServerTest {
       assertEquals(1000, m.schedule().steps());
       assertTrue(m.sampler(SamplerName.DDPM).orElseThrow().available());
       assertFalse(m.sampler(SamplerName.ANALYTIC_DDPM).orElseThrow().available(), "no Γ yet");
+      assertEquals(List.of(), m.heads(), "the toy network has no second head");
+      assertFalse(m.sampler(SamplerName.SN_DDPM).orElseThrow().available());
       assertThrows(NotFoundException.class, () -> c.model("nope"));
 
       Job q = c.submit(toy(20, 4, 3));
