@@ -88,7 +88,7 @@ public final class ApiVerticle extends VerticleBase {
     }
     access = new Access(keys);
     sockets = new EventSockets(vertx, config, jobs, hub);
-    hub.tenantLookup(jobs::tenantOf);
+    hub.tenantLookup(id -> EventSockets.tenantOf(jobs, id));
     return Contract.load(vertx).compose(contract -> {
       edge = new Edge(contract);
       router = buildRouter(contract);

@@ -47,7 +47,7 @@ final class EventSockets {
     Principal caller = Access.principal(ctx);
     vertx.executeBlocking(() -> {
       Optional<JsonObject> state = jobs.stateEvent(id);
-      return state.isPresent() && caller.owns(jobs.tenantOf(id)) ? state : Optional.<JsonObject>empty();
+      return state.isPresent() && caller.owns(tenantOf(jobs, id)) ? state : Optional.<JsonObject>empty();
     }, false).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
@@ -100,6 +100,15 @@ final class EventSockets {
       throw new ProblemException(403, "origin-refused", "Forbidden",
           "this Origin may not open WebSockets here (allowedOrigins)", List.of(new Problem("Origin", "not allowed")),
           Map.of());
+    }
+  }
+
+  /** @return the job's tenant, or null (no such job, made without API keys, or unreadable) */
+  static String tenantOf(JobService jobs, String id) {
+    try {
+      return jobs.record(id).map(dev.dpm.server.jobs.JobRecord::tenant).orElse(null);
+    } catch (java.sql.SQLException e) {
+      return null;
     }
   }
 }

@@ -262,17 +262,12 @@ public final class JobService implements EngineListener, AutoCloseable {
   // ---------------------------------------------------------------- submit
 
   /**
-   * Validates and stores a job (sampling or calibration).
-   *
+   * Validates and stores a job (sampling or calibration) for a tenant: its quota, its Idempotency-Keys, its job.
    * @param request the typed request
    * @param idempotencyKey the header or null
+   * @param tenant the caller's tenant, or null on a server without API keys
    * @return the job and whether it is a replay; or a {@link RejectedException} with the {@link Rejection}
    */
-  public CompletableFuture<Submitted> submit(JobRequest request, String idempotencyKey) {
-    return submits.submit(request, idempotencyKey, null);
-  }
-
-  /** As {@link #submit(JobRequest, String)} for a tenant (null: no API keys): its quota, its keys, its job. */
   public CompletableFuture<Submitted> submit(JobRequest request, String idempotencyKey, String tenant) {
     return submits.submit(request, idempotencyKey, tenant);
   }
@@ -531,7 +526,6 @@ public final class JobService implements EngineListener, AutoCloseable {
 
   /**
    * A page of one tenant's jobs, newest first.
-   *
    * @param status filter or null
    * @param limit page size
    * @param cursor cursor or null
@@ -565,15 +559,6 @@ public final class JobService implements EngineListener, AutoCloseable {
           (last.createdAt().toEpochMilli() + ":" + last.id()).getBytes(StandardCharsets.UTF_8));
     }
     return new Page(items, next);
-  }
-
-  /** @param id job id @return its tenant, or null (no such job, made without API keys, or unreadable) */
-  public String tenantOf(String id) {
-    try {
-      return record(id).map(JobRecord::tenant).orElse(null);
-    } catch (SQLException e) {
-      return null;
-    }
   }
 
   /**
