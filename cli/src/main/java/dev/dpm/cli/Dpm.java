@@ -32,6 +32,7 @@ import picocli.CommandLine.ParameterException;
         SubmitCommand.class,
         WatchCommand.class,
         FetchCommand.class,
+        KeysCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Dpm implements Runnable {

@@ -22,10 +22,13 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", paramLabel = "PORT", description = "HTTP port (default: 8080; 0 = any free port).")
   Integer port;
   @Option(names = "--host", paramLabel = "HOST", description = "Interface to bind (default: 127.0.0.1; another address "
-      + "needs --allow-anonymous until API keys exist).")
+      + "needs --api-keys or --allow-anonymous).")
   String host;
   @Option(names = "--allow-anonymous", description = "Allow binding a non-loopback address without API keys.")
   boolean allowAnonymous;
+  @Option(names = "--api-keys", paramLabel = "FILE", description = "API key file (dpm keys add): every /v1 route then "
+      + "needs Authorization: Bearer KEY, and tenants see their own jobs only (default: $DPM_API_KEYS).")
+  Path apiKeys;
   @Option(names = "--data-dir", paramLabel = "DIR", description = "Job database and results (default: ./dpm-data).")
   Path dataDir;
   @Option(names = "--models", paramLabel = "DIR", description = "Models directory (default: $DPM_MODELS, else models/ next to ./dpm).")
@@ -74,7 +77,9 @@ public final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "dpm-shutdown"));
     System.err.println("dpm serve: listening on http://" + (cfg.host().equals("0.0.0.0") ? "localhost" : cfg.host())
-        + ":" + server.port() + "/ (Ctrl-C to stop)" + (cfg.allowAnonymous()
+        + ":" + server.port() + "/ (Ctrl-C to stop)" + (cfg.apiKeys() != null
+        ? "; API keys from " + cfg.apiKeys() + " (Authorization: Bearer KEY)"
+        : cfg.allowAnonymous()
         ? "; anonymous access on " + cfg.host() + ": anyone who can reach it can use it"
         : "; loopback only, without authentication"));
     stopped.await();
@@ -101,6 +106,9 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (allowAnonymous) {
       b.allowAnonymous(true);
+    }
+    if (apiKeys != null) {
+      b.apiKeys(apiKeys);
     }
     if (dataDir != null) {
       b.dataDir(dataDir);

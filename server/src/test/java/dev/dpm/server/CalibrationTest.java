@@ -85,7 +85,7 @@ class CalibrationTest {
       assertNotNull(got.provenance().schedule());
       JsonObject g = h.json(h.send("GET", "/v1/models/" + NAME, null)).getJsonObject("gamma");
       assertTrue(g.getBoolean("present"));
-      assertEquals(fallback.toString(), g.getString("file"));
+      assertEquals("<dataDir>/gamma/" + NAME + ".json", g.getString("file"), "named without server paths");
       assertArrayEquals(want.values(), GammaJson.read(fallback, sched).values(), 0.0, "canonical file in the data dir");
       assertEquals(202, h.send("POST", "/v1/jobs", "{\"model\":\"" + NAME
           + "\",\"sampler\":{\"name\":\"analytic-ddim\",\"steps\":10},\"n\":2}").statusCode());
@@ -95,14 +95,14 @@ class CalibrationTest {
     try (Harness h = new Harness(start(models, data, 64))) {
       JsonObject g = h.json(h.send("GET", "/v1/models/" + NAME, null)).getJsonObject("gamma");
       assertTrue(g.getBoolean("present"), "restored from the data dir after a restart");
-      assertEquals(fallback.toString(), g.getString("file"));
+      assertEquals("<dataDir>/gamma/" + NAME + ".json", g.getString("file"));
       // now the folder is writable: a new calibration goes there and the data-dir copy is removed
       Gamma again = calibrate(h, "{\"samples\":40,\"seed\":4,\"install\":true}");
       assertArrayEquals(want.values(), again.values(), 0.0, "another batch size, same Γ");
       assertTrue(Files.isRegularFile(dir.resolve("gamma.json")));
       assertFalse(Files.exists(fallback));
       g = h.json(h.send("GET", "/v1/models/" + NAME, null)).getJsonObject("gamma");
-      assertEquals(dir.resolve("gamma.json").toString(), g.getString("file"));
+      assertEquals("gamma.json", g.getString("file"), "relative to the model's folder");
       // without install the model's Γ is left alone
       calibrate(h, "{\"samples\":10,\"seed\":9}");
       assertEquals(40, GammaJson.read(dir.resolve("gamma.json")).provenance().samples());

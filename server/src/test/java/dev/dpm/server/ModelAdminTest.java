@@ -329,7 +329,7 @@ class ModelAdminTest {
         .put("outputs", new JsonArray().add("npy")).put("previewEvery", 0).putNull("deadlineSeconds");
     return new dev.dpm.server.jobs.JobRecord(id, dev.dpm.server.jobs.JobKind.SAMPLE,
         dev.dpm.server.jobs.JobStatus.QUEUED, model, version, version, spec, 2, 3, null, null,
-        java.time.Instant.now(), null, null, null, null, 0, steps, 0, 1000);
+        java.time.Instant.now(), null, null, null, null, 0, steps, 0, 1000, null);
   }
 
   @Test

@@ -38,10 +38,10 @@ class SubmitBurstTest {
       List<CompletableFuture<JobService.Submitted>> distinct = new ArrayList<>();
       CompletableFuture<JobService.Submitted> conflicting = null;
       for (int i = 0; i < 20; i++) { // queued together on the jobs thread: one or a few group commits
-        sameKey.add(jobs.submit(JobRequests.sample(new JsonObject(keyed)), "burst"));
-        distinct.add(jobs.submit(JobRequests.sample(new JsonObject(keyed.replace("\"seed\":1", "\"seed\":" + (100 + i)))), null));
+        sameKey.add(jobs.submit(JobRequests.sample(new JsonObject(keyed)), "burst", null));
+        distinct.add(jobs.submit(JobRequests.sample(new JsonObject(keyed.replace("\"seed\":1", "\"seed\":" + (100 + i)))), null, null));
         if (i == 10) {
-          conflicting = jobs.submit(JobRequests.sample(new JsonObject(keyed.replace("\"n\":2", "\"n\":3"))), "burst");
+          conflicting = jobs.submit(JobRequests.sample(new JsonObject(keyed.replace("\"n\":2", "\"n\":3"))), "burst", null);
         }
       }
       Set<String> keyedIds = new HashSet<>();

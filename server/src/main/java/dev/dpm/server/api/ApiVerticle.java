@@ -8,12 +8,13 @@ import dev.dpm.server.models.ModelRegistry;
 import dev.dpm.server.models.ServedModel;
 import dev.dpm.server.results.ImageRenderer;
 import dev.dpm.server.results.ResultStore;
+import dev.dpm.server.security.ApiKeys;
+import dev.dpm.server.security.Principal;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -29,11 +30,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ApiVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
-  private static final Pattern JOB_EVENTS = Pattern.compile("^/v1/jobs/([A-Za-z0-9_-]{1,64})/events$");
 
   /** Connections (HTTP and WebSocket) with no traffic for this long are closed (half-open peers included). */
   static final int IDLE_TIMEOUT_SECONDS = 120;
@@ -59,6 +56,9 @@ public final class ApiVerticle extends VerticleBase {
   private final PrometheusMeterRegistry metrics;
   private HttpServer server;
   private Router router;
+  private Access access;
+  private EventSockets sockets;
+  private Edge edge;
 
   /**
    * @param config limits (body size, port)
@@ -80,15 +80,39 @@ public final class ApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    ApiKeys keys;
+    try {
+      keys = config.apiKeys() == null ? null : ApiKeys.open(config.apiKeys());
+    } catch (java.io.IOException e) {
+      return Future.failedFuture(e);
+    }
+    access = new Access(keys);
+    sockets = new EventSockets(vertx, config, jobs, hub);
+    hub.tenantLookup(id -> EventSockets.tenantOf(jobs, id));
     return Contract.load(vertx).compose(contract -> {
+      edge = new Edge(contract);
       router = buildRouter(contract);
       server = vertx.createHttpServer(new HttpServerOptions()
               .setMaxWebSocketFrameSize(1 << 20).setCompressionSupported(true)
+              // no h2c: its prior-knowledge sniffing holds a connection back from the head timeout (clients use 1.1)
+              .setHttp2ClearTextEnabled(false)
               .setIdleTimeout(IDLE_TIMEOUT_SECONDS).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
-          .requestHandler(router)
-          .webSocketHandshakeHandler(this::handshake);
+          .invalidRequestHandler(Edge::invalidRequest)
+          .connectionHandler(c -> edge.watchHead(vertx, c, config.headerTimeoutSeconds()))
+          .requestHandler(r -> {
+            edge.headArrived(vertx, r);
+            if (!Edge.decodablePath(r.path())) {
+              Edge.badPath(r);
+              return;
+            }
+            if ("websocket".equalsIgnoreCase(r.getHeader("Upgrade"))) {
+              r.pause(); // kept unread until EventSockets upgrades it (or the router refuses it)
+            }
+            router.handle(r);
+          });
       return server.listen(config.port(), config.host());
-    }).onSuccess(s -> LOG.info("event=listening port={}", s.actualPort()));
+    }).onSuccess(s -> LOG.info("event=listening port={} auth={}", s.actualPort(),
+        keys == null ? "none (loopback or --allow-anonymous)" : "api-keys (" + keys.size() + ")"));
   }
 
   @Override
@@ -109,19 +133,35 @@ public final class ApiVerticle extends VerticleBase {
 
   private Router buildRouter(OpenAPIContract contract) {
     RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
-    rb.rootHandler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    // order: the query, the key, the Content-Type, then the body (each refusal a problem before anything is read)
     rb.rootHandler(Origins::checkQuery);
+    rb.rootHandler(access::handle);
+    rb.rootHandler(Edge::contentType);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
+    rb.rootHandler(ctx -> {
+      io.vertx.core.http.HttpMethod m = ctx.request().method();
+      boolean carriesBody = m == io.vertx.core.http.HttpMethod.POST || m == io.vertx.core.http.HttpMethod.PUT
+          || m == io.vertx.core.http.HttpMethod.PATCH;
+      if (!carriesBody || "websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
+        ctx.next(); // no body to read (a read would also forbid a WebSocket upgrade)
+      } else {
+        body.handle(ctx);
+      }
+    });
     handle(rb, "createJob", this::createJob);
     handle(rb, "listJobs", this::listJobs);
     handle(rb, "getJob", this::getJob);
     handle(rb, "cancelJob", this::cancelJob);
     handle(rb, "getJobResult", this::getResult);
-    handle(rb, "jobEvents", this::needsUpgrade);
-    handle(rb, "allEvents", this::needsUpgrade);
+    handle(rb, "jobEvents", sockets::job);
+    handle(rb, "allEvents", sockets::all);
     handle(rb, "listModels", this::listModels);
     handle(rb, "getModel", this::getModel);
     handle(rb, "createCalibration", this::createCalibration);
-    new ModelAdminRoutes(vertx, models, jobs).mount((operationId, h) -> handle(rb, operationId, h));
+    new ModelAdminRoutes(vertx, models, jobs).mount((operationId, h) -> handle(rb, operationId, ctx -> {
+      Access.requireAdmin(ctx, operationId); // loading, unloading and reloading models changes every tenant's service
+      h.handle(ctx);
+    }));
     handle(rb, "health", ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     handle(rb, "ready", this::ready);
     handle(rb, "metrics", ctx -> ctx.response()
@@ -135,10 +175,16 @@ public final class ApiVerticle extends VerticleBase {
     handle(rb, "webAsset", web::webAsset);
     Router r = rb.createRouter();
     r.route().failureHandler(Problems::handle);
-    r.errorHandler(404, Problems::handle);
-    r.errorHandler(405, Problems::handle);
-    r.errorHandler(413, Problems::handle);
-    r.errorHandler(500, Problems::handle);
+    for (int code = 400; code < 600; code++) {
+      r.errorHandler(code, Problems::handle); // whatever fails a context (vertx-web's own handlers too): a problem
+    }
+    r.errorHandler(405, ctx -> {
+      String allow = edge.allowHeader(ctx.request().path());
+      if (allow != null) {
+        ctx.response().putHeader("Allow", allow);
+      }
+      Problems.handle(ctx);
+    });
     return r;
   }
 
@@ -164,7 +210,7 @@ public final class ApiVerticle extends VerticleBase {
     ValidatedRequest req = ctx.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
     JsonObject body = req.getBody().getJsonObject();
     String key = header(req, "Idempotency-Key");
-    reply(ctx, jobs.submit(JobRequests.sample(body), key), s -> {
+    reply(ctx, jobs.submit(JobRequests.sample(body), key, Access.principal(ctx).tenant()), s -> {
       ctx.response().putHeader("Location", "/v1/jobs/" + s.job().getString("id"));
       json(ctx, s.replay() ? 200 : 202, s.job());
     });
@@ -175,7 +221,11 @@ public final class ApiVerticle extends VerticleBase {
     RequestParameter bodyParam = req.getBody();
     JsonObject body = bodyParam == null || bodyParam.isNull() ? new JsonObject() : bodyParam.getJsonObject();
     String name = req.getPathParameters().get("name").getString();
-    reply(ctx, jobs.submit(JobRequests.calibration(name, body), header(req, "Idempotency-Key")), s -> {
+    var calibration = JobRequests.calibration(name, body);
+    if (calibration.install()) {
+      Access.requireAdmin(ctx, "install");
+    }
+    reply(ctx, jobs.submit(calibration, header(req, "Idempotency-Key"), Access.principal(ctx).tenant()), s -> {
       ctx.response().putHeader("Location", "/v1/jobs/" + s.job().getString("id"));
       json(ctx, s.replay() ? 200 : 202, s.job());
     });
@@ -189,19 +239,28 @@ public final class ApiVerticle extends VerticleBase {
     JobStatus status = st == null || st.isNull() ? null : JobStatus.parse(st.getString());
     int limit = lim == null || lim.isNull() ? 50 : lim.getInteger();
     String cursor = cur == null || cur.isNull() ? null : cur.getString();
-    blocking(ctx, () -> jobs.list(status, limit, cursor), page -> json(ctx, 200, new JsonObject()
+    String tenant = Access.principal(ctx).tenant();
+    blocking(ctx, () -> jobs.list(status, limit, cursor, tenant), page -> json(ctx, 200, new JsonObject()
         .put("items", new JsonArray(page.items())).put("nextCursor", page.nextCursor())));
   }
 
   private void getJob(RoutingContext ctx) {
     String id = pathParam(ctx, "id");
-    blocking(ctx, () -> jobs.get(id), job -> json(ctx, 200, job));
+    Principal caller = Access.principal(ctx);
+    blocking(ctx, () -> {
+      owned(caller, id);
+      return jobs.get(id);
+    }, job -> json(ctx, 200, job));
   }
 
   private void cancelJob(RoutingContext ctx) {
     String id = pathParam(ctx, "id");
-    reply(ctx, jobs.cancel(id), job -> json(ctx,
-        JobStatus.parse(job.getString("status")).terminal() ? 200 : 202, job));
+    Principal caller = Access.principal(ctx);
+    blocking(ctx, () -> {
+      owned(caller, id);
+      return id;
+    }, x -> reply(ctx, jobs.cancel(id), job -> json(ctx,
+        JobStatus.parse(job.getString("status")).terminal() ? 200 : 202, job)));
   }
 
   private void getResult(RoutingContext ctx) {
@@ -211,8 +270,10 @@ public final class ApiVerticle extends VerticleBase {
     RequestParameter ix = req.getQuery().get("index");
     String format = f == null || f.isNull() ? "npy" : f.getString();
     Integer index = ix == null || ix.isNull() ? null : ix.getInteger();
+    Principal caller = Access.principal(ctx);
     blocking(ctx, () -> {
-      JobRecord r = jobs.record(id).orElseThrow(() -> ProblemException.notFound("job '" + id + "'"));
+      JobRecord r = jobs.record(id).filter(x -> caller.owns(x.tenant()))
+          .orElseThrow(() -> ProblemException.notFound("job '" + id + "'"));
       if (r.status() != JobStatus.SUCCEEDED) {
         throw new ProblemException(409, "not-ready", "Result not available",
             "job '" + id + "' is " + r.status().wire() + "; results exist once it has succeeded",
@@ -251,70 +312,6 @@ public final class ApiVerticle extends VerticleBase {
           .putHeader("Content-Disposition", "attachment; filename=\"" + name + "\"")
           .sendFile(p.toString());
     });
-  }
-
-  private void needsUpgrade(RoutingContext ctx) {
-    throw new ProblemException(400, "websocket-required", "WebSocket required",
-        "this endpoint is a WebSocket: connect with an Upgrade: websocket request", List.of(), Map.of());
-  }
-
-  // ---------------------------------------------------------------- WebSocket
-
-  private void handshake(ServerWebSocketHandshake h) {
-    if (!Origins.allowed(h.headers().get("Origin"), h.headers().get("Host"), config.allowedOrigins())) {
-      LOG.warn("event=ws-origin-refused origin={}", h.headers().get("Origin"));
-      h.reject(403);
-      return;
-    }
-    String path = h.path();
-    if ("/v1/events".equals(path)) {
-      h.accept().onSuccess(hub::subscribeAll);
-      return;
-    }
-    Matcher m = JOB_EVENTS.matcher(path);
-    if (!m.matches()) {
-      h.reject(404);
-      return;
-    }
-    String id = m.group(1);
-    Long after;
-    try {
-      after = parseAfter(h.query());
-    } catch (IllegalArgumentException e) {
-      h.reject(400);
-      return;
-    }
-    vertx.executeBlocking(() -> jobs.stateEvent(id), false).onComplete(ar -> {
-      if (ar.failed()) {
-        LOG.warn("event=ws-state-failed job={} error={}", id, ar.cause().toString());
-        h.reject(500);
-      } else if (ar.result().isEmpty()) {
-        h.reject(404);
-      } else {
-        JsonObject state = ar.result().get();
-        h.accept().onSuccess(ws -> hub.subscribe(ws, id, after, state));
-      }
-    });
-  }
-
-  private static Long parseAfter(String query) {
-    if (query == null || query.isEmpty()) {
-      return null;
-    }
-    Long after = null;
-    for (String kv : query.split("&")) {
-      int eq = kv.indexOf('=');
-      String k = eq < 0 ? kv : kv.substring(0, eq);
-      String v = eq < 0 ? "" : kv.substring(eq + 1);
-      if ("after".equals(k)) {
-        long a = Long.parseLong(v); // NumberFormatException is an IllegalArgumentException
-        if (a < 0) {
-          throw new IllegalArgumentException("after must be >= 0");
-        }
-        after = a;
-      }
-    }
-    return after;
   }
 
   // ---------------------------------------------------------------- models, health, page
@@ -365,6 +362,13 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Throws a 404 unless the job exists and is the caller's (another tenant's job is not found, never 403). */
+  private void owned(Principal caller, String id) throws java.sql.SQLException {
+    if (!jobs.record(id).map(r -> caller.owns(r.tenant())).orElse(false)) {
+      throw ProblemException.notFound("job '" + id + "'");
+    }
+  }
 
   private static String header(ValidatedRequest req, String name) {
     for (Map.Entry<String, RequestParameter> e : req.getHeaders().entrySet()) {

@@ -47,11 +47,15 @@ public final class Contract {
    */
   public static Future<OpenAPIContract> load(Vertx vertx) {
     JsonObject c = raw().copy();
+    c.remove("security"); // authentication is Access's (the router would want handlers of its own)
     JsonObject paths = c.getJsonObject("paths");
     for (String p : paths.fieldNames()) {
       JsonObject item = paths.getJsonObject(p);
       for (String method : item.fieldNames()) {
         Object op = item.getValue(method);
+        if (op instanceof JsonObject o) {
+          o.remove("security");
+        }
         if (op instanceof JsonObject o && o.containsKey("responses")) {
           JsonObject responses = o.getJsonObject("responses");
           for (String code : responses.fieldNames()) {

@@ -43,11 +43,21 @@ public final class EventHub implements EventSink {
   };
   private final Map<String, List<Sub>> byJob = new HashMap<>();
   private final List<Sub> all = new ArrayList<>();
+  private final Map<String, String> tenants = new LinkedHashMap<>(16, 0.75f, true) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> e) {
+      return size() > MAX_JOBS;
+    }
+  };
+  private java.util.function.Function<String, String> tenantOf = id -> null;
 
   /** One subscriber socket. */
   private final class Sub {
     final ServerWebSocket ws;
     final String jobId; // null = all jobs
+    String tenant; // all-jobs sockets of a tenant: only its jobs (null = every job)
     final Map<String, Long> lastSent = new HashMap<>();
     final Map<String, JsonObject> pending = new LinkedHashMap<>();
     long fullSince;
@@ -87,9 +97,29 @@ public final class EventHub implements EventSink {
         send(s, jobId, event, terminal);
       }
     }
+    String owner = null;
+    boolean looked = false;
     for (Sub s : List.copyOf(all)) {
+      if (s.tenant != null) {
+        if (!looked) {
+          owner = tenants.computeIfAbsent(jobId, tenantOf);
+          looked = true;
+        }
+        if (!s.tenant.equals(owner)) {
+          continue;
+        }
+      }
       send(s, jobId, event, terminal);
     }
+  }
+
+  /**
+   * Sets how the all-jobs stream finds a job's tenant (the job service's records); looked up once per job.
+   *
+   * @param lookup job id to tenant (null when the job has none)
+   */
+  public void tenantLookup(java.util.function.Function<String, String> lookup) {
+    this.tenantOf = lookup;
   }
 
   /**
@@ -147,8 +177,19 @@ public final class EventHub implements EventSink {
    * @param ws the accepted socket
    */
   public void subscribeAll(ServerWebSocket ws) {
+    subscribeAll(ws, null);
+  }
+
+  /**
+   * Subscribes a socket to the live events of one tenant's jobs.
+   *
+   * @param ws the accepted socket
+   * @param tenant the tenant (null: every job)
+   */
+  public void subscribeAll(ServerWebSocket ws, String tenant) {
     context.runOnContext(v -> {
       Sub s = new Sub(ws, null);
+      s.tenant = tenant;
       ws.setWriteQueueMaxSize(256 * 1024);
       ws.closeHandler(x -> context.runOnContext(y -> remove(s)));
       ws.exceptionHandler(x -> ws.close());

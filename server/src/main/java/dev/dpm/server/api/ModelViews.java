@@ -60,7 +60,7 @@ final class ModelViews {
             .put("steps", m.context().schedule().steps()))
         .put("samplers", samplers)
         .put("gamma", new JsonObject().put("present", gamma).put("provenance", m.gammaProvenance())
-            .put("file", m.gammaFile() == null ? null : m.gammaFile().toString()))
+            .put("file", gammaFileName(m)))
         .put("device", m.device())
         .put("batchQuantum", net == null ? 1 : net.batchQuantum()) // oracles are exact per row
         .put("batchIndependent", net == null || net.batchIndependent())
@@ -83,5 +83,21 @@ final class ModelViews {
         .put("status", "failed")
         .put("error", st.reason())
         .put("ready", false);
+  }
+
+  /** The Γ file named relative to its folder (the model's, or {@code <dataDir>/gamma}), never as a server path. */
+  static String gammaFileName(ServedModel m) {
+    java.nio.file.Path f = m.gammaFile();
+    if (f == null) {
+      return null;
+    }
+    java.nio.file.Path abs = f.toAbsolutePath().normalize();
+    java.nio.file.Path dir = m.spec().dir() == null ? null : m.spec().dir().toAbsolutePath().normalize();
+    if (dir != null && abs.startsWith(dir)) {
+      return dir.relativize(abs).toString();
+    }
+    java.nio.file.Path parent = abs.getParent();
+    return (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("gamma")
+        ? "<dataDir>/gamma/" : "") + abs.getFileName();
   }
 }

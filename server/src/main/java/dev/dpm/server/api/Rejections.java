@@ -25,8 +25,9 @@ final class Rejections {
           "Idempotency-Key '" + k.key() + "' was used for a different request",
           List.of(new Problem("Idempotency-Key", "already used for a different request")), Map.of());
     } else if (r instanceof Rejection.QueueFull q) {
-      return new ProblemException(429, "queue-full", "Too many requests",
-          "the queue is full (" + q.jobs() + " jobs, " + q.work() + " rows of work); retry in "
+      return new ProblemException(429, q.tenant() ? "quota-exceeded" : "queue-full", "Too many requests",
+          (q.tenant() ? "your tenant's quota is full (" : "the queue is full (") + q.jobs() + " jobs, " + q.work()
+              + " rows of work); retry in "
               + q.retryAfterSeconds() + " s", List.of(), Map.of("Retry-After", Long.toString(q.retryAfterSeconds())));
     } else if (r instanceof Rejection.ShuttingDown) {
       return new ProblemException(503, "unavailable", "Shutting down", "the server is shutting down", List.of(),

@@ -14,7 +14,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * Everything the server can be told. Sources, later ones winning: built-in defaults, a config file
  * ({@code --config FILE}, JSON or YAML, keys as the field names below), the environment
  * ({@code DPM_PORT}, {@code DPM_DATA_DIR}, {@code DPM_MODELS}, {@code DPM_DEVICE},
- * {@code DPM_MAX_BATCH}, {@code DPM_CALIBRATION_DATA}, {@code DPM_INTRA_OP_THREADS}), then
+ * {@code DPM_MAX_BATCH}, {@code DPM_CALIBRATION_DATA}, {@code DPM_INTRA_OP_THREADS}, {@code DPM_API_KEYS}), then
  * command-line flags.
  *
  * @param host interface to bind
@@ -52,6 +52,12 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param modelPollSeconds how often the models directory is scanned for new, changed and removed
  *     model folders, which are loaded, reloaded and unloaded (0 = never, the default: the admin
  *     endpoints do it on request; env {@code DPM_MODEL_POLL_SECONDS}, flag {@code --poll-models})
+ * @param apiKeys the API key file ({@code ./dpm keys add}); null serves without authentication (loopback only unless
+ *     {@code allowAnonymous}). Config {@code apiKeys}, env {@code DPM_API_KEYS}, flag {@code --api-keys}
+ * @param tenantMaxQueuedJobs maximum queued + running jobs of one tenant (API keys only)
+ * @param tenantMaxQueuedWork maximum queued + running work of one tenant, in rows (API keys only)
+ * @param headerTimeoutSeconds a connection that has not sent a complete request head this long after it opened is
+ *     closed (slow-header clients)
  */
 public record ServerConfig(
     String host,
@@ -78,12 +84,16 @@ public record ServerConfig(
     java.util.List<Path> calibrationDataDirs,
     boolean allowAnonymous,
     java.util.List<String> allowedOrigins,
-    double modelPollSeconds) {
+    double modelPollSeconds,
+    Path apiKeys,
+    int tenantMaxQueuedJobs,
+    long tenantMaxQueuedWork,
+    int headerTimeoutSeconds) {
 
   /** Validates the values. */
   public ServerConfig {
     allowedOrigins = java.util.List.copyOf(allowedOrigins);
-    if (!allowAnonymous && !loopback(host)) {
+    if (!allowAnonymous && apiKeys == null && !loopback(host)) {
       throw new IllegalArgumentException("host " + host + " is not a loopback address and this server has no API "
           + "keys: anyone who can reach it could use it; bind 127.0.0.1, or pass --allow-anonymous "
           + "(config allowAnonymous) to expose it on purpose");
@@ -96,6 +106,9 @@ public record ServerConfig(
     check(maxQueuedJobs >= 1, "maxQueuedJobs must be at least 1");
     check(maxQueuedWork >= 1, "maxQueuedWork must be at least 1");
     check(maxActiveJobs >= 1, "maxActiveJobs must be at least 1");
+    check(tenantMaxQueuedJobs >= 1, "tenantMaxQueuedJobs must be at least 1");
+    check(tenantMaxQueuedWork >= 1, "tenantMaxQueuedWork must be at least 1");
+    check(headerTimeoutSeconds >= 1, "headerTimeoutSeconds must be at least 1");
     check(retentionHours >= 0, "retentionHours must be >= 0");
     check(shutdownGraceSeconds >= 0, "shutdownGraceSeconds must be >= 0");
     check(batchWindowMs >= 0 && batchGapMs >= 0, "batchWindowMs and batchGapMs must be >= 0");
@@ -142,7 +155,10 @@ public record ServerConfig(
         .put("intraOpThreads", intraOpThreads)
         .put("calibrationDataDirs", calibrationDataDirs.stream().map(Path::toString).toList())
         .put("allowAnonymous", allowAnonymous).put("allowedOrigins", allowedOrigins)
-        .put("modelPollSeconds", modelPollSeconds);
+        .put("modelPollSeconds", modelPollSeconds)
+        .put("apiKeys", apiKeys == null ? null : apiKeys.toString())
+        .put("tenantMaxQueuedJobs", tenantMaxQueuedJobs).put("tenantMaxQueuedWork", tenantMaxQueuedWork)
+        .put("headerTimeoutSeconds", headerTimeoutSeconds);
   }
 
   /** Mutable builder; {@link #apply} takes a file's or the environment's key/value pairs. */
@@ -172,6 +188,10 @@ public record ServerConfig(
     private double modelPollSeconds;
     private boolean allowAnonymous;
     private java.util.List<String> allowedOrigins = java.util.List.of();
+    private Path apiKeys;
+    private int tenantMaxQueuedJobs = 1000;
+    private long tenantMaxQueuedWork = 500_000_000L;
+    private int headerTimeoutSeconds = 10;
 
     private Builder() {}
 
@@ -263,6 +283,10 @@ public record ServerConfig(
             case "batchGapMs" -> batchGapMs = Long.parseLong(s);
             case "modelPollSeconds" -> modelPollSeconds = Double.parseDouble(s);
             case "allowAnonymous" -> allowAnonymous = Boolean.parseBoolean(s);
+            case "apiKeys" -> apiKeys = s.isBlank() ? null : Path.of(s);
+            case "tenantMaxQueuedJobs" -> tenantMaxQueuedJobs = Integer.parseInt(s);
+            case "tenantMaxQueuedWork" -> tenantMaxQueuedWork = Long.parseLong(s);
+            case "headerTimeoutSeconds" -> headerTimeoutSeconds = Integer.parseInt(s);
             case "allowedOrigins" -> allowedOrigins = v instanceof java.util.List<?> l
                 ? l.stream().map(String::valueOf).toList()
                 : java.util.Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
@@ -327,6 +351,7 @@ public record ServerConfig(
       m.put("allowAnonymous", env.get("DPM_ALLOW_ANONYMOUS"));
       m.put("allowedOrigins", env.get("DPM_ALLOWED_ORIGINS"));
       m.put("modelPollSeconds", env.get("DPM_MODEL_POLL_SECONDS"));
+      m.put("apiKeys", env.get("DPM_API_KEYS"));
       return apply(m);
     }
 
@@ -335,11 +360,20 @@ public record ServerConfig(
       return new ServerConfig(host, port, dataDir, modelsDir, models, device, maxBatch, maxBodyBytes,
           maxN, maxSteps, maxQueuedJobs, maxQueuedWork, maxActiveJobs, retentionHours,
           shutdownGraceSeconds, progressIntervalMs, previewIntervalMs, warmup, batchWindowMs, batchGapMs, intraOpThreads,
-          calibrationDataDirs, allowAnonymous, allowedOrigins, modelPollSeconds);
+          calibrationDataDirs, allowAnonymous, allowedOrigins, modelPollSeconds, apiKeys, tenantMaxQueuedJobs,
+          tenantMaxQueuedWork, headerTimeoutSeconds);
     }
 
     /** @param v whether a non-loopback address may be bound without API keys @return this */
     public Builder allowAnonymous(boolean v) { allowAnonymous = v; return this; }
+    /** @param v the API key file (null: no authentication) @return this */
+    public Builder apiKeys(Path v) { apiKeys = v; return this; }
+    /** @param v queued + running jobs per tenant @return this */
+    public Builder tenantMaxQueuedJobs(int v) { tenantMaxQueuedJobs = v; return this; }
+    /** @param v queued + running work per tenant (rows) @return this */
+    public Builder tenantMaxQueuedWork(long v) { tenantMaxQueuedWork = v; return this; }
+    /** @param v seconds a new connection has to send its request head @return this */
+    public Builder headerTimeoutSeconds(int v) { headerTimeoutSeconds = v; return this; }
     /** @param v browser origins allowed to open WebSockets (besides the server's own) @return this */
     public Builder allowedOrigins(java.util.List<String> v) { allowedOrigins = java.util.List.copyOf(v); return this; }
   }

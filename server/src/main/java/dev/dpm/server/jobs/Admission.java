@@ -4,12 +4,14 @@ import dev.dpm.server.config.ServerConfig;
 import dev.dpm.server.engine.BatchEngine;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Admission control: a new job is refused with {@link Rejection.QueueFull} (429, with a Retry-After estimated from the
  * engines' measured rows per second) when the jobs queued and running, or their rows of work, would pass the
- * configured limits, and with {@link Rejection.Invalid} when the job alone is larger than the work limit (it could
- * never fit, so retrying is pointless).
+ * configured limits (the server's, then the submitting tenant's), and with {@link Rejection.Invalid} when the job alone
+ * is larger than a work limit (it could never fit, so retrying is pointless). Work is the job's true cost:
+ * {@link Cost#work} counts every network evaluation (corrector steps, two-evaluation steps, rk45's bound).
  */
 final class Admission {
   private final ServerConfig config;
@@ -20,18 +22,38 @@ final class Admission {
     this.engines = engines;
   }
 
-  /** Throws the rejection if {@code work} more rows do not fit beside {@code live}. */
-  void admit(Collection<JobState> live, long work, String field) {
-    if (work > config.maxQueuedWork()) {
-      throw Rejection.Invalid.of(field, "this job is " + work + " rows of work; this server queues at most "
-          + config.maxQueuedWork() + " (maxQueuedWork): ask for fewer samples or steps").toException();
+  /**
+   * Throws the rejection if {@code work} more rows do not fit beside {@code live}.
+   *
+   * @param live jobs queued or running
+   * @param work the new job's rows of work
+   * @param field the request field that sizes the job ({@code n}, {@code samples})
+   * @param tenant the submitting tenant, or null on a server without API keys
+   */
+  void admit(Collection<JobState> live, long work, String field, String tenant) {
+    long tenantWorkLimit = Math.min(config.maxQueuedWork(), config.tenantMaxQueuedWork());
+    long limit = tenant == null ? config.maxQueuedWork() : tenantWorkLimit;
+    if (work > limit) {
+      String which = limit == config.maxQueuedWork() ? "maxQueuedWork" : "tenantMaxQueuedWork";
+      throw Rejection.Invalid.of(field, "this job is " + work + " rows of work (samples × network evaluations per "
+          + "sample); this server queues at most " + limit + " (" + which + ") so it can never run: ask for fewer "
+          + "samples or steps").toException();
     }
     long queuedWork = 0;
+    long tenantWork = 0;
+    int tenantJobs = 0;
     for (JobState s : live) {
       queuedWork += s.work;
+      if (tenant != null && Objects.equals(tenant, s.record.tenant())) {
+        tenantWork += s.work;
+        tenantJobs++;
+      }
     }
     if (live.size() >= config.maxQueuedJobs() || queuedWork + work > config.maxQueuedWork()) {
-      throw new Rejection.QueueFull(live.size(), queuedWork, retryAfterSeconds(queuedWork)).toException();
+      throw new Rejection.QueueFull(live.size(), queuedWork, retryAfterSeconds(queuedWork), false).toException();
+    }
+    if (tenant != null && (tenantJobs >= config.tenantMaxQueuedJobs() || tenantWork + work > tenantWorkLimit)) {
+      throw new Rejection.QueueFull(tenantJobs, tenantWork, retryAfterSeconds(tenantWork), true).toException();
     }
   }
 

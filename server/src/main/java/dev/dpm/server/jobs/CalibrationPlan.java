@@ -103,7 +103,7 @@ final class CalibrationPlan {
     if (dataFile != null) {
       rows = DataSets.load(dataFile, spec, m);
       if (rows.size() < m) {
-        throw new IOException(dataFile + " has only " + rows.size() + " rows, samples asks for " + m);
+        throw new IOException(dataFile.getFileName() + " has only " + rows.size() + " rows, samples asks for " + m);
       }
     } else if (spec.mixture() != null) {
       long dataSeed = ~seed; // as ./dpm calibrate: x₀ must not reuse the estimator's noise streams

@@ -111,7 +111,8 @@ final class JobFactory {
     long seed = r.seed() != null ? r.seed() : RANDOM.nextLong() & Long.MAX_VALUE;
     Integer steps = sampler.settings().steps();
     Double w = settings.guidance();
-    long rows = work(r.n(), steps) * (labels.labelled() && w != null && w != 0.0 && w != 1.0 ? 2 : 1); // true cost
+    long rows = Cost.work(r.n(), sampler.settings()) // true cost: every evaluation, and guided rows twice
+        * (labels.labelled() && w != null && w != 0.0 && w != 1.0 ? 2 : 1);
     return new Prepared(model, spec, sampler, null, r.n(), seed, rows, steps == null ? 0 : steps);
   }
 
@@ -146,14 +147,21 @@ final class JobFactory {
     try {
       plan = plan(model, n, r.seed(), r.install(), r.controlVariate(), dataFile, labelFile, r.guidance(), r.perLabel());
     } catch (IOException e) {
+      String msg = String.valueOf(e.getMessage());
+      if (dataFile != null) {
+        msg = msg.replace(dataFile.toString(), r.data()); // the names the client gave, never the server's paths
+      }
+      if (labelFile != null) {
+        msg = msg.replace(labelFile.toString(), r.dataLabels());
+      }
       throw Rejection.Invalid.of(r.guidance() != null && labelFile == null && dataFile != null ? "dataLabels" : "data",
-          e.getMessage()).toException();
+          msg).toException();
     }
     JsonObject cal = new JsonObject().put("samples", n).put("seed", r.seed()).put("install", r.install())
-        .put("controlVariate", r.controlVariate()).put("data", dataFile == null ? null : dataFile.toString());
+        .put("controlVariate", r.controlVariate()).put("data", r.data()); // as the client named it: no server paths
     if (r.guidance() != null) {
       cal.put("guidance", new JsonArray(r.guidance())).put("perLabel", r.perLabel())
-          .put("dataLabels", labelFile == null ? null : labelFile.toString());
+          .put("dataLabels", labelFile == null ? null : r.dataLabels());
     }
     JsonObject spec = new JsonObject().put("calibration", cal).put("outputs", new JsonArray().add("json"))
         .put("previewEvery", 0).putNull("deadlineSeconds");
@@ -196,7 +204,7 @@ final class JobFactory {
       } else {
         why[0] = "its sampler is no longer valid: " + ((SamplerResult.Invalid) res).problems();
       }
-      return new JobState(r, model, sampler, null, work(r.n(), s == null ? null : s.steps()));
+      return new JobState(r, model, sampler, null, sampler == null ? 0 : Cost.work(r.n(), sampler.settings()));
     }
     JsonObject cal = r.spec().getJsonObject("calibration");
     String file = cal.getString("data");
@@ -212,10 +220,12 @@ final class JobFactory {
       }
       String labels = cal.getString("dataLabels");
       plan = plan(model, r.n(), r.seed(), cal.getBoolean("install", false), cal.getBoolean("controlVariate", false),
-          file == null ? null : Path.of(file), labels == null ? null : Path.of(labels), guidance,
+          file == null ? null : data.resolve(file, model), labels == null ? null : data.resolve(labels, model), guidance,
           cal.getBoolean("perLabel", false));
     } catch (IOException e) {
       why[0] = "its calibration data cannot be read any more: " + e.getMessage();
+    } catch (RejectedException e) {
+      why[0] = "its calibration data cannot be read any more: no readable file '" + file + "'";
     }
     return new JobState(r, model, null, plan, (long) r.n() * model.context().schedule().steps());
   }
@@ -226,10 +236,6 @@ final class JobFactory {
     } catch (RuntimeException e) {
       return new SamplerResult.Invalid(List.of(new Problem("sampler.name", e.getMessage())));
     }
-  }
-
-  private static long work(int n, Integer steps) {
-    return (long) n * (steps == null ? 100 : steps);
   }
 
   private static String samplerField(String f) {

@@ -30,6 +30,7 @@ import java.time.Instant;
  * @param progressTotal total steps
  * @param nfe network evaluations per sample when the status last changed
  * @param seqReserved the highest event seq that may have been announced (events after a restart start above it)
+ * @param tenant the tenant of the API key that submitted the job, or null when the server ran without keys
  */
 public record JobRecord(
     String id,
@@ -51,7 +52,8 @@ public record JobRecord(
     int progressStep,
     int progressTotal,
     int nfe,
-    long seqReserved) {
+    long seqReserved,
+    String tenant) {
 
   /**
    * @param s new status
@@ -60,7 +62,7 @@ public record JobRecord(
   public JobRecord withStatus(JobStatus s) {
     return new JobRecord(id, kind, s, model, modelSha256, modelVersion, spec, n, seed, idempotencyKey, requestHash,
         createdAt, startedAt, finishedAt, errorCode, errorMessage, progressStep, progressTotal, nfe,
-        seqReserved);
+        seqReserved, tenant);
   }
 
   /**
@@ -77,7 +79,7 @@ public record JobRecord(
   public JobRecord transition(JobStatus s, Instant started, Instant finished, String code, String message,
       int step, int total, int evaluations) {
     return new JobRecord(id, kind, s, model, modelSha256, modelVersion, spec, n, seed, idempotencyKey, requestHash,
-        createdAt, started, finished, code, message, step, total, evaluations, seqReserved);
+        createdAt, started, finished, code, message, step, total, evaluations, seqReserved, tenant);
   }
 
   /**
@@ -87,7 +89,8 @@ public record JobRecord(
    */
   public JobRecord withModelVersion(String sha256, String version) {
     return new JobRecord(id, kind, status, model, sha256, version, spec, n, seed, idempotencyKey, requestHash,
-        createdAt, startedAt, finishedAt, errorCode, errorMessage, progressStep, progressTotal, nfe, seqReserved);
+        createdAt, startedAt, finishedAt, errorCode, errorMessage, progressStep, progressTotal, nfe, seqReserved,
+        tenant);
   }
 
   /**
@@ -96,6 +99,7 @@ public record JobRecord(
    */
   public JobRecord withSeqReserved(long reserved) {
     return new JobRecord(id, kind, status, model, modelSha256, modelVersion, spec, n, seed, idempotencyKey, requestHash,
-        createdAt, startedAt, finishedAt, errorCode, errorMessage, progressStep, progressTotal, nfe, reserved);
+        createdAt, startedAt, finishedAt, errorCode, errorMessage, progressStep, progressTotal, nfe, reserved,
+        tenant);
   }
 }

@@ -262,14 +262,14 @@ public final class JobService implements EngineListener, AutoCloseable {
   // ---------------------------------------------------------------- submit
 
   /**
-   * Validates and stores a job (sampling or calibration).
-   *
+   * Validates and stores a job (sampling or calibration) for a tenant: its quota, its Idempotency-Keys, its job.
    * @param request the typed request
    * @param idempotencyKey the header or null
+   * @param tenant the caller's tenant, or null on a server without API keys
    * @return the job and whether it is a replay; or a {@link RejectedException} with the {@link Rejection}
    */
-  public CompletableFuture<Submitted> submit(JobRequest request, String idempotencyKey) {
-    return submits.submit(request, idempotencyKey);
+  public CompletableFuture<Submitted> submit(JobRequest request, String idempotencyKey, String tenant) {
+    return submits.submit(request, idempotencyKey, tenant);
   }
 
   /**
@@ -525,15 +525,15 @@ public final class JobService implements EngineListener, AutoCloseable {
   }
 
   /**
-   * A page of jobs, newest first.
-   *
+   * A page of one tenant's jobs, newest first.
    * @param status filter or null
    * @param limit page size
    * @param cursor cursor or null
+   * @param tenant only this tenant's jobs (null = all: a server without API keys)
    * @return the page
    * @throws SQLException on store failure
    */
-  public Page list(JobStatus status, int limit, String cursor) throws SQLException {
+  public Page list(JobStatus status, int limit, String cursor, String tenant) throws SQLException {
     Long afterCreated = null;
     String afterId = null;
     if (cursor != null) {
@@ -546,7 +546,7 @@ public final class JobService implements EngineListener, AutoCloseable {
         throw Rejection.Invalid.of("cursor", "not a cursor returned by this server").toException();
       }
     }
-    List<JobRecord> rows = store.page(status, limit + 1, afterCreated, afterId);
+    List<JobRecord> rows = store.page(status, limit + 1, afterCreated, afterId, tenant);
     List<JsonObject> items = new ArrayList<>();
     for (int i = 0; i < Math.min(limit, rows.size()); i++) {
       JobState st = life.live.get(rows.get(i).id());

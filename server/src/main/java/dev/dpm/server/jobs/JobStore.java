@@ -28,7 +28,7 @@ public class JobStore implements AutoCloseable {
   /** The columns of a job row, in the order of {@code bind} and {@code read}. */
   protected static final String COLUMNS = "id, kind, status, model, model_sha, spec, n, seed, idem_key, "
       + "request_hash, created_at, started_at, finished_at, error_code, error_message, progress_step, "
-      + "progress_total, nfe, seq_reserved, model_version";
+      + "progress_total, nfe, seq_reserved, model_version, tenant";
   private final Connection conn;
 
   /**
@@ -71,6 +71,7 @@ public class JobStore implements AutoCloseable {
           + "nfe INT NOT NULL, seq_reserved BIGINT NOT NULL)");
       // added with run-time model reloads; a store written before it reads null versions
       st.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS model_version VARCHAR(64)");
+      st.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS tenant VARCHAR(128)"); // stores made before API keys
       st.execute("CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at DESC, id DESC)");
       st.execute("CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at)");
     }
@@ -85,7 +86,7 @@ public class JobStore implements AutoCloseable {
    */
   public synchronized void insert(JobRecord r) throws SQLException {
     try (PreparedStatement ps = conn.prepareStatement(
-        "INSERT INTO jobs (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+        "INSERT INTO jobs (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
       bind(ps, r);
       ps.executeUpdate();
     }
@@ -205,7 +206,26 @@ public class JobStore implements AutoCloseable {
    */
   public synchronized List<JobRecord> page(JobStatus status, int limit, Long afterCreated, String afterId)
       throws SQLException {
+    return page(status, limit, afterCreated, afterId, null);
+  }
+
+  /**
+   * A page of one tenant's jobs, newest first.
+   *
+   * @param status only this status (null = any)
+   * @param limit page size
+   * @param afterCreated exclusive upper bound on (created, id) from the cursor, or null
+   * @param afterId id part of the cursor
+   * @param tenant only this tenant's jobs (null = every job: a server without API keys)
+   * @return up to {@code limit} jobs
+   * @throws SQLException on failure
+   */
+  public synchronized List<JobRecord> page(JobStatus status, int limit, Long afterCreated, String afterId,
+      String tenant) throws SQLException {
     StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM jobs WHERE 1=1");
+    if (tenant != null) {
+      sql.append(" AND tenant=?");
+    }
     if (status != null) {
       sql.append(" AND status=?");
     }
@@ -215,6 +235,9 @@ public class JobStore implements AutoCloseable {
     sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
     try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
       int i = 1;
+      if (tenant != null) {
+        ps.setString(i++, tenant);
+      }
       if (status != null) {
         ps.setString(i++, status.wire());
       }
@@ -330,6 +353,7 @@ public class JobStore implements AutoCloseable {
     ps.setInt(18, r.nfe());
     ps.setLong(19, r.seqReserved());
     ps.setString(20, r.modelVersion());
+    ps.setString(21, r.tenant());
   }
 
   /**
@@ -358,7 +382,8 @@ public class JobStore implements AutoCloseable {
         rs.getInt(16),
         rs.getInt(17),
         rs.getInt(18),
-        rs.getLong(19));
+        rs.getLong(19),
+        rs.getString(21));
   }
 
   /** Binds an instant as epoch ms (or NULL). */

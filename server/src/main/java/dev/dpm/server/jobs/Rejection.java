@@ -40,8 +40,9 @@ public sealed interface Rejection {
    * @param jobs jobs queued or running
    * @param work their rows of work
    * @param retryAfterSeconds the estimated wait
+   * @param tenant true when the submitting tenant's own quota is full (not the server's queue)
    */
-  record QueueFull(int jobs, long work, long retryAfterSeconds) implements Rejection {}
+  record QueueFull(int jobs, long work, long retryAfterSeconds, boolean tenant) implements Rejection {}
 
   /** The server is shutting down (503). */
   record ShuttingDown() implements Rejection {}

@@ -47,9 +47,11 @@ final class SubmitQueue {
     this.accepting = accepting;
   }
 
-  CompletableFuture<JobService.Submitted> submit(JobRequest request, String idempotencyKey) {
+  CompletableFuture<JobService.Submitted> submit(JobRequest request, String idempotencyKey, String tenant) {
     CompletableFuture<JobService.Submitted> f = new CompletableFuture<>();
-    pendingSubmits.add(new PendingSubmit(request, idempotencyKey, f));
+    // Idempotency-Keys are per tenant: another tenant's key never replays (or blocks) this one's request
+    String key = idempotencyKey == null || tenant == null ? idempotencyKey : tenant + "\u0000" + idempotencyKey;
+    pendingSubmits.add(new PendingSubmit(request, key, idempotencyKey, tenant, f));
     if (!jobsExec.offer(this::drainSubmits)) {
       f.completeExceptionally(new Rejection.ShuttingDown().toException());
     }
@@ -57,7 +59,8 @@ final class SubmitQueue {
   }
 
   /** A submit waiting for the jobs thread. */
-  private record PendingSubmit(JobRequest request, String key, CompletableFuture<JobService.Submitted> done) {}
+  private record PendingSubmit(JobRequest request, String key, String clientKey, String tenant,
+      CompletableFuture<JobService.Submitted> done) {}
 
   /** The jobs a drain of pending submits creates, inserted with one commit. */
   private static final class SubmitBatch {
@@ -84,7 +87,7 @@ final class SubmitQueue {
     List<JobService.Submitted> answers = new ArrayList<>();
     for (PendingSubmit q : ps) {
       try {
-        answers.add(doSubmit(q.request(), q.key(), batch));
+        answers.add(doSubmit(q, batch));
         ok.add(q);
       } catch (Throwable t) {
         q.done().completeExceptionally(t);
@@ -115,7 +118,9 @@ final class SubmitQueue {
     dispatcher.request();
   }
 
-  private JobService.Submitted doSubmit(JobRequest request, String key, SubmitBatch batch) throws SQLException {
+  private JobService.Submitted doSubmit(PendingSubmit q, SubmitBatch batch) throws SQLException {
+    JobRequest request = q.request();
+    String key = q.key();
     if (!accepting.getAsBoolean()) {
       throw new Rejection.ShuttingDown().toException();
     }
@@ -125,18 +130,18 @@ final class SubmitQueue {
       Optional<JobRecord> prior = inBatch != null ? Optional.of(inBatch.record) : store.byIdempotencyKey(key);
       if (prior.isPresent()) {
         if (!hash.equals(prior.get().requestHash())) {
-          throw new Rejection.KeyReused(key).toException();
+          throw new Rejection.KeyReused(q.clientKey()).toException();
         }
         return new JobService.Submitted(inBatch != null ? views.of(inBatch) : views.of(prior.get()), true);
       }
     }
     JobFactory.Prepared job = factory.prepare(request);
-    admission.admit(life.live.values(), job.work(), request instanceof JobRequest.Sample ? "n" : "samples");
+    admission.admit(life.live.values(), job.work(), request instanceof JobRequest.Sample ? "n" : "samples", q.tenant());
     Instant now = Instant.now();
     JobRecord r = new JobRecord(newId(now), request instanceof JobRequest.Sample ? JobKind.SAMPLE : JobKind.CALIBRATION,
         JobStatus.QUEUED, job.model().name(), job.model().sha256(),
         job.model().version(), job.spec(), job.n(), job.seed(), key, hash, now,
-        null, null, null, null, 0, job.total(), 0, Lifecycle.SEQ_BLOCK);
+        null, null, null, null, 0, job.total(), 0, Lifecycle.SEQ_BLOCK, q.tenant());
     JobState st = new JobState(r.withSeqReserved(Lifecycle.SEQ_BLOCK), job.model(), job.sampler(), job.plan(),
         job.work());
     st.seq = 0;

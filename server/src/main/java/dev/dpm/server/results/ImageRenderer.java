@@ -100,7 +100,13 @@ public final class ImageRenderer {
   private static byte[] png(BufferedImage img) {
     try {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ImageIO.write(img, "png", out);
+      // in memory: ImageIO's default file cache registers a JVM shutdown hook per stream, which throws
+      // "Shutdown in progress" for a job that finishes during a SIGTERM's grace period
+      try (var ios = new javax.imageio.stream.MemoryCacheImageOutputStream(out)) {
+        if (!ImageIO.write(img, "png", ios)) {
+          throw new IOException("no PNG writer");
+        }
+      }
       return out.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -69,9 +69,10 @@ public final class PgJobStore extends JobStore {
             + "created_at BIGINT NOT NULL, started_at BIGINT, finished_at BIGINT, error_code VARCHAR(64), "
             + "error_message VARCHAR(4000), progress_step INT NOT NULL, progress_total INT NOT NULL, "
             + "nfe INT NOT NULL, seq_reserved BIGINT NOT NULL, lease_owner VARCHAR(128), lease_until TIMESTAMPTZ, "
-            + "model_version VARCHAR(64))");
+            + "model_version VARCHAR(64), tenant VARCHAR(128))");
         // a store made before model versions were recorded gets the column (null versions)
         st.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS model_version VARCHAR(64)");
+        st.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS tenant VARCHAR(128)"); // stores made before API keys
         st.execute("CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at DESC, id DESC)");
         st.execute("CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at)");
         st.execute("CREATE TABLE IF NOT EXISTS job_results (job_id VARCHAR(64) NOT NULL, name VARCHAR(256) NOT NULL, "

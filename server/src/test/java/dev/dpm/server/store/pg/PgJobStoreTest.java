@@ -64,7 +64,7 @@ class PgJobStoreTest {
 
   private static JobRecord job(String id, String model, String sha, long created) {
     return new JobRecord(id, JobKind.SAMPLE, JobStatus.QUEUED, model, sha, sha, new JsonObject().put("outputs", List.of("npy")),
-        4, 7, null, "h", Instant.ofEpochMilli(created), null, null, null, null, 0, 10, 0, 1000);
+        4, 7, null, "h", Instant.ofEpochMilli(created), null, null, null, null, 0, 10, 0, 1000, null);
   }
 
   @Test
