@@ -42,6 +42,8 @@ class ReadmeExamplesTest {
     NOT_RUN.put("./dpm bench", "minutes of measurements; their results are BENCHMARKS.md");
     NOT_RUN.put("./dpm calibrate --model fashion-mnist", "M·N = 10⁶ network evaluations (30 min on a CPU)");
     NOT_RUN.put("./dpm nll --model fashion-mnist", "needs Debian's dataset-fashion-mnist; minutes on a CPU");
+    NOT_RUN.put("./dpm store start", "runs PostgreSQL until stopped (PgJobStoreTest and ClusterTest start one)");
+    NOT_RUN.put("./dpm keys revoke", "names a key id the README cannot know (k_…); KeysCommandTest revokes one");
   }
 
   /** Output keys whose values are timings. */
@@ -49,7 +51,7 @@ class ReadmeExamplesTest {
       "decodeSeconds", "ms", "id", "createdAt", "startedAt", "finishedAt");
   /** The placeholder job id the README's remote examples use. */
   static final String JOB_PLACEHOLDER = "j_01hzyq8k3c2t";
-  static final List<String> PATH_OPTIONS = List.of("--out", "--data", "--latents");
+  static final List<String> PATH_OPTIONS = List.of("--out", "--data", "--latents", "--keys-file");
 
   @TempDir Path work;
 
