@@ -14,10 +14,8 @@ import dev.dpm.server.results.ResultStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -92,6 +90,7 @@ public final class JobService implements EngineListener, AutoCloseable {
   private volatile boolean started;
   private final ClusterLink cluster; // null on a single node
   private final Workers workers;
+  private final JobReads reads;
 
   /**
    * @param config limits and intervals
@@ -125,6 +124,7 @@ public final class JobService implements EngineListener, AutoCloseable {
     }
     this.views = new JobViews(models);
     this.life = new Lifecycle(store, events, views, engines::stopIfDrained); // a retired version's last job
+    this.reads = new JobReads(store, life, views, cluster);
     this.factory = new JobFactory(config, models, samplers);
     this.dispatcher = new Dispatcher(config.maxActiveJobs(), engines, store, life, jobsExec,
         () -> started && accepting, cluster != null);
@@ -444,23 +444,12 @@ public final class JobService implements EngineListener, AutoCloseable {
 
   /**
    * @param id job id
-   * @return the job JSON
+   * @return the job JSON (live state first, then the store, then the node holding it)
    * @throws RejectedException with {@link Rejection.NotFound}
    * @throws SQLException on store failure
    */
   public JsonObject get(String id) throws SQLException {
-    JobState st = life.live.get(id);
-    if (st != null) {
-      return views.of(st);
-    }
-    JobRecord r = store.get(id).orElseThrow(() -> notFound(id));
-    if (cluster != null && !r.status().terminal()) {
-      Optional<JsonObject> there = cluster.stateEvent(r);
-      if (there.isPresent() && there.get().getJsonObject("job") != null) {
-        return there.get().getJsonObject("job");
-      }
-    }
-    return views.of(r);
+    return reads.get(id);
   }
 
   /**
@@ -471,47 +460,7 @@ public final class JobService implements EngineListener, AutoCloseable {
    * @throws SQLException on store failure
    */
   public Optional<JsonObject> stateEvent(String id) throws SQLException {
-    JobState st = life.live.get(id);
-    if (st != null) {
-      synchronized (st) {
-        JsonObject job = views.of(st);
-        String type = switch (st.record.status()) {
-          case QUEUED -> "queued";
-          case RUNNING -> "progress";
-          default -> st.record.status().wire();
-        };
-        JsonObject e = new JsonObject().put("seq", st.seq).put("jobId", id).put("type", type).put("job", job);
-        if (type.equals("progress")) {
-          e.mergeIn(JobViews.progress(st));
-        }
-        if (type.equals("queued")) {
-          e.put("position", Math.max(0, st.position));
-        }
-        return Optional.of(e);
-      }
-    }
-    Optional<JobRecord> r = store.get(id);
-    if (r.isEmpty()) {
-      return Optional.empty();
-    }
-    JobRecord rec = r.get();
-    if (cluster != null && !rec.status().terminal()) {
-      Optional<JsonObject> there = cluster.stateEvent(rec);
-      if (there.isPresent()) {
-        return there;
-      }
-    }
-    // a job still running elsewhere whose holder did not answer: a seq below what its holder may still send (the
-    // events since its last reservation), so that the socket does not drop them as old
-    long seq = cluster != null && !rec.status().terminal() ? Math.max(0, rec.seqReserved() - Lifecycle.SEQ_BLOCK)
-        : rec.seqReserved();
-    JsonObject e = new JsonObject().put("seq", seq).put("jobId", id)
-        .put("type", rec.status().terminal() ? rec.status().wire()
-            : rec.status() == JobStatus.RUNNING ? "started" : "queued").put("job", views.of(rec));
-    if (rec.status() == JobStatus.FAILED) {
-      e.put("error", new JsonObject().put("code", rec.errorCode()).put("message", rec.errorMessage()));
-    }
-    return Optional.of(e);
+    return reads.stateEvent(id);
   }
 
   /**
@@ -534,31 +483,7 @@ public final class JobService implements EngineListener, AutoCloseable {
    * @throws SQLException on store failure
    */
   public Page list(JobStatus status, int limit, String cursor, String tenant) throws SQLException {
-    Long afterCreated = null;
-    String afterId = null;
-    if (cursor != null) {
-      try {
-        String s = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-        int colon = s.indexOf(':');
-        afterCreated = Long.parseLong(s.substring(0, colon));
-        afterId = s.substring(colon + 1);
-      } catch (RuntimeException e) {
-        throw Rejection.Invalid.of("cursor", "not a cursor returned by this server").toException();
-      }
-    }
-    List<JobRecord> rows = store.page(status, limit + 1, afterCreated, afterId, tenant);
-    List<JsonObject> items = new ArrayList<>();
-    for (int i = 0; i < Math.min(limit, rows.size()); i++) {
-      JobState st = life.live.get(rows.get(i).id());
-      items.add(st != null ? views.of(st) : views.of(rows.get(i)));
-    }
-    String next = null;
-    if (rows.size() > limit) {
-      JobRecord last = rows.get(limit - 1);
-      next = Base64.getUrlEncoder().withoutPadding().encodeToString(
-          (last.createdAt().toEpochMilli() + ":" + last.id()).getBytes(StandardCharsets.UTF_8));
-    }
-    return new Page(items, next);
+    return reads.list(status, limit, cursor, tenant);
   }
 
   /**
