@@ -25,6 +25,13 @@ import java.util.Optional;
  * this SQL and adds leases; nothing else subclasses it.
  */
 public class JobStore implements AutoCloseable {
+  /**
+   * The write of a job's mutable fields, without its {@code WHERE}: bound by {@link #bindUpdate}, shared by every
+   * store so that a new mutable column is written everywhere or nowhere.
+   */
+  protected static final String UPDATE = "UPDATE jobs SET status=?, started_at=?, finished_at=?, error_code=?, "
+      + "error_message=?, progress_step=?, progress_total=?, nfe=?, seq_reserved=?, model_sha=?, model_version=?";
+
   /** The columns of a job row, in the order of {@code bind} and {@code read}. */
   protected static final String COLUMNS = "id, kind, status, model, model_sha, spec, n, seed, idem_key, "
       + "request_hash, created_at, started_at, finished_at, error_code, error_message, progress_step, "
@@ -110,25 +117,35 @@ public class JobStore implements AutoCloseable {
    * @throws SQLException on failure
    */
   public synchronized void update(JobRecord r) throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement(
-        "UPDATE jobs SET status=?, started_at=?, finished_at=?, error_code=?, error_message=?, "
-            + "progress_step=?, progress_total=?, nfe=?, seq_reserved=?, model_sha=?, model_version=? WHERE id=?")) {
-      ps.setString(1, r.status().wire());
-      setInstant(ps, 2, r.startedAt());
-      setInstant(ps, 3, r.finishedAt());
-      ps.setString(4, r.errorCode());
-      ps.setString(5, truncate(r.errorMessage()));
-      ps.setInt(6, r.progressStep());
-      ps.setInt(7, r.progressTotal());
-      ps.setInt(8, r.nfe());
-      ps.setLong(9, r.seqReserved());
-      ps.setString(10, r.modelSha256());
-      ps.setString(11, r.modelVersion());
-      ps.setString(12, r.id());
+    try (PreparedStatement ps = conn.prepareStatement(UPDATE + " WHERE id=?")) {
+      ps.setString(bindUpdate(ps, r), r.id());
       if (ps.executeUpdate() != 1) {
         throw new SQLException("no job " + r.id());
       }
     }
+  }
+
+  /**
+   * Binds the parameters of {@link #UPDATE}.
+   *
+   * @param ps the statement
+   * @param r the job
+   * @return the index of the first parameter after them (the {@code WHERE} clause's)
+   * @throws SQLException on failure
+   */
+  protected static int bindUpdate(PreparedStatement ps, JobRecord r) throws SQLException {
+    ps.setString(1, r.status().wire());
+    setInstant(ps, 2, r.startedAt());
+    setInstant(ps, 3, r.finishedAt());
+    ps.setString(4, r.errorCode());
+    ps.setString(5, truncate(r.errorMessage()));
+    ps.setInt(6, r.progressStep());
+    ps.setInt(7, r.progressTotal());
+    ps.setInt(8, r.nfe());
+    ps.setLong(9, r.seqReserved());
+    ps.setString(10, r.modelSha256());
+    ps.setString(11, r.modelVersion());
+    return 12;
   }
 
   /**

@@ -96,22 +96,10 @@ public final class PgJobStore extends JobStore {
   @Override
   public synchronized void update(JobRecord r) throws SQLException {
     try (PreparedStatement ps = connection().prepareStatement(
-        "UPDATE jobs SET status=?, started_at=?, finished_at=?, error_code=?, error_message=?, "
-            + "progress_step=?, progress_total=?, nfe=?, seq_reserved=?, model_sha=?, model_version=? WHERE id=? "
-            + "AND (lease_owner IS NULL OR lease_owner=?)")) {
-      ps.setString(1, r.status().wire());
-      setInstant(ps, 2, r.startedAt());
-      setInstant(ps, 3, r.finishedAt());
-      ps.setString(4, r.errorCode());
-      ps.setString(5, truncate(r.errorMessage()));
-      ps.setInt(6, r.progressStep());
-      ps.setInt(7, r.progressTotal());
-      ps.setInt(8, r.nfe());
-      ps.setLong(9, r.seqReserved());
-      ps.setString(10, r.modelSha256());
-      ps.setString(11, r.modelVersion());
-      ps.setString(12, r.id());
-      ps.setString(13, node);
+        UPDATE + " WHERE id=? AND (lease_owner IS NULL OR lease_owner=?)")) {
+      int i = bindUpdate(ps, r);
+      ps.setString(i, r.id());
+      ps.setString(i + 1, node);
       if (ps.executeUpdate() != 1) {
         throw new SQLException("job " + r.id() + " is not held by node " + node + " (lease taken over, or no such job)");
       }
