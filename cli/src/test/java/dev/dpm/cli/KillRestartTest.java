@@ -68,26 +68,9 @@ class KillRestartTest {
 
   /** Waits for the child to write its port and become ready; returns the base URL. */
   private String awaitReady(Process p, Path data, Path log) throws Exception {
-    Path portFile = data.resolve(DpmServer.PORT_FILE);
-    long until = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < until) {
-      if (!p.isAlive()) {
-        throw new AssertionError("server exited with " + p.exitValue() + ":\n" + Files.readString(log));
-      }
-      if (Files.isRegularFile(portFile)) {
-        String base = "http://127.0.0.1:" + Files.readString(portFile).trim();
-        try {
-          if (get(base, "/health/ready").statusCode() == 200) {
-            return base;
-          }
-        } catch (java.io.IOException e) {
-          // not listening yet
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("server not ready:\n" + Files.readString(log));
+    return ChildServers.awaitReady(p, data, log, "server", Duration.ofSeconds(60), http);
   }
+
 
   private HttpResponse<byte[]> get(String base, String path) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),

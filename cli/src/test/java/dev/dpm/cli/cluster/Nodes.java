@@ -2,7 +2,7 @@ package dev.dpm.cli.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.dpm.server.DpmServer;
+import dev.dpm.cli.ChildServers;
 import io.vertx.core.json.JsonObject;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -95,26 +95,9 @@ final class Nodes implements AutoCloseable {
   }
 
   private String awaitReady(Process p, Path data, Path log) throws Exception {
-    Path portFile = data.resolve(DpmServer.PORT_FILE);
-    long until = System.currentTimeMillis() + 90_000;
-    while (System.currentTimeMillis() < until) {
-      if (!p.isAlive()) {
-        throw new AssertionError("node exited with " + p.exitValue() + ":\n" + Files.readString(log));
-      }
-      if (Files.isRegularFile(portFile)) {
-        String base = "http://127.0.0.1:" + Files.readString(portFile).trim();
-        try {
-          if (get(base, "/health/ready").statusCode() == 200) {
-            return base;
-          }
-        } catch (java.io.IOException e) {
-          // not listening yet
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("node not ready:\n" + Files.readString(log));
+    return ChildServers.awaitReady(p, data, log, "node", Duration.ofSeconds(90), http);
   }
+
 
   HttpResponse<byte[]> get(String base, String path) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
