@@ -74,6 +74,11 @@ public final class CalibrateCommand implements Callable<Integer> {
       description = "With --guidance: one Γ per label (default: pooled over labels, weighted by class counts).")
   boolean perLabel;
 
+  @Option(names = "--with-unconditional",
+      description = "With --guidance (a pooled grid holding 0): also write the w = 0 slice, Γ of ε(x, ∅), as the"
+          + " model's gamma.json, for unguided analytic samplers; no extra network evaluations.")
+  boolean withUnconditional;
+
   @Option(names = "--data-labels", paramLabel = "PATH",
       description = "With --guidance and --data: the class of each data row (IDX or npy).")
   Path dataLabels;
@@ -141,17 +146,28 @@ public final class CalibrateCommand implements Callable<Integer> {
     Path target = out != null ? out : ms.guidedGammaPath();
     Moments.Options options = new Moments.Options(rowsPerStep == null ? 0 : rowsPerStep, controlVariate);
     long t0 = System.nanoTime();
-    dev.dpm.core.moments.GuidedGamma g;
-    try (LoadedModel lm = model.load();
-        Progress bar = Progress.start("calibrate", GuidedCalibration.total(ms, samples, guidance, options,
-            lm.schedule().steps()), "evals", progress)) {
-      g = GuidedCalibration.estimate(lm, ms, guidance, !perLabel, samples, data, dataLabels, seed, batch, options, bar);
+    dev.dpm.core.moments.GuidedMoments.Result r;
+    try (LoadedModel lm = model.load()) {
+      dev.dpm.core.data.DataSet[] classes = GuidedCalibration.classes(lm, ms, guidance, samples, data, dataLabels,
+          seed);
+      if (withUnconditional && (perLabel || Arrays.stream(guidance).noneMatch(w -> w == 0.0))) {
+        throw new UsageError("--with-unconditional needs w = 0 in the --guidance grid and no --per-label");
+      }
+      try (Progress bar = Progress.start("calibrate", dev.dpm.core.moments.GuidedMoments.evaluations(classes,
+          guidance, lm.schedule().steps(), options), "evals", progress)) {
+        r = GuidedCalibration.estimate(lm, ms, classes, guidance, !perLabel, seed, batch, options, bar);
+      }
     }
+    dev.dpm.core.moments.GuidedGamma g = r.grid();
     dev.dpm.runtime.model.GuidedGammaJson.write(g, target);
     ObjectNode root = Json.object();
     root.put("model", ms.name());
     root.put("file", target.toString());
     GuidedCalibration.describe(root, g);
+    if (withUnconditional) {
+      GammaJson.write(r.unconditional(), ms.gammaPath());
+      root.put("unconditionalFile", ms.gammaPath().toString());
+    }
     root.put("seconds", SampleCommand.round((System.nanoTime() - t0) / 1e9));
     Json.print(spec.commandLine().getOut(), root);
     return 0;

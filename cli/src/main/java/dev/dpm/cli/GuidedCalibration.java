@@ -30,21 +30,20 @@ final class GuidedCalibration {
   private GuidedCalibration() {}
 
   /**
+   * The data of each class: {@code --data} split by {@code --data-labels} for a network, or exact samples of each
+   * component (M·w_c rows of component c) for a labelled oracle.
+   *
    * @param lm the loaded (conditional) model
    * @param ms its manifest
-   * @param scales the grid of w
-   * @param pooled pool over labels
+   * @param scales the grid of w (checked: ascending, ≥ 0)
    * @param samples M, data rows in all
    * @param data data file or null (oracles)
    * @param labels label file or null (oracles)
    * @param seed noise seed
-   * @param batch samples per evaluation
-   * @param options Monte-Carlo options
-   * @param bar progress
-   * @return the grid
+   * @return data rows of label c at index c
    */
-  static GuidedGamma estimate(LoadedModel lm, ModelSpec ms, double[] scales, boolean pooled, int samples, Path data,
-      Path labels, long seed, int batch, Moments.Options options, Progress bar) throws IOException {
+  static DataSet[] classes(LoadedModel lm, ModelSpec ms, double[] scales, int samples, Path data, Path labels,
+      long seed) throws IOException {
     ConditionalPredictor p = lm.conditional();
     if (p == null) {
       throw new UsageError("--guidance: model " + ms.name() + " is not class-conditional (no conditioning block)");
@@ -54,21 +53,27 @@ final class GuidedCalibration {
         throw new UsageError("--guidance: the grid must be ascending values >= 0, e.g. 0,1,2,3,5");
       }
     }
-    DataSet[] classes = data != null ? split(ms, data, labels, samples, p.classCount())
-        : oracleClasses(ms, samples, seed);
-    NoiseSchedule sched = lm.schedule();
-    String sha = ms.kind() == ModelKind.TORCHSCRIPT ? ModelLoader.sha256(ms.dir().resolve(ms.file())) : null;
-    return GuidedMoments.estimate(p, sched, classes, scales, pooled, seed, batch, options, sha,
-        ScheduleInfo.of(CalibrateCommand.scheduleType(ms), sched), bar::stepTo);
+    return data != null ? split(ms, data, labels, samples, p.classCount()) : oracleClasses(ms, samples, seed);
   }
 
-  /** @return network rows the estimate evaluates, for the progress bar */
-  static long total(ModelSpec ms, int samples, double[] scales, Moments.Options options, int steps) {
-    long per = 0;
-    for (double w : scales) {
-      per += w == 0.0 || w == 1.0 ? 1 : 2;
-    }
-    return Moments.evaluations(samples, steps, options) * per;
+  /**
+   * @param lm the loaded (conditional) model
+   * @param ms its manifest
+   * @param classes the data of each class ({@link #classes})
+   * @param scales the grid of w
+   * @param pooled pool over labels
+   * @param seed noise seed
+   * @param batch samples per evaluation
+   * @param options Monte-Carlo options
+   * @param bar progress, out of {@link GuidedMoments#evaluations}
+   * @return the grid, and the unconditional Γ when the grid is pooled and holds w = 0
+   */
+  static GuidedMoments.Result estimate(LoadedModel lm, ModelSpec ms, DataSet[] classes, double[] scales,
+      boolean pooled, long seed, int batch, Moments.Options options, Progress bar) throws IOException {
+    NoiseSchedule sched = lm.schedule();
+    String sha = ms.kind() == ModelKind.TORCHSCRIPT ? ModelLoader.sha256(ms.dir().resolve(ms.file())) : null;
+    return GuidedMoments.estimateAll(lm.conditional(), sched, classes, scales, pooled, seed, batch, options, sha,
+        ScheduleInfo.of(CalibrateCommand.scheduleType(ms), sched), bar::stepTo);
   }
 
   private static DataSet[] split(ModelSpec ms, Path data, Path labels, int samples, int classes) throws IOException {

@@ -78,11 +78,23 @@ public final class GuidedBatch {
       int ec = k * d;
       int eu = (k + 1) * d;
       for (int j = 0; j < d; j++) {
-        double u = e[eu + j];
-        out[r * d + j] = (float) (u + w * (e[ec + j] - u));
+        out[r * d + j] = guide(e[eu + j], e[ec + j], w);
       }
       k += 2;
     }
     return out;
+  }
+
+  /**
+   * ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)) of one value, in double arithmetic rounded once to float.
+   *
+   * @param unconditional ε(x, ∅)
+   * @param conditional ε(x, c)
+   * @param w the guidance scale
+   * @return ε̃_w
+   */
+  public static float guide(float unconditional, float conditional, double w) {
+    double u = unconditional;
+    return (float) (u + w * (conditional - u));
   }
 }

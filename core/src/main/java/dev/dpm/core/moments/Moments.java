@@ -291,70 +291,29 @@ public final class Moments {
    */
   public static Estimate estimateAt(NoisePredictor model, NoiseSchedule sched, DataSet data, int[] steps,
       long seed, int batchSize, Options options, LongConsumer progress) {
-    int d = data.dimension();
-    int m = data.size();
-    if (model.dimension() != d) {
-      throw new IllegalArgumentException("data rows have " + d + " values, the model takes " + model.dimension());
-    }
-    if (m < 2) {
-      throw new IllegalArgumentException("the Monte-Carlo estimate needs at least 2 data rows, got " + m);
-    }
-    int per = options.rowsUsed(m);
-    if (per < (options.controlVariate() ? 3 : 2)) {
-      throw new IllegalArgumentException("rows per step must be at least " + (options.controlVariate() ? 3 : 2)
-          + ", got " + per);
-    }
-    if (batchSize < 1) {
-      throw new IllegalArgumentException("batch size must be >= 1");
-    }
-    for (int i = 0; i < steps.length; i++) {
-      if (steps[i] < 1 || steps[i] > sched.steps() || (i > 0 && steps[i] <= steps[i - 1])) {
-        throw new IllegalArgumentException("steps must be strictly ascending within [1, " + sched.steps() + "]");
-      }
-    }
-    NoiseSource noise = new NoiseSource(seed);
-    Accumulator acc = new Accumulator(steps.length);
-    long total = (long) per * steps.length;
-    float[] x0 = new float[d];
-    float[] z = new float[d]; // one row's noise
-    float[] eps = new float[batchSize * d]; // [B, d], the noise of each row
-    float[] x = new float[batchSize * d]; // [B, d]
-    double[] time = new double[batchSize];
-    int[] rowStep = new int[batchSize]; // index into steps of each row of the batch
-    long done = 0;
-    while (done < total) {
-      if (Thread.currentThread().isInterrupted()) {
-        throw new CancellationException("Γ estimation interrupted");
-      }
-      int b = (int) Math.min(batchSize, total - done);
-      for (int r = 0; r < b; r++) {
-        long p = done + r;
-        int k = (int) (p / per);
-        int row = (int) (((long) k * per + p % per) % m); // = p % m when per = M
-        int n = steps[k];
-        data.copyRow(row, x0, 0);
-        noise.gaussian(row, n, z);
-        System.arraycopy(z, 0, eps, r * d, d);
-        double sa = Math.sqrt(sched.alphaBar(n));
-        double sb = Math.sqrt(sched.betaBar(n));
-        for (int j = 0; j < d; j++) {
-          x[r * d + j] = (float) (sa * x0[j] + sb * z[j]); // x_n = √ᾱ_n x₀ + √β̄_n ε
-        }
-        time[r] = n;
-        rowStep[r] = k;
-      }
-      float[] xs = b == batchSize ? x : java.util.Arrays.copyOf(x, b * d);
-      double[] ts = b == batchSize ? time : java.util.Arrays.copyOf(time, b);
-      float[] out = model.predictEps(xs, ts, b); // [b, d]
-      for (int r = 0; r < b; r++) {
-        acc.add(rowStep[r], out, r * d, eps, r * d, d);
-      }
-      done += b;
-      if (progress != null) {
-        progress.accept(done);
-      }
-    }
-    return acc.finish(steps, m, seed, data.describe(), options);
+    PredictorFan fan = PredictorFan.of(model);
+    return FanLoop.run(fan, sched, data, steps, seed, batchSize, options, progress)[0];
+  }
+
+  /**
+   * Estimates Γ^eps of every output of a {@link PredictorFan} at the given steps, from one network
+   * call per batch: output i's estimate is the one {@link #estimateAt} gives for a predictor that
+   * returns output i (the same rows, noise and arithmetic).
+   *
+   * @param fan the predictions of each batch
+   * @param sched the model's schedule
+   * @param data M ≥ 2 data rows in model coordinates
+   * @param steps strictly ascending steps in [1, N]
+   * @param seed noise seed
+   * @param batchSize rows per evaluation (≥ 1)
+   * @param options rows per step and control variate
+   * @param progress cumulative sample rows done, out of {@code rowsUsed(M)·S} (may be null)
+   * @return one estimate per output, [fan.outputs()]
+   * @throws CancellationException if the thread is interrupted between batches
+   */
+  public static Estimate[] estimateAt(PredictorFan fan, NoiseSchedule sched, DataSet data, int[] steps,
+      long seed, int batchSize, Options options, LongConsumer progress) {
+    return FanLoop.run(fan, sched, data, steps, seed, batchSize, options, progress);
   }
 
   /**

@@ -83,4 +83,52 @@ class GuidedGammaTest {
       assertTrue(pooled.provenance().data().startsWith("pooled over 2 labels"));
     }
   }
+
+  /**
+   * The grid is estimated from one pair of network rows per sample row (ε(x, c) and ε(x, ∅) side by side), and each
+   * w's Γ is bit for bit the estimate of a lone GuidedPredictor at that w; the pooled w = 0 slice is the
+   * unconditional Γ, with the pooled standard error.
+   */
+  @Test
+  void oneEvaluationPairPerRowGivesEveryWOfTheGridExactly() {
+    try (LabelledMixturePredictor p = new LabelledMixturePredictor(PAIR, LINEAR)) {
+      DataSet[] classes = {component(0, 12, 1), component(1, 28, 2)};
+      double[] grid = {0.0, 1.0, 2.5};
+      Moments.Options opt = new Moments.Options(8, false);
+      long[] rows = {0};
+      GuidedMoments.Result r = GuidedMoments.estimateAll(p, LINEAR, classes, grid, true, 9, 64, opt, null, null,
+          k -> rows[0] = k);
+      assertEquals(2, GuidedMoments.rowsPerSample(grid));
+      assertEquals(1, GuidedMoments.rowsPerSample(new double[] {0.0}));
+      assertEquals(1, GuidedMoments.rowsPerSample(new double[] {1.0}));
+      assertEquals(2L * (8 + 8) * 1000, GuidedMoments.evaluations(classes, grid, 1000, opt));
+      assertEquals(GuidedMoments.evaluations(classes, grid, 1000, opt), rows[0], "progress ends at the total");
+      GuidedGamma perLabel = GuidedMoments.estimate(p, LINEAR, classes, grid, false, 9, 64, opt, null, null, null);
+      double[] uncond = new double[1001];
+      double[] se2 = new double[1001];
+      for (int c = 0; c < 2; c++) {
+        for (int i = 0; i < grid.length; i++) {
+          GuidedPredictor g = new GuidedPredictor(p, new Condition(c, Guidance.of(grid[i])));
+          Gamma lone = Moments.estimate(g, LINEAR, classes[c], 9, 64, opt, null).toGamma(1000, null);
+          org.junit.jupiter.api.Assertions.assertArrayEquals(lone.values(), perLabel.at(c, i),
+              "label " + c + " w=" + grid[i]);
+          if (i == 0) {
+            double weight = classes[c].size() / 40.0;
+            for (int n = 0; n <= 1000; n++) {
+              uncond[n] += weight * lone.values()[n];
+              se2[n] += Math.pow(weight * lone.stdError()[n], 2);
+            }
+          }
+        }
+      }
+      for (int n = 1; n <= 1000; n += 111) {
+        assertEquals(uncond[n], r.unconditional().get(n), 1e-15, "w = 0 slice at n=" + n);
+        assertEquals(Math.sqrt(se2[n]), r.unconditional().stdError()[n], 1e-15, "pooled SE at n=" + n);
+        assertEquals(r.grid().at(0, 0)[n], r.unconditional().get(n), 0.0);
+      }
+      assertTrue(r.unconditional().provenance().data().startsWith("the w = 0 slice"));
+      assertEquals(null, GuidedMoments.estimateAll(p, LINEAR, classes, new double[] {1.0, 2.0}, true, 9, 64, opt,
+          null, null, null).unconditional(), "no w = 0 on the grid: no unconditional Γ");
+    }
+  }
 }
