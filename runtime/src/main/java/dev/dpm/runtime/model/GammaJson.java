@@ -78,16 +78,23 @@ public final class GammaJson {
    * @throws IOException if it cannot be written
    */
   public static void write(Gamma gamma, Path file) throws IOException {
+    writeAtomically(file, JSON.writeValueAsString(toJson(gamma)) + "\n");
+  }
+
+  /**
+   * Writes a text file through a temporary file in its folder and a rename, so a reader sees the old or the new
+   * file, never a part; created like an ordinary file (0666 less the umask), not createTempFile's 0600 (as
+   * io.TempFiles does; not called from here: io depends on model).
+   */
+  static void writeAtomically(Path file, String text) throws IOException {
     Path abs = file.toAbsolutePath();
-    // created like an ordinary file (0666 less the umask), not createTempFile's 0600 (as io.TempFiles does;
-    // not called from here: io depends on model)
     Path tmp = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
         ? Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp",
             java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-")))
         : Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
     try {
-      Files.writeString(tmp, JSON.writeValueAsString(toJson(gamma)) + "\n");
+      Files.writeString(tmp, text);
       try {
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (IOException e) {

@@ -11,7 +11,6 @@ import dev.dpm.core.schedule.NoiseSchedule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * {@code gamma-guided.json} beside a conditional model: Γ of the guided predictor on a grid of w,
@@ -67,14 +66,7 @@ public final class GuidedGammaJson {
    * @throws IOException on write errors
    */
   public static void write(GuidedGamma g, Path file) throws IOException {
-    Path abs = file.toAbsolutePath();
-    Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-    try {
-      Files.writeString(tmp, JSON.writeValueAsString(toJson(g)) + "\n");
-      Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    GammaJson.writeAtomically(file, JSON.writeValueAsString(toJson(g)) + "\n");
   }
 
   /**
