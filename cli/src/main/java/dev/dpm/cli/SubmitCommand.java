@@ -97,7 +97,16 @@ public final class SubmitCommand implements Callable<Integer> {
    * @return the SDK's parameters
    */
   static SamplerParams params(SamplerSettings s) {
-    SamplerParams p = DpmJson.mapper().convertValue(s.toMap(), SamplerParams.class);
+    SamplerParams p;
+    try {
+      p = DpmJson.mapper().convertValue(s.toMap(), SamplerParams.class);
+    } catch (IllegalArgumentException e) { // the SDK's own range check, as its builder would throw it
+      Throwable cause = e;
+      while (cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      throw cause instanceof IllegalArgumentException own ? own : e;
+    }
     return p.timesteps() != null && p.trajectory() == null
         ? p.toBuilder().optTrajectory(SamplerParams.Trajectory.EXPLICIT).build() : p;
   }
