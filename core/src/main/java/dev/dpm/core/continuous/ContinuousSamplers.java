@@ -71,7 +71,7 @@ public final class ContinuousSamplers {
       return new SamplerResult.Invalid(List.copyOf(problems));
     }
     try {
-      return new SamplerResult.Ok(new ContinuousSampler(spec.settings(), sde, model.dimension(), model.gamma()));
+      return new SamplerResult.Ok(new ContinuousSampler(spec, sde, model.dimension(), model.gamma()));
     } catch (IllegalArgumentException e) { // grid not strictly decreasing
       return new SamplerResult.Invalid(List.of(new Problem("steps", e.getMessage())));
     }
