@@ -86,7 +86,8 @@ public sealed interface SamplerSpec permits DiscreteSpec, PredictorCorrectorSpec
     }
 
     /**
-     * Adds a problem for every parameter set in {@code in} that this family does not take, in table order.
+     * Adds a problem for every parameter set in {@code in} that this family does not take, in table order (steps
+     * last).
      *
      * @param in what was asked for
      * @param out where problems are added
@@ -94,11 +95,13 @@ public sealed interface SamplerSpec permits DiscreteSpec, PredictorCorrectorSpec
     public void notApplicable(SamplerSettings in, List<Problem> out) {
       String name = in.kind().wire();
       for (SamplerParam p : SamplerParam.values()) {
-        if (!params.contains(p) && p.get(in) != null) {
-          out.add(new Problem(p.wire(), this == ADAPTIVE && p == STEPS
-              ? "does not apply to ode-rk45, which chooses its steps adaptively (set rtol/atol instead)"
-              : "does not apply to " + name));
+        if (!params.contains(p) && p != STEPS && p.get(in) != null) {
+          out.add(new Problem(p.wire(), "does not apply to " + name));
         }
+      }
+      if (!params.contains(STEPS) && in.steps() != null) { // ode-rk45, last as it always was
+        out.add(new Problem(STEPS.wire(),
+            "does not apply to ode-rk45, which chooses its steps adaptively (set rtol/atol instead)"));
       }
     }
   }
