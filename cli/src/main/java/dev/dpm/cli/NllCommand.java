@@ -19,6 +19,8 @@ import dev.dpm.core.sampler.Driver;
 import dev.dpm.core.sampler.ModelContext;
 import dev.dpm.core.sampler.Problem;
 import dev.dpm.core.sampler.SamplerKind;
+import dev.dpm.core.sampler.SamplerParam;
+import java.util.EnumSet;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -174,17 +176,11 @@ public final class NllCommand implements Callable<Integer> {
       throw new UsageError("--sampler: --method ode integrates the probability-flow ODE with ode-rk45, not "
           + sampler.sampler.wire() + " (leave --sampler out)");
     }
-    notForOde("--steps", sampler.steps);
-    notForOde("--trajectory", sampler.trajectory);
-    notForOde("--timesteps", sampler.timesteps);
-    notForOde("--eta", sampler.eta);
-    notForOde("--variance", sampler.variance);
-    notForOde("--clip-sigma2", sampler.clipSigma2);
-    notForOde("--snr", sampler.snr);
-    notForOde("--corrector-steps", sampler.correctorSteps);
-    notForOde("--predictor", sampler.predictor);
-    notForOde("--grid", sampler.grid);
-    notForOde("--denoise", sampler.denoise);
+    for (SamplerParam p : EnumSet.range(SamplerParam.STEPS, SamplerParam.DENOISE)) {
+      if (!EnumSet.of(SamplerParam.RTOL, SamplerParam.ATOL, SamplerParam.EPS).contains(p)) {
+        notForOde("--" + p.wire(), sampler.value(p));
+      }
+    }
     OdeLikelihood.Settings settings = OdeLikelihood.Settings.defaults();
     if (sampler.eps != null) {
       settings = settings.withEps(sampler.eps);

@@ -6,6 +6,7 @@ import dev.dpm.core.sampler.ModelContext;
 import dev.dpm.core.sampler.Problem;
 import dev.dpm.core.sampler.Sampler;
 import dev.dpm.core.sampler.SamplerKind;
+import dev.dpm.core.sampler.SamplerParam;
 import dev.dpm.core.sampler.SamplerResult;
 import dev.dpm.core.sampler.SamplerSettings;
 import dev.dpm.core.sampler.SamplerSettings.GridKind;
@@ -18,16 +19,24 @@ import java.io.IOException;
 import java.util.List;
 import java.util.stream.Collectors;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * The sampler flags shared by {@code plan}, {@code sample} and {@code nll}; their names are the
- * field names of {@link SamplerSettings}. A flag left out means "the sampler's default".
+ * The sampler flags, one {@code @Mixin} shared by {@code plan}, {@code sample}, {@code submit}, {@code encode} and
+ * {@code nll}: one flag {@code --<wire name>} per {@link SamplerParam} (the table the API and the catalog read too;
+ * {@code SamplerOptionsTest} checks that every parameter has its flag). A flag left out means "the sampler's
+ * default".
  * {@code --sampler} is checked when the settings are built ({@link #settings()}), not by the parser,
  * so that {@code nll --method ode} can do without it.
  */
 public final class SamplerOptions {
+  @Spec
+  CommandSpec self; // this mixin's options: settings() reads them by the table's wire names
+
   @Option(names = "--sampler", paramLabel = "NAME", converter = KindConverter.class,
       description = "Sampler (required, except for nll --method ode): ddpm, analytic-ddpm, ddim, analytic-ddim, sn-ddpm, npr-ddpm, sn-ddim, npr-ddim, sde-em, sde-pc, ode-euler, "
           + "ode-heun, ode-rk45, dpm-solver-2m, edm-heun, dpm-solver-3m, sde-dpm-solver-2m, unipc.")
@@ -108,34 +117,31 @@ public final class SamplerOptions {
       description = "Final denoising step of the continuous samplers (--no-denoise to skip).")
   Boolean denoise;
 
-  /** @return the settings as asked for (defaults still unset) */
+  /**
+   * @return the settings as asked for (defaults still unset): every {@link SamplerParam} read from its flag
+   * @throws UsageError when --sampler is missing
+   */
   public SamplerSettings settings() {
     if (sampler == null) {
       throw new UsageError("Missing required option: '--sampler=NAME'");
     }
-    return SamplerSettings.builder(sampler)
-        .optSteps(steps)
-        .optTrajectory(trajectory)
-        .optTimesteps(timesteps)
-        .optEta(eta)
-        .optVariance(variance)
-        .optClipSigma2(clipSigma2)
-        .optSnr(snr)
-        .optCorrectorSteps(correctorSteps)
-        .optPredictor(predictor)
-        .optRtol(rtol)
-        .optAtol(atol)
-        .optEps(eps)
-        .optGrid(grid)
-        .optDenoise(denoise)
-        .optSigmas(sigmas)
-        .optSChurn(sChurn)
-        .optSTmin(sTmin)
-        .optSTmax(sTmax)
-        .optSNoise(sNoise)
-        .optOrder(order)
-        .optGuidance(guidance)
-        .build();
+    SamplerSettings.Builder b = SamplerSettings.builder(sampler);
+    for (SamplerParam p : SamplerParam.values()) {
+      p.set(b, value(p));
+    }
+    return b.build();
+  }
+
+  /**
+   * @param p a parameter
+   * @return the value of its flag {@code --<wire name>} (typed as the table says), or null when it was left out
+   */
+  public Object value(SamplerParam p) {
+    OptionSpec o = self.findOption("--" + p.wire());
+    if (o == null) {
+      throw new IllegalStateException("no flag --" + p.wire() + " for the sampler parameter " + p);
+    }
+    return o.getValue();
   }
 
   /**

@@ -7,8 +7,8 @@ import dev.dpm.client.Job;
 import dev.dpm.client.JobRequest;
 import dev.dpm.client.JobStatus;
 import dev.dpm.client.OutputFormat;
-import dev.dpm.client.SamplerName;
 import dev.dpm.client.SamplerParams;
+import dev.dpm.core.sampler.SamplerSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -24,7 +24,7 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * {@code ./dpm submit}: submits a sampling job to a running server (through the Java SDK) and prints
  * it as JSON on stdout; with {@code --wait}, waits for it and prints the finished job. The sampler
- * flags are the same as {@code ./dpm sample}'s; left-out ones take the sampler's defaults.
+ * flags are {@code ./dpm sample}'s ({@link SamplerOptions}); left-out ones take the sampler's defaults.
  */
 @Command(name = "submit", mixinStandardHelpOptions = true,
     description = "Submit a sampling job to a DPM server; print the job as JSON.")
@@ -38,61 +38,8 @@ public final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "NAME", description = "Model name (see GET /v1/models).")
   String model;
 
-  @Option(names = "--sampler", required = true, paramLabel = "NAME", converter = SamplerNameConverter.class,
-      description = "Sampler: ddpm, analytic-ddpm, ddim, analytic-ddim, sn-ddpm, npr-ddpm, sn-ddim, npr-ddim, sde-em, sde-pc, ode-euler, ode-heun, "
-          + "ode-rk45, dpm-solver-2m, edm-heun, dpm-solver-3m, sde-dpm-solver-2m, unipc.")
-  SamplerName sampler;
-
-  @Option(names = "--steps", paramLabel = "K", description = "Number of sampling steps K (K ≤ N).")
-  Integer steps;
-
-  @Option(names = "--trajectory", paramLabel = "even|quadratic|uniform|optimal|explicit|leading|trailing|linspace",
-      converter = TrajectoryConverter.class, description = "Timesteps of a discrete sampler (default even).")
-  SamplerParams.Trajectory trajectory;
-
-  @Option(names = "--timesteps", split = ",", paramLabel = "T1,T2,...",
-      description = "Explicit ascending timesteps (implies --trajectory explicit).")
-  List<Integer> timesteps;
-
-  @Option(names = "--eta", paramLabel = "E", description = "DDIM η ≥ 0 (default 0).")
-  Double eta;
-
-  @Option(names = "--variance", paramLabel = "posterior|forward", converter = VarianceConverter.class,
-      description = "Fixed variance of ddpm (default posterior).")
-  SamplerParams.Variance variance;
-
-  @Option(names = "--clip-sigma2", paramLabel = "Y", description = "σ₂ clip of the step into x₁: 0, 1 or 2.")
-  Integer clipSigma2;
-
-  @Option(names = "--snr", paramLabel = "R", description = "Langevin corrector signal-to-noise ratio (sde-pc).")
-  Double snr;
-
-  @Option(names = "--corrector-steps", paramLabel = "M", description = "Corrector steps per step (sde-pc).")
-  Integer correctorSteps;
-
-  @Option(names = "--predictor", paramLabel = "reverse-diffusion|euler-maruyama", converter = PredictorConverter.class,
-      description = "Predictor of sde-pc.")
-  SamplerParams.Predictor predictor;
-
-  @Option(names = "--rtol", paramLabel = "R", description = "Relative tolerance of ode-rk45.")
-  Double rtol;
-
-  @Option(names = "--atol", paramLabel = "A", description = "Absolute tolerance of ode-rk45.")
-  Double atol;
-
-  @Option(names = "--eps", paramLabel = "E", description = "Final time of the continuous samplers, in (0, 0.1].")
-  Double eps;
-
-  @Option(names = "--grid", paramLabel = "uniform|logsnr|quadratic", converter = GridConverter.class,
-      description = "Time grid of the continuous samplers.")
-  SamplerParams.Grid grid;
-
-  @Option(names = "--denoise", negatable = true, description = "Final denoising step of the continuous samplers.")
-  Boolean denoise;
-
-  @Option(names = "--guidance", paramLabel = "W",
-      description = "Classifier-free guidance scale w (needs --label on a class-conditional model).")
-  Double guidance;
+  @Mixin
+  SamplerOptions sampler;
 
   @Option(names = "--label", paramLabel = "CLASS",
       description = "Class of every sample (class-conditional models): an index or a name, e.g. 7 or sneaker.")
@@ -134,17 +81,34 @@ public final class SubmitCommand implements Callable<Integer> {
 
   /** @return the request the flags describe */
   JobRequest request() {
-    SamplerParams.Builder b = SamplerParams.builder(sampler)
-        .optSteps(steps).optTimesteps(timesteps).optEta(eta).optVariance(variance)
-        .optClipSigma2(clipSigma2).optSnr(snr).optCorrectorSteps(correctorSteps).optPredictor(predictor)
-        .optRtol(rtol).optAtol(atol).optEps(eps).optGrid(grid).optDenoise(denoise).optGuidance(guidance);
-    if (trajectory != null) {
-      b.optTrajectory(trajectory); // after optTimesteps: an explicit choice wins (the server names a conflict)
+    if (sampler.sampler == null) {
+      throw new UsageError("Missing required option: '--sampler=NAME' (see ./dpm submit --help)");
     }
-    SamplerParams params = b.build();
-    return JobRequest.builder(model, params).optN(n).optSeed(seed).optOutputs(outputs)
+    return JobRequest.builder(model, params(sampler.settings())).optN(n).optSeed(seed).optOutputs(outputs)
         .optPreviewEvery(previewEvery).optDeadlineSeconds(deadline).optLabel(label).optLabels(labels)
         .optPriority(priority).build();
+  }
+
+  /**
+   * The SDK's sampler object of the flags: the same wire names ({@code SamplerOptionsTest} checks them against the
+   * core's table), and, as the SDK's builder does, {@code trajectory=explicit} with timesteps unless one was given.
+   *
+   * @param s the settings the flags describe
+   * @return the SDK's parameters
+   */
+  static SamplerParams params(SamplerSettings s) {
+    SamplerParams p;
+    try {
+      p = DpmJson.mapper().convertValue(s.toMap(), SamplerParams.class);
+    } catch (IllegalArgumentException e) { // the SDK's own range check, as its builder would throw it
+      Throwable cause = e;
+      while (cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      throw cause instanceof IllegalArgumentException own ? own : e;
+    }
+    return p.timesteps() != null && p.trajectory() == null
+        ? p.toBuilder().optTrajectory(SamplerParams.Trajectory.EXPLICIT).build() : p;
   }
 
   @Override
@@ -165,46 +129,6 @@ public final class SubmitCommand implements Callable<Integer> {
       return 0;
     } catch (DpmException e) {
       return RemoteOptions.report(spec, e);
-    }
-  }
-
-  /** Sampler wire names. */
-  static final class SamplerNameConverter implements ITypeConverter<SamplerName> {
-    @Override
-    public SamplerName convert(String value) {
-      return WireConverters.parse(() -> SamplerName.parse(value));
-    }
-  }
-
-  /** Trajectory wire names. */
-  static final class TrajectoryConverter implements ITypeConverter<SamplerParams.Trajectory> {
-    @Override
-    public SamplerParams.Trajectory convert(String value) {
-      return WireConverters.parse(() -> SamplerParams.Trajectory.parse(value));
-    }
-  }
-
-  /** Variance wire names. */
-  static final class VarianceConverter implements ITypeConverter<SamplerParams.Variance> {
-    @Override
-    public SamplerParams.Variance convert(String value) {
-      return WireConverters.parse(() -> SamplerParams.Variance.parse(value));
-    }
-  }
-
-  /** Predictor wire names. */
-  static final class PredictorConverter implements ITypeConverter<SamplerParams.Predictor> {
-    @Override
-    public SamplerParams.Predictor convert(String value) {
-      return WireConverters.parse(() -> SamplerParams.Predictor.parse(value));
-    }
-  }
-
-  /** Grid wire names. */
-  static final class GridConverter implements ITypeConverter<SamplerParams.Grid> {
-    @Override
-    public SamplerParams.Grid convert(String value) {
-      return WireConverters.parse(() -> SamplerParams.Grid.parse(value));
     }
   }
 

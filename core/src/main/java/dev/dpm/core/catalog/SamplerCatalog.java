@@ -5,13 +5,9 @@ import dev.dpm.core.model.SecondHead;
 import dev.dpm.core.sampler.ModelContext;
 import dev.dpm.core.sampler.Problem;
 import dev.dpm.core.sampler.SamplerKind;
+import dev.dpm.core.sampler.SamplerParam;
 import dev.dpm.core.sampler.SamplerResult;
 import dev.dpm.core.sampler.SamplerSettings;
-import dev.dpm.core.sampler.SamplerSettings.GridKind;
-import dev.dpm.core.sampler.SamplerSettings.PredictorKind;
-import dev.dpm.core.sampler.SamplerSettings.SigmasKind;
-import dev.dpm.core.sampler.SamplerSettings.VarianceKind;
-import dev.dpm.core.trajectory.TrajectoryKind;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -21,41 +17,15 @@ import java.util.Map;
 
 /**
  * Every sampler and every parameter, described for people (the web page, {@code GET /v1/samplers}).
- * The names, types, ranges and help lines are written here once; which sampler a parameter applies
+ * The names, types, ranges and help lines are those of {@link SamplerParam}; which sampler a parameter applies
  * to, whether it is required and its default for a given model are asked of the validators
  * ({@link Samplers#create}) by probing, so the description cannot drift from what is enforced.
  */
 public final class SamplerCatalog {
-  private static final List<SamplerParameter> PARAMETERS = List.of(
-      p("steps", "integer", List.of(), 1.0, false, null, "K, the number of sampling steps (ode-rk45 chooses its own)", 10),
-      p("trajectory", "enum", wires(TrajectoryKind.class), null, false, null,
-          "which K of the N timesteps are visited (optimal needs Γ; explicit needs timesteps)", "even"),
-      p("timesteps", "integer-list", List.of(), 1.0, false, null,
-          "explicit timesteps, ascending, comma separated (trajectory explicit)", null),
-      p("eta", "number", List.of(), 0.0, false, null, "DDIM η: 0 is deterministic, 1 is DDPM-like noise", 0.0),
-      p("variance", "enum", wires(VarianceKind.class), null, false, null,
-          "fixed DDPM variance: posterior β̃ (fixed_small) or forward β (fixed_large)", "posterior"),
-      p("clip-sigma2", "integer", List.of("0", "1", "2"), 0.0, false, 2.0,
-          "σ₂ clip y of the last step into x₁ (0 off; on by default for 8-bit images)", 0),
-      p("snr", "number", List.of(), 0.0, true, null, "Langevin corrector signal-to-noise ratio", 0.16),
-      p("corrector-steps", "integer", List.of(), 1.0, false, null, "Langevin corrector steps per predictor step", 1),
-      p("predictor", "enum", wires(PredictorKind.class), null, false, null, "predictor of the predictor–corrector sampler",
-          "reverse-diffusion"),
-      p("rtol", "number", List.of(), 1e-13, false, null, "RK45 relative tolerance", 1e-5),
-      p("atol", "number", List.of(), 1e-13, false, null, "RK45 absolute tolerance", 1e-5),
-      p("eps", "number", List.of(), 0.0, true, 0.1, "final continuous time: t runs from 1 down to eps", 1e-3),
-      p("grid", "enum", wires(GridKind.class), null, false, null, "time grid of the continuous samplers", "uniform"),
-      p("denoise", "boolean", List.of(), null, false, null, "end with one denoising step to x̂₀ at eps", true),
-      p("sigmas", "enum", wires(SigmasKind.class), null, false, null,
-          "noise-level grid in σ̃ = σ/α instead of a time grid (Karras et al. 2022)", "karras"),
-      p("s-churn", "number", List.of(), 0.0, false, null, "EDM S_churn: stochastic churn, 0 is deterministic", 0.0),
-      p("s-tmin", "number", List.of(), 0.0, false, null, "EDM S_tmin: lowest σ̃ that gets churn", 0.0),
-      p("s-tmax", "number", List.of(), 0.0, true, null, "EDM S_tmax: highest σ̃ that gets churn (empty: no bound)", 10.0),
-      p("s-noise", "number", List.of(), 0.0, true, null, "EDM S_noise: scale of the churn noise", 1.0),
-      p("order", "integer", List.of("2", "3"), 2.0, false, 3.0, "UniPC solver order", 2),
-      p("guidance", "number", List.of(), 0.0, false, null,
-          "classifier-free guidance w: ε(x,∅) + w·(ε(x,c) − ε(x,∅)); 1 plain conditional, 0 unconditional"
-              + " (class-conditional models, with a label)", 1.0));
+  private static final List<SamplerParameter> PARAMETERS = Arrays.stream(SamplerParam.values())
+      .map(p -> new SamplerParameter(p.wire(), p.type().wire(), p.choices(), p.min(), p.minExclusive(), p.max(),
+          p.help(), p.probe()))
+      .toList();
 
   private static final Map<SamplerKind, String> SUMMARIES = Map.ofEntries(
       Map.entry(SamplerKind.DDPM, "DDPM ancestral sampling (Ho et al. 2020) with a fixed variance"),
@@ -211,41 +181,11 @@ public final class SamplerCatalog {
    * @throws IllegalArgumentException for an unknown name or value
    */
   public static SamplerSettings with(SamplerSettings s, String name, Object v) {
-    SamplerSettings.Builder b = s.toBuilder();
-    switch (name) {
-      case "steps" -> b.optSteps(((Number) v).intValue());
-      case "trajectory" -> b.optTrajectory(SamplerSettings.parseWire(TrajectoryKind.class, (String) v));
-      case "timesteps" -> b.optTimesteps((int[]) v);
-      case "eta" -> b.optEta(((Number) v).doubleValue());
-      case "variance" -> b.optVariance(SamplerSettings.parseWire(VarianceKind.class, (String) v));
-      case "clip-sigma2" -> b.optClipSigma2(((Number) v).intValue());
-      case "snr" -> b.optSnr(((Number) v).doubleValue());
-      case "corrector-steps" -> b.optCorrectorSteps(((Number) v).intValue());
-      case "predictor" -> b.optPredictor(SamplerSettings.parseWire(PredictorKind.class, (String) v));
-      case "rtol" -> b.optRtol(((Number) v).doubleValue());
-      case "atol" -> b.optAtol(((Number) v).doubleValue());
-      case "eps" -> b.optEps(((Number) v).doubleValue());
-      case "grid" -> b.optGrid(SamplerSettings.parseWire(GridKind.class, (String) v));
-      case "denoise" -> b.optDenoise((Boolean) v);
-      case "sigmas" -> b.optSigmas(SamplerSettings.parseWire(SigmasKind.class, (String) v));
-      case "s-churn" -> b.optSChurn(((Number) v).doubleValue());
-      case "s-tmin" -> b.optSTmin(((Number) v).doubleValue());
-      case "s-tmax" -> b.optSTmax(((Number) v).doubleValue());
-      case "s-noise" -> b.optSNoise(((Number) v).doubleValue());
-      case "order" -> b.optOrder(((Number) v).intValue());
-      case "guidance" -> b.optGuidance(((Number) v).doubleValue());
-      default -> throw new IllegalArgumentException("unknown sampler parameter '" + name + "'");
+    SamplerParam p = SamplerParam.byWire(name);
+    if (p == null) {
+      throw new IllegalArgumentException("unknown sampler parameter '" + name + "'");
     }
-    return b.build();
-  }
-
-  private static SamplerParameter p(String name, String type, List<String> choices, Double min, boolean minExclusive,
-      Double max, String help, Object probe) {
-    return new SamplerParameter(name, type, choices, min, minExclusive, max, help, probe);
-  }
-
-  private static <E extends Enum<E>> List<String> wires(Class<E> type) {
-    return Arrays.stream(type.getEnumConstants()).map(SamplerSettings::wireName).toList();
+    return p.set(s.toBuilder(), p.decode(v)).build();
   }
 
   private static double[] ones(int len) {

@@ -20,10 +20,10 @@ public final class Samplers {
    * @return the sampler or the problems
    */
   public static SamplerResult create(SamplerSettings settings, ModelContext model) {
-    Double w = settings.guidance();
-    if (w != null && !(w >= 0 && Double.isFinite(w))) {
-      return new SamplerResult.Invalid(java.util.List.of(
-          new dev.dpm.core.sampler.Problem("guidance", "must be a finite number >= 0, got " + w)));
+    java.util.List<dev.dpm.core.sampler.Problem> guidance = new java.util.ArrayList<>();
+    dev.dpm.core.sampler.SamplerSpec.checkGuidance(settings.guidance(), guidance);
+    if (!guidance.isEmpty()) {
+      return new SamplerResult.Invalid(guidance);
     }
     return settings.kind().continuous()
         ? ContinuousSamplers.create(settings, model)

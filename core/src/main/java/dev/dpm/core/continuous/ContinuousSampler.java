@@ -1,14 +1,18 @@
 package dev.dpm.core.continuous;
 
 import dev.dpm.core.noise.NoiseStream;
+import dev.dpm.core.sampler.AdaptiveSpec;
+import dev.dpm.core.sampler.FixedStepSpec;
+import dev.dpm.core.sampler.PredictorCorrectorSpec;
 import dev.dpm.core.sampler.Sampler;
 import dev.dpm.core.sampler.SamplerKind;
 import dev.dpm.core.sampler.SamplerSettings;
+import dev.dpm.core.sampler.SamplerSpec;
 import dev.dpm.core.sampler.SamplingProcess;
 
 /**
- * A configured continuous-time sampler (made by {@link ContinuousSamplers#create}): the filled
- * settings, the SDE and, for the fixed-step kinds, the time grid 1 = t₀ &gt; … &gt; t_K = eps. It is
+ * A configured continuous-time sampler (made by {@link ContinuousSamplers#create}): the typed spec
+ * ({@link PredictorCorrectorSpec}, {@link FixedStepSpec} or {@link AdaptiveSpec}), the SDE and, for the fixed-step kinds, the time grid 1 = t₀ &gt; … &gt; t_K = eps. It is
  * immutable and shared; each {@link #start} makes one process holding only its sample's state.
  *
  * <p>x_T is the stream's first draw times the prior standard deviation
@@ -17,28 +21,38 @@ import dev.dpm.core.sampler.SamplingProcess;
  * nothing after x_T.
  */
 public final class ContinuousSampler implements Sampler {
-  private final SamplerSettings settings;
+  private final SamplerSpec spec;
+  private final SamplerSettings settings; // spec's flat view
   private final VpSde sde;
   private final int d;
   private final double[] grid; // [K+1] decreasing, or null for ode-rk45
   private final double[] gamma; // the model's Γ[0..N] (sde-pc step size), or null
   private final double[] churn; // [K] edm-heun's γ_i, or null
 
-  ContinuousSampler(SamplerSettings settings, VpSde sde, int d, double[] gamma) {
-    this.settings = settings;
+  ContinuousSampler(SamplerSpec spec, VpSde sde, int d, double[] gamma) {
+    if (spec.kind() == null || !spec.kind().continuous()) {
+      throw new IllegalArgumentException(spec + " is not a continuous-time sampler");
+    }
+    this.spec = spec;
+    this.settings = spec.settings();
     this.sde = sde;
     this.d = d;
     this.gamma = gamma == null ? null : gamma.clone();
-    if (settings.kind() == SamplerKind.ODE_RK45) {
+    if (spec instanceof AdaptiveSpec) {
       this.grid = null;
     } else if (settings.sigmas() != null) {
       this.grid = TimeGrid.of(settings.sigmas(), sde, settings.eps(), settings.steps());
     } else {
       this.grid = TimeGrid.of(settings.grid(), sde, settings.eps(), settings.steps());
     }
-    this.churn = settings.kind() != SamplerKind.EDM_HEUN ? null
+    this.churn = spec.kind() != SamplerKind.EDM_HEUN ? null
         : EdmHeun.gammas(sde, grid, settings.sChurn(), settings.sTmin(),
             settings.sTmax() == null ? Double.POSITIVE_INFINITY : settings.sTmax());
+  }
+
+  /** @return the typed spec the sampler was made from */
+  public SamplerSpec spec() {
+    return spec;
   }
 
   @Override
@@ -111,22 +125,26 @@ public final class ContinuousSampler implements Sampler {
     boolean denoise = !up && settings.denoise();
     double eps = settings.eps();
     double[] g = grid == null ? null : (up ? TimeGrid.reversed(grid) : grid);
-    return switch (settings.kind()) {
+    if (spec instanceof PredictorCorrectorSpec pc) {
+      return new PredictorCorrector(sde, g, denoise, x, noise, pc.predictor(), pc.snr(), pc.correctorSteps(), gamma,
+          PredictorCorrector.Norms.EXPECTED);
+    }
+    if (spec instanceof AdaptiveSpec a) {
+      return up
+          ? new OdeRk45(sde, eps, 1.0, a.rtol(), a.atol(), false, x)
+          : new OdeRk45(sde, 1.0, eps, a.rtol(), a.atol(), denoise, x);
+    }
+    FixedStepSpec f = (FixedStepSpec) spec;
+    return switch (f.kind()) {
       case SDE_EM -> new EulerMaruyama(sde, g, denoise, x, noise);
-      case SDE_PC -> new PredictorCorrector(sde, g, denoise, x, noise, settings.predictor(),
-          settings.snr(), settings.correctorSteps(), gamma, PredictorCorrector.Norms.EXPECTED);
       case ODE_EULER -> new OdeEuler(sde, g, denoise, x);
       case ODE_HEUN -> new OdeHeun(sde, g, denoise, x);
-      case ODE_RK45 -> up
-          ? new OdeRk45(sde, eps, 1.0, settings.rtol(), settings.atol(), false, x)
-          : new OdeRk45(sde, 1.0, eps, settings.rtol(), settings.atol(), denoise, x);
       case DPM_SOLVER_2M -> new DpmSolver2M(sde, g, denoise, x);
-      case EDM_HEUN -> new EdmHeun(sde, g, denoise, x, noise,
-          up ? new double[churn.length] : churn, settings.sNoise());
+      case EDM_HEUN -> new EdmHeun(sde, g, denoise, x, noise, up ? new double[churn.length] : churn, f.sNoise());
       case DPM_SOLVER_3M -> new DpmSolver3M(sde, g, denoise, x);
       case SDE_DPM_SOLVER_2M -> new SdeDpmSolver2M(sde, g, denoise, x, noise);
-      case UNIPC -> new UniPc(sde, g, denoise, x, settings.order());
-      default -> throw new AssertionError(settings.kind());
+      case UNIPC -> new UniPc(sde, g, denoise, x, f.order());
+      default -> throw new AssertionError(f.kind());
     };
   }
 

@@ -5,9 +5,10 @@ import dev.dpm.core.sampler.Problem;
 import dev.dpm.core.sampler.SamplerKind;
 import dev.dpm.core.sampler.SamplerResult;
 import dev.dpm.core.sampler.SamplerSettings;
-import dev.dpm.core.sampler.SamplerSettings.GridKind;
-import dev.dpm.core.sampler.SamplerSettings.PredictorKind;
-import dev.dpm.core.sampler.SamplerSettings.SigmasKind;
+import dev.dpm.core.sampler.SamplerSpec;
+import dev.dpm.core.sampler.AdaptiveSpec;
+import dev.dpm.core.sampler.FixedStepSpec;
+import dev.dpm.core.sampler.PredictorCorrectorSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,14 +40,7 @@ import java.util.List;
  */
 public final class ContinuousSamplers {
   /** The largest accepted step count. */
-  public static final int MAX_STEPS = 100_000;
-  /** Default final time (score_sde VP sampling eps). */
-  public static final double DEFAULT_EPS = 1e-3;
-  /** Default Langevin signal-to-noise ratio (score_sde CIFAR-10). */
-  public static final double DEFAULT_SNR = 0.16;
-  /** Default RK45 tolerances (score_sde). */
-  public static final double DEFAULT_TOL = 1e-5;
-  private static final double MIN_TOL = 1e-13;
+  public static final int MAX_STEPS = SamplerSpec.MAX_CONTINUOUS_STEPS;
 
   private ContinuousSamplers() {}
 
@@ -72,159 +66,46 @@ public final class ContinuousSamplers {
    */
   public static SamplerResult create(SamplerSettings settings, ModelContext model, VpSde sde) {
     List<Problem> problems = new ArrayList<>();
-    SamplerSettings filled = validate(settings, problems);
-    if (!problems.isEmpty()) {
+    SamplerSpec spec = spec(settings, problems);
+    if (spec == null) {
       return new SamplerResult.Invalid(List.copyOf(problems));
     }
     try {
-      return new SamplerResult.Ok(new ContinuousSampler(filled, sde, model.dimension(), model.gamma()));
+      return new SamplerResult.Ok(new ContinuousSampler(spec, sde, model.dimension(), model.gamma()));
     } catch (IllegalArgumentException e) { // grid not strictly decreasing
       return new SamplerResult.Invalid(List.of(new Problem("steps", e.getMessage())));
     }
   }
 
   /**
-   * Checks the settings and fills defaults.
+   * Checks the settings and fills defaults: the parameters outside the sampler's family are refused
+   * ({@link SamplerSpec.Family#notApplicable}), the family's record checks the rest.
    *
    * @param in the request
    * @param problems where problems are added
-   * @return the filled settings (meaningful only when no problem was added)
+   * @return the typed spec, or null when a problem was added
    */
-  static SamplerSettings validate(SamplerSettings in, List<Problem> problems) {
+  public static SamplerSpec spec(SamplerSettings in, List<Problem> problems) {
     SamplerKind kind = in.kind();
     if (!kind.continuous()) {
       problems.add(new Problem("name", kind.wire() + " is not a continuous-time sampler"));
-      return in;
+      return null;
     }
-    String name = kind.wire();
-    boolean pc = kind == SamplerKind.SDE_PC;
-    boolean rk45 = kind == SamplerKind.ODE_RK45;
-    boolean edm = kind == SamplerKind.EDM_HEUN;
-    notFor(problems, name, "trajectory", in.trajectory());
-    notFor(problems, name, "timesteps", in.timesteps());
-    notFor(problems, name, "eta", in.eta());
-    notFor(problems, name, "variance", in.variance());
-    notFor(problems, name, "clip-sigma2", in.clipSigma2());
-    if (!pc) {
-      notFor(problems, name, "snr", in.snr());
-      notFor(problems, name, "corrector-steps", in.correctorSteps());
-      notFor(problems, name, "predictor", in.predictor());
+    SamplerSpec.Family family = SamplerSpec.Family.of(kind);
+    int before = problems.size();
+    family.notApplicable(in, problems);
+    switch (family) {
+      case PREDICTOR_CORRECTOR -> PredictorCorrectorSpec.validate(in, problems);
+      case ADAPTIVE -> AdaptiveSpec.validate(in, problems);
+      default -> FixedStepSpec.validate(in, problems);
     }
-    if (!rk45) {
-      notFor(problems, name, "rtol", in.rtol());
-      notFor(problems, name, "atol", in.atol());
-    } else {
-      notFor(problems, name, "grid", in.grid());
-      notFor(problems, name, "sigmas", in.sigmas());
+    if (problems.size() > before) {
+      return null;
     }
-    if (edm) {
-      if (in.grid() != null) {
-        problems.add(new Problem("grid", "does not apply to edm-heun (use sigmas)"));
-      }
-    } else {
-      notFor(problems, name, "s-churn", in.sChurn());
-      notFor(problems, name, "s-tmin", in.sTmin());
-      notFor(problems, name, "s-tmax", in.sTmax());
-      notFor(problems, name, "s-noise", in.sNoise());
-      if (in.grid() != null && in.sigmas() != null) {
-        problems.add(new Problem("sigmas", "set grid or sigmas, not both"));
-      }
-    }
-    if (kind != SamplerKind.UNIPC) {
-      notFor(problems, name, "order", in.order());
-    }
-
-    Integer steps = in.steps();
-    if (rk45) {
-      if (steps != null) {
-        problems.add(new Problem("steps",
-            "does not apply to ode-rk45, which chooses its steps adaptively (set rtol/atol instead)"));
-      }
-    } else if (steps == null) {
-      problems.add(new Problem("steps", "is required for " + name + " (the number of steps K)"));
-    } else if (steps < 1 || steps > MAX_STEPS) {
-      problems.add(new Problem("steps", "must be between 1 and " + MAX_STEPS + ", got " + steps));
-    }
-
-    double eps = in.eps() == null ? DEFAULT_EPS : in.eps();
-    if (!(eps > 0 && eps <= 0.1)) {
-      problems.add(new Problem("eps", "must lie in (0, 0.1], got " + eps));
-    }
-    SigmasKind sigmas = edm && in.sigmas() == null ? SigmasKind.KARRAS : in.sigmas();
-    GridKind grid = rk45 || sigmas != null ? null : (in.grid() == null ? GridKind.UNIFORM : in.grid());
-    boolean denoise = in.denoise() == null || in.denoise();
-
-    Double snr = null;
-    Integer corrector = null;
-    PredictorKind predictor = null;
-    if (pc) {
-      snr = in.snr() == null ? DEFAULT_SNR : in.snr();
-      if (!(snr > 0 && Double.isFinite(snr))) {
-        problems.add(new Problem("snr", "must be a number > 0, got " + snr));
-      }
-      corrector = in.correctorSteps() == null ? 1 : in.correctorSteps();
-      if (corrector < 1) {
-        problems.add(new Problem("corrector-steps", "must be at least 1, got " + corrector));
-      }
-      predictor = in.predictor() == null ? PredictorKind.REVERSE_DIFFUSION : in.predictor();
-    }
-    Double rtol = null;
-    Double atol = null;
-    if (rk45) {
-      rtol = tolerance(problems, "rtol", in.rtol());
-      atol = tolerance(problems, "atol", in.atol());
-    }
-    Integer order = null;
-    if (kind == SamplerKind.UNIPC) {
-      order = in.order() == null ? 2 : in.order();
-      if (order != 2 && order != 3) {
-        problems.add(new Problem("order", "must be 2 or 3, got " + order));
-      }
-    }
-    SamplerSettings.Builder out = SamplerSettings.builder(kind).optSteps(rk45 ? null : steps)
-        .optEps(eps).optGrid(grid).optSigmas(sigmas).optDenoise(denoise).optSnr(snr)
-        .optCorrectorSteps(corrector).optPredictor(predictor).optRtol(rtol).optAtol(atol)
-        .optOrder(order).optGuidance(in.guidance());
-    if (edm) {
-      churn(in, out, problems);
-    }
-    return out.build();
-  }
-
-  /** Checks and fills edm-heun's S_churn, S_tmin, S_tmax (none: ∞) and S_noise. */
-  private static void churn(SamplerSettings in, SamplerSettings.Builder out, List<Problem> problems) {
-    double churn = in.sChurn() == null ? 0.0 : in.sChurn();
-    double tmin = in.sTmin() == null ? 0.0 : in.sTmin();
-    double noise = in.sNoise() == null ? 1.0 : in.sNoise();
-    if (!(churn >= 0 && Double.isFinite(churn))) {
-      problems.add(new Problem("s-churn", "must be a finite number >= 0, got " + churn));
-    }
-    if (!(tmin >= 0 && Double.isFinite(tmin))) {
-      problems.add(new Problem("s-tmin", "must be a finite number >= 0, got " + tmin));
-    }
-    Double tmax = in.sTmax();
-    if (tmax != null && !(tmax > tmin && Double.isFinite(tmax))) {
-      problems.add(new Problem("s-tmax", "must be a finite number > s-tmin (" + tmin + "), got " + tmax));
-    }
-    if (!(noise > 0 && Double.isFinite(noise))) {
-      problems.add(new Problem("s-noise", "must be a finite number > 0, got " + noise));
-    }
-    out.optSChurn(churn).optSTmin(tmin).optSTmax(tmax).optSNoise(noise);
-  }
-
-  private static Double tolerance(List<Problem> problems, String field, Double v) {
-    double r = v == null ? DEFAULT_TOL : v;
-    if (!(r > 0 && Double.isFinite(r))) {
-      problems.add(new Problem(field, "must be a number > 0, got " + r));
-    } else if (r < MIN_TOL) {
-      problems.add(new Problem(field, "must be at least " + MIN_TOL + " (double precision), got " + r));
-    }
-    return r;
-  }
-
-  private static void notFor(List<Problem> problems, String kind, String field, Object value) {
-    if (value != null) {
-      problems.add(new Problem(field, "does not apply to " + kind));
-    }
+    return switch (family) {
+      case PREDICTOR_CORRECTOR -> PredictorCorrectorSpec.of(in);
+      case ADAPTIVE -> AdaptiveSpec.of(in);
+      default -> FixedStepSpec.of(in);
+    };
   }
 }

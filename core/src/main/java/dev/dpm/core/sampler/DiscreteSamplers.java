@@ -43,45 +43,8 @@ public final class DiscreteSamplers {
     int n = sched.steps();
     boolean ddimType = kind.ddimType();
     List<Problem> problems = new ArrayList<>();
-    notApplicable(problems, kind, "snr", in.snr());
-    notApplicable(problems, kind, "corrector-steps", in.correctorSteps());
-    notApplicable(problems, kind, "predictor", in.predictor());
-    notApplicable(problems, kind, "rtol", in.rtol());
-    notApplicable(problems, kind, "atol", in.atol());
-    notApplicable(problems, kind, "eps", in.eps());
-    notApplicable(problems, kind, "grid", in.grid());
-    notApplicable(problems, kind, "denoise", in.denoise());
-    notApplicable(problems, kind, "sigmas", in.sigmas());
-    notApplicable(problems, kind, "s-churn", in.sChurn());
-    notApplicable(problems, kind, "s-tmin", in.sTmin());
-    notApplicable(problems, kind, "s-tmax", in.sTmax());
-    notApplicable(problems, kind, "s-noise", in.sNoise());
-    notApplicable(problems, kind, "order", in.order());
-
-    Double eta = in.eta();
-    if (!ddimType) {
-      if (eta != null) {
-        problems.add(new Problem("eta", "applies only to ddim, analytic-ddim, sn-ddim and npr-ddim, not " + kind.wire()));
-      }
-    } else if (eta == null) {
-      eta = 0.0;
-    } else if (!(Double.isFinite(eta) && eta >= 0)) {
-      problems.add(new Problem("eta", "must be a number >= 0, got " + eta));
-    }
-
-    SamplerSettings.VarianceKind variance = in.variance();
-    if (kind == SamplerKind.DDPM) {
-      variance = variance == null ? SamplerSettings.VarianceKind.POSTERIOR : variance;
-    } else if (variance != null) {
-      problems.add(new Problem("variance", "applies only to ddpm, not " + kind.wire()));
-    }
-
-    Integer clip = in.clipSigma2();
-    if (clip == null) {
-      clip = model.eightBit() ? 1 : 0;
-    } else if (clip < 0 || clip > 2) {
-      problems.add(new Problem("clip-sigma2", "must be 0 (off), 1 or 2, got " + clip));
-    }
+    SamplerSpec.Family.DISCRETE.notApplicable(in, problems);
+    DiscreteSpec.checkParams(kind, in.eta(), in.variance(), in.clipSigma2(), problems);
 
     boolean missingGamma = kind.needsGamma() && model.gamma() == null;
     if (missingGamma) {
@@ -98,36 +61,23 @@ public final class DiscreteSamplers {
     TrajectoryKind trajectory = in.trajectory();
     if (trajectory == null) {
       trajectory = timesteps != null ? TrajectoryKind.EXPLICIT
-          : model.defaultTrajectory() != null ? model.defaultTrajectory() : TrajectoryKind.EVEN;
+          : model.defaultTrajectory() != null ? model.defaultTrajectory() : SamplerParam.TRAJECTORY.or(null);
     }
-    if (timesteps != null && trajectory != TrajectoryKind.EXPLICIT) {
-      problems.add(new Problem("timesteps", "apply only to the explicit trajectory"));
-    }
-    if (trajectory == TrajectoryKind.EXPLICIT && timesteps == null) {
-      problems.add(new Problem("timesteps", "the explicit trajectory needs its timesteps"));
-    }
+    DiscreteSpec.checkTrajectory(trajectory, timesteps, problems);
     if (trajectory == TrajectoryKind.OPTIMAL && model.gamma() == null && !missingGamma) {
-      problems.add(new Problem("trajectory",
+      problems.add(new Problem(SamplerParam.TRAJECTORY.wire(),
           "optimal needs the model's Γ moments, which are missing; run ./dpm calibrate for this model first"));
     }
 
-    Integer steps = in.steps();
-    if (trajectory == TrajectoryKind.EXPLICIT && timesteps != null) {
-      if (steps == null) {
-        steps = timesteps.length;
-      } else if (steps != timesteps.length) {
-        problems.add(new Problem("steps",
-            "is " + steps + " but " + timesteps.length + " timesteps were given"));
-      }
-    }
-    if (steps == null) {
-      problems.add(new Problem("steps", "is required (the number of sampling steps K)"));
-    } else if (steps < 2 || steps > n) {
-      problems.add(new Problem("steps", "must be between 2 and N = " + n + ", got " + steps));
-    }
+    Integer steps = DiscreteSpec.steps(in.steps(), trajectory, timesteps);
+    DiscreteSpec.checkSteps(steps, trajectory, timesteps, n, problems);
+    SamplerSpec.checkGuidance(in.guidance(), problems);
     if (!problems.isEmpty()) {
       return new SamplerResult.Invalid(List.copyOf(problems));
     }
+    int clip = in.clipSigma2() != null ? in.clipSigma2() : model.eightBit() ? 1 : SamplerParam.CLIP_SIGMA2.or(null);
+    DiscreteSpec spec = new DiscreteSpec(kind, steps, trajectory, timesteps, in.eta(), in.variance(), clip,
+        in.guidance());
 
     Trajectory traj;
     try {
@@ -141,14 +91,13 @@ public final class DiscreteSamplers {
       return new SamplerResult.Invalid(List.of(new Problem(field, e.getMessage())));
     }
     if (ddimType) {
-      Problem p = checkEta(sched, traj, eta);
+      Problem p = checkEta(sched, traj, spec.eta());
       if (p != null) {
         return new SamplerResult.Invalid(List.of(p));
       }
     }
 
-    SamplerSettings filled = in.toBuilder().optSteps(steps).optTrajectory(trajectory).optEta(eta)
-        .optVariance(variance).optClipSigma2(clip).build();
+    SamplerSettings filled = spec.settings();
     Sampler sampler = switch (kind) {
       case DDPM -> new Ddpm(filled, model, traj);
       case ANALYTIC_DDPM -> new AnalyticDdpm(filled, model, traj);
@@ -173,11 +122,5 @@ public final class DiscreteSamplers {
       return new Problem("eta", "must be at most " + (float) max + " on this trajectory (λ² would exceed β̄_s), got " + eta);
     }
     return null;
-  }
-
-  private static void notApplicable(List<Problem> problems, SamplerKind kind, String field, Object v) {
-    if (v != null) {
-      problems.add(new Problem(field, "does not apply to " + kind.wire()));
-    }
   }
 }

@@ -5,12 +5,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What the user asked for: a sampler name and its parameters, named as the CLI flags are
- * ({@code steps}, {@code trajectory}, {@code eta}, {@code variance}, {@code clip-sigma2},
- * {@code snr}, {@code corrector-steps}, {@code predictor}, {@code rtol}, {@code atol}, {@code eps},
- * {@code grid}, {@code denoise}, {@code sigmas}, {@code s-churn}, {@code s-tmin}, {@code s-tmax},
- * {@code s-noise}, {@code order}, {@code guidance}). A null field means "use the sampler's default";
- * {@link Sampler#settings()} returns the settings with every default filled in.
+ * What the user asked for, flat as it travels: a sampler name and its parameters (their wire names, types, ranges
+ * and defaults are in {@link SamplerParam}, which the codecs iterate). A null field means "use the sampler's
+ * default". The validated form is one typed {@link SamplerSpec} per family, made by the factories
+ * ({@code dev.dpm.core.catalog.Samplers#create}); {@link Sampler#settings()} returns its flat view
+ * ({@link SamplerSpec#settings()}), with every default filled in.
  *
  * @param kind the sampler
  * @param steps K, the number of steps (null for rk45, which is adaptive)
@@ -89,7 +88,13 @@ public record SamplerSettings(
   }
 
   private java.util.List<Object> parts() {
-    return java.util.Arrays.asList(kind, steps, trajectory, timesteps == null ? null : java.util.Arrays.stream(timesteps).boxed().toList(), eta, variance, clipSigma2, snr, correctorSteps, predictor, rtol, atol, eps, grid, denoise, sigmas, sChurn, sTmin, sTmax, sNoise, order, guidance);
+    java.util.List<Object> parts = new java.util.ArrayList<>();
+    parts.add(kind);
+    for (SamplerParam p : SamplerParam.values()) {
+      Object v = p.get(this);
+      parts.add(v instanceof int[] a ? java.util.Arrays.stream(a).boxed().toList() : v);
+    }
+    return parts;
   }
 
   /** Fixed DDPM variances. */
@@ -142,67 +147,28 @@ public record SamplerSettings(
   /** @return a builder holding these settings */
   public Builder toBuilder() {
     Builder b = new Builder(kind);
-    b.steps = steps;
-    b.trajectory = trajectory;
-    b.timesteps = timesteps;
-    b.eta = eta;
-    b.variance = variance;
-    b.clipSigma2 = clipSigma2;
-    b.snr = snr;
-    b.correctorSteps = correctorSteps;
-    b.predictor = predictor;
-    b.rtol = rtol;
-    b.atol = atol;
-    b.eps = eps;
-    b.grid = grid;
-    b.denoise = denoise;
-    b.sigmas = sigmas;
-    b.sChurn = sChurn;
-    b.sTmin = sTmin;
-    b.sTmax = sTmax;
-    b.sNoise = sNoise;
-    b.order = order;
-    b.guidance = guidance;
+    for (SamplerParam p : SamplerParam.values()) {
+      p.set(b, p.get(this));
+    }
     return b;
   }
 
   /**
-   * The settings as JSON-ready name/value pairs (wire names; enums lower-case with hyphens),
-   * leaving out unset fields. This is what a job record echoes.
+   * The settings as JSON-ready name/value pairs (wire names, in {@link SamplerParam} order; enums lower-case with
+   * hyphens), leaving out unset fields. This is what a job record echoes.
    *
    * @return an ordered map
    */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("name", kind.wire());
-    put(m, "steps", steps);
-    put(m, "trajectory", trajectory);
-    put(m, "timesteps", timesteps);
-    put(m, "eta", eta);
-    put(m, "variance", variance);
-    put(m, "clip-sigma2", clipSigma2);
-    put(m, "snr", snr);
-    put(m, "corrector-steps", correctorSteps);
-    put(m, "predictor", predictor);
-    put(m, "rtol", rtol);
-    put(m, "atol", atol);
-    put(m, "eps", eps);
-    put(m, "grid", grid);
-    put(m, "denoise", denoise);
-    put(m, "sigmas", sigmas);
-    put(m, "s-churn", sChurn);
-    put(m, "s-tmin", sTmin);
-    put(m, "s-tmax", sTmax);
-    put(m, "s-noise", sNoise);
-    put(m, "order", order);
-    put(m, "guidance", guidance);
-    return m;
-  }
-
-  private static void put(Map<String, Object> m, String k, Object v) {
-    if (v != null) {
-      m.put(k, v instanceof Enum<?> e ? wireName(e) : v);
+    for (SamplerParam p : SamplerParam.values()) {
+      Object v = p.get(this);
+      if (v != null) {
+        m.put(p.wire(), p.encode(v));
+      }
     }
+    return m;
   }
 
   /**

@@ -6,42 +6,37 @@ import dev.dpm.core.sampler.SamplerSettings;
 import dev.dpm.server.config.ServerConfig;
 import dev.dpm.server.engine.BatchEngine;
 import dev.dpm.server.engine.EngineJob;
-import dev.dpm.server.engine.EngineListener;
 import dev.dpm.server.models.ModelRegistry;
 import dev.dpm.server.models.ServedModel;
-import dev.dpm.server.results.ImageRenderer;
 import dev.dpm.server.results.ResultStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonObject;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The job service's facade: submits (typed {@link JobRequest}s, group-committed), cancels, reads, the engines'
- * callbacks, start-up recovery and shutdown. The parts: {@link JobFactory} (validation against the model),
+ * The job service's facade: submits (typed {@link JobRequest}s, group-committed), cancels, reads, start-up and
+ * shutdown. The parts: {@link SubmitQueue} (group commit), {@link JobFactory} (validation against the model),
  * {@link Admission} (limits), {@link Dispatcher} (queue and positions), {@link Lifecycle} (persist before emit,
- * event seq), {@link ResultWriter} (files), {@link JobViews} (the job JSON). Refusals are {@link Rejection}s.
+ * event seq), {@link EngineCallbacks} (what the engines report) with {@link ResultWriter} (files),
+ * {@link Cancels}, {@link Recovery} (restart, shutdown requeue, retention), {@link JobReads} and {@link JobViews}
+ * (the job JSON). Refusals are {@link Rejection}s.
  *
  * <p>Threads: every state change runs on one single-threaded executor ({@code dpm-jobs}), so submits, dispatch,
  * cancels and completions never race. Result files are encoded on {@code dpm-results}, previews on
  * {@code dpm-previews}; engine callbacks only hand work over.
  */
-public final class JobService implements EngineListener, AutoCloseable {
+public final class JobService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JobService.class);
 
   /** Makes samplers (the core's {@code Samplers::create} in production). */
@@ -73,18 +68,17 @@ public final class JobService implements EngineListener, AutoCloseable {
 
   private final ServerConfig config;
   private final JobStore store;
-  private final ResultStore results;
   private final ModelEngines engines;
   private final JobsThread jobsExec = new JobsThread();
-  private final ExecutorService resultsExec = Executors.newSingleThreadExecutor(r -> JobsThread.daemon(r, "dpm-results"));
-  private final ExecutorService previewExec = Executors.newSingleThreadExecutor(r -> JobsThread.daemon(r, "dpm-previews"));
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(r -> JobsThread.daemon(r, "dpm-timer"));
   private final JobViews views;
   private final Lifecycle life;
   private final JobFactory factory;
   private final Dispatcher dispatcher;
-  private final ResultWriter writer;
+  private final EngineCallbacks callbacks;
+  private final Cancels cancels;
+  private final Recovery recovery;
   private final SubmitQueue submits;
   private volatile boolean accepting = true;
   private volatile boolean started;
@@ -116,20 +110,22 @@ public final class JobService implements EngineListener, AutoCloseable {
       SamplerFactory samplers, EventSink events, MeterRegistry registry, ClusterLink cluster) {
     this.config = config;
     this.store = store;
-    this.results = results;
     this.cluster = cluster;
-    this.engines = new ModelEngines(config, this, registry);
+    this.views = new JobViews(models);
+    this.life = new Lifecycle(store, events, views, this::released); // a retired version's last job
+    this.callbacks = new EngineCallbacks(life, new ResultWriter(results, config.dataDir()), jobsExec,
+        this::dispatch);
+    this.engines = new ModelEngines(config, callbacks, registry);
     for (ServedModel m : cluster == null || cluster.runsJobs() ? models.all() : List.<ServedModel>of()) {
       engines.add(m);
     }
-    this.views = new JobViews(models);
-    this.life = new Lifecycle(store, events, views, engines::stopIfDrained); // a retired version's last job
     this.reads = new JobReads(store, life, views, cluster);
     this.factory = new JobFactory(config, models, samplers);
     this.dispatcher = new Dispatcher(config.maxActiveJobs(), engines, store, life, jobsExec,
         () -> started && accepting, cluster != null);
-    this.writer = new ResultWriter(results, config.dataDir());
     this.workers = new Workers(store, factory, life, dispatcher, jobsExec);
+    this.cancels = new Cancels(store, life, views, dispatcher, jobsExec, cluster);
+    this.recovery = new Recovery(store, results, life, views, workers);
     this.submits = new SubmitQueue(store, factory, new Admission(config, engines.current()),
         dispatcher, life, views, jobsExec, () -> accepting);
     models.addListener(new ModelChanges(models, engines, life, factory, dispatcher, jobsExec)); // run-time changes
@@ -138,6 +134,14 @@ public final class JobService implements EngineListener, AutoCloseable {
           .description("jobs by status").tag("status", s.wire()).register(registry);
     }
     Gauge.builder("dpm.queue.depth", life, l -> l.queuedCount()).description("queued jobs").register(registry);
+  }
+
+  private void released(ServedModel m) {
+    engines.stopIfDrained(m);
+  }
+
+  private void dispatch() {
+    dispatcher.dispatch();
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -150,18 +154,7 @@ public final class JobService implements EngineListener, AutoCloseable {
    */
   public void start() throws SQLException {
     jobsExec.call(() -> {
-      if (cluster != null) {
-        life.refreshCounts();
-        return null; // the leases recover the jobs of a lost node
-      }
-      for (JobRecord r : store.withStatus(JobStatus.RUNNING)) {
-        store.update(r.transition(JobStatus.QUEUED, r.startedAt(), null, null, null, 0, r.progressTotal(), 0));
-        LOG.info("event=job-requeued job={} reason=restart", r.id());
-      }
-      for (JobRecord r : store.withStatus(JobStatus.QUEUED)) {
-        workers.recover(r);
-      }
-      life.refreshCounts();
+      recovery.atStart(cluster != null);
       return null;
     });
     engines.startAll();
@@ -169,7 +162,7 @@ public final class JobService implements EngineListener, AutoCloseable {
     jobsExec.execute(dispatcher::dispatch);
     timer.scheduleWithFixedDelay(() -> jobsExec.offer(dispatcher::expireQueued), 1, 1, TimeUnit.SECONDS);
     if (config.retentionHours() > 0) {
-      timer.scheduleWithFixedDelay(() -> jobsExec.offer(this::retention), 0, 10, TimeUnit.MINUTES);
+      timer.scheduleWithFixedDelay(() -> jobsExec.offer(() -> recovery.retention(config.retentionHours())), 0, 10, TimeUnit.MINUTES);
     }
   }
 
@@ -218,24 +211,10 @@ public final class JobService implements EngineListener, AutoCloseable {
     }
     timer.shutdownNow();
     List<EngineJob> left = engines.stopAll();
-    resultsExec.shutdown();
-    previewExec.shutdown();
-    try {
-      resultsExec.awaitTermination(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    callbacks.shutdown();
     try {
       jobsExec.call(() -> {
-        for (EngineJob j : left) {
-          JobState st = (JobState) j.attachment();
-          if (st.record.status() == JobStatus.RUNNING) {
-            JobRecord r = st.record;
-            life.persist(st, r.transition(JobStatus.QUEUED, r.startedAt(), null, null, null, 0, r.progressTotal(), 0));
-            life.emit(st, "queued", new JsonObject().put("position", 0).put("job", views.of(st)), false);
-            LOG.info("event=job-requeued job={} reason=shutdown", r.id());
-          }
-        }
+        recovery.requeue(left);
         return null;
       });
     } catch (SQLException e) {
@@ -250,8 +229,7 @@ public final class JobService implements EngineListener, AutoCloseable {
     timer.shutdownNow();
     engines.stopAll();
     jobsExec.shutdownNow();
-    resultsExec.shutdownNow();
-    previewExec.shutdownNow();
+    callbacks.shutdownNow();
   }
 
   @Override
@@ -279,119 +257,6 @@ public final class JobService implements EngineListener, AutoCloseable {
     return workers;
   }
 
-  private void retention() {
-    try {
-      Instant cutoff = Instant.now().minusMillis((long) (config.retentionHours() * 3600_000));
-      for (String id : store.deleteFinishedBefore(cutoff)) {
-        results.delete(id);
-        LOG.info("event=job-deleted job={} reason=retention", id);
-      }
-      life.refreshCounts();
-    } catch (Exception e) {
-      LOG.warn("event=retention-failed error={}", e.toString());
-    }
-  }
-
-  // ---------------------------------------------------------------- engine callbacks
-
-  @Override
-  public void onProgress(EngineJob job, int step, int total, int nfe, double fraction, double etaSeconds) {
-    JobState st = (JobState) job.attachment();
-    st.step = step;
-    st.total = total;
-    st.nfe = nfe;
-    st.fraction = fraction;
-    st.eta = etaSeconds;
-    life.emit(st, "progress", JobViews.progress(st), false);
-  }
-
-  @Override
-  public void onPreview(EngineJob job, int step, float[][] denoised) {
-    JobState st = (JobState) job.attachment();
-    if (!ImageRenderer.supports(st.model.spec().sampleShape(), st.model.spec().dataRange())) {
-      return;
-    }
-    try {
-      previewExec.execute(() -> {
-        byte[] png = new ImageRenderer(st.model.spec().sampleShape(), st.model.spec().dataRange()).grid(denoised);
-        life.emit(st, "preview", new JsonObject().put("step", step).put("total", st.total)
-            .put("png", Base64.getEncoder().encodeToString(png)), false);
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // shutting down: previews are optional
-    }
-  }
-
-  @Override
-  public void onSucceeded(EngineJob job, float[][] samples, int nfe, int total) {
-    JobState st = (JobState) job.attachment();
-    st.step = total;
-    st.total = total;
-    st.nfe = nfe;
-    st.fraction = 1;
-    st.eta = 0;
-    try {
-      resultsExec.execute(() -> {
-        try {
-          writer.write(st, samples);
-          jobsExec.execute(() -> {
-            try {
-              JobRecord r = st.record;
-              life.persist(st, r.transition(JobStatus.SUCCEEDED, r.startedAt(), Instant.now(), null, null, total, total, nfe));
-              if (st.calibration != null && st.calibration.install()) {
-                st.calibration.installInto();
-              }
-              life.terminal(st, "succeeded", null);
-              LOG.info("event=job-succeeded job={} nfe={} ms={}", r.id(), nfe,
-                  st.record.finishedAt().toEpochMilli() - r.startedAt().toEpochMilli());
-            } catch (SQLException e) {
-              LOG.error("event=job-persist-failed job={} error={}", st.record.id(), e.toString());
-            }
-            dispatcher.dispatch();
-          });
-        } catch (Exception e) {
-          LOG.error("event=result-write-failed job={} error={}", st.record.id(), e.toString(), e);
-          jobsExec.execute(() -> {
-            life.fail(st, FailureCode.INTERNAL, "could not write results: " + e.getMessage());
-            dispatcher.dispatch();
-          });
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      LOG.warn("event=result-dropped job={} reason=shutdown", st.record.id());
-    }
-  }
-
-  @Override
-  public void onFailed(EngineJob job, String code, String message) {
-    JobState st = (JobState) job.attachment();
-    LOG.warn("event=job-failed job={} code={} message=\"{}\"", job.id(), code, message);
-    onJobsThread(() -> {
-      life.fail(st, code, message);
-      dispatcher.dispatch();
-    });
-  }
-
-  @Override
-  public void onCanceled(EngineJob job) {
-    JobState st = (JobState) job.attachment();
-    onJobsThread(() -> {
-      try {
-        life.cancel(st, st.step);
-        LOG.info("event=job-canceled job={} step={}", st.id(), st.step);
-      } catch (SQLException e) {
-        LOG.error("event=job-persist-failed job={} error={}", st.record.id(), e.toString());
-      }
-      dispatcher.dispatch();
-    });
-  }
-
-  private void onJobsThread(Runnable r) {
-    if (!jobsExec.offer(r)) {
-      LOG.warn("event=state-change-dropped reason=shutdown");
-    }
-  }
-
   // ---------------------------------------------------------------- cancel / read
 
   /**
@@ -402,44 +267,7 @@ public final class JobService implements EngineListener, AutoCloseable {
    *     wait), and whether it is final
    */
   public CompletableFuture<JsonObject> cancel(String id) {
-    if (cluster == null) {
-      return cancelHere(id);
-    }
-    return jobsExec.async(() -> life.live.containsKey(id) ? null : store.get(id).orElse(null))
-        .thenCompose(r -> r != null && !r.status().terminal() ? cluster.cancel(r) : cancelHere(id));
-  }
-
-  private CompletableFuture<JsonObject> cancelHere(String id) {
-    return jobsExec.async(() -> {
-      JobState st = life.live.get(id);
-      if (st == null) {
-        JobRecord r = store.get(id).orElseThrow(() -> notFound(id));
-        if (r.status() == JobStatus.CANCELED) {
-          return views.of(r);
-        }
-        throw new Rejection.Conflict("job '" + id + "' already " + r.status().wire()).toException();
-      }
-      if (st.record.status() == JobStatus.QUEUED) {
-        life.queue.remove(id);
-        life.cancel(st, null);
-        dispatcher.dispatch();
-        return views.of(st);
-      }
-      if (st.engineJob != null) {
-        st.engineJob.cancel();
-      }
-      return null;
-    }).thenCompose(j -> {
-      if (j != null) {
-        return CompletableFuture.completedFuture(j);
-      }
-      JobState st = life.live.get(id);
-      if (st == null) { // finished in between
-        return jobsExec.async(() -> views.of(store.get(id).orElseThrow()));
-      }
-      return st.done.copy().completeOnTimeout(null, 5, TimeUnit.SECONDS)
-          .thenApply(done -> done != null ? done : views.of(st));
-    });
+    return cancels.cancel(id);
   }
 
   /**
@@ -511,11 +339,6 @@ public final class JobService implements EngineListener, AutoCloseable {
   /** @return number of queued jobs */
   public int queuedCount() {
     return life.queuedCount();
-  }
-
-
-  private static RejectedException notFound(String id) {
-    return new Rejection.NotFound("job '" + id + "'").toException();
   }
 
   /** @return jobs not finished (tests) */

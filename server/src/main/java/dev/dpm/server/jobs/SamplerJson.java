@@ -2,14 +2,17 @@ package dev.dpm.server.jobs;
 
 import dev.dpm.core.sampler.Problem;
 import dev.dpm.core.sampler.SamplerKind;
+import dev.dpm.core.sampler.SamplerParam;
 import dev.dpm.core.sampler.SamplerSettings;
-import dev.dpm.core.trajectory.TrajectoryKind;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 
-/** The {@code sampler} object of the API ↔ {@link SamplerSettings} (keys named as the CLI flags). */
+/**
+ * The {@code sampler} object of the API ↔ {@link SamplerSettings}: the keys, their types and values are those of
+ * {@link SamplerParam} (named as the CLI flags).
+ */
 public final class SamplerJson {
   private SamplerJson() {}
 
@@ -37,52 +40,19 @@ public final class SamplerJson {
       if (v == null || k.equals("name")) {
         continue;
       }
+      SamplerParam p = SamplerParam.byWire(k);
+      if (p == null) {
+        problems.add(new Problem("sampler." + k, "unknown sampler parameter"));
+        continue;
+      }
       try {
-        switch (k) {
-          case "steps" -> b.optSteps(intValue(v));
-          case "trajectory" -> b.optTrajectory(SamplerSettings.parseWire(TrajectoryKind.class, (String) v));
-          case "timesteps" -> {
-            JsonArray a = (JsonArray) v;
-            int[] ts = new int[a.size()];
-            for (int i = 0; i < ts.length; i++) {
-              ts[i] = intValue(a.getValue(i));
-            }
-            b.optTimesteps(ts);
-          }
-          case "eta" -> b.optEta(((Number) v).doubleValue());
-          case "variance" -> b.optVariance(SamplerSettings.parseWire(SamplerSettings.VarianceKind.class, (String) v));
-          case "clip-sigma2" -> b.optClipSigma2(intValue(v));
-          case "snr" -> b.optSnr(((Number) v).doubleValue());
-          case "corrector-steps" -> b.optCorrectorSteps(intValue(v));
-          case "predictor" -> b.optPredictor(SamplerSettings.parseWire(SamplerSettings.PredictorKind.class, (String) v));
-          case "rtol" -> b.optRtol(((Number) v).doubleValue());
-          case "atol" -> b.optAtol(((Number) v).doubleValue());
-          case "eps" -> b.optEps(((Number) v).doubleValue());
-          case "grid" -> b.optGrid(SamplerSettings.parseWire(SamplerSettings.GridKind.class, (String) v));
-          case "denoise" -> b.optDenoise((Boolean) v);
-          case "sigmas" -> b.optSigmas(SamplerSettings.parseWire(SamplerSettings.SigmasKind.class, (String) v));
-          case "s-churn" -> b.optSChurn(((Number) v).doubleValue());
-          case "s-tmin" -> b.optSTmin(((Number) v).doubleValue());
-          case "s-tmax" -> b.optSTmax(((Number) v).doubleValue());
-          case "s-noise" -> b.optSNoise(((Number) v).doubleValue());
-          case "order" -> b.optOrder(intValue(v));
-          case "guidance" -> b.optGuidance(((Number) v).doubleValue());
-          default -> problems.add(new Problem("sampler." + k, "unknown sampler parameter"));
-        }
+        p.set(b, p.decode(v instanceof JsonArray a ? a.getList() : v));
       } catch (ClassCastException | IllegalArgumentException ex) {
         problems.add(new Problem("sampler." + k, ex instanceof ClassCastException
             ? "wrong type" : ex.getMessage()));
       }
     }
     return b.build();
-  }
-
-  private static int intValue(Object v) {
-    Number n = (Number) v;
-    if (n.doubleValue() != Math.rint(n.doubleValue()) || Math.abs(n.doubleValue()) > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("must be an integer");
-    }
-    return n.intValue();
   }
 
   /**
