@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * predictor; each iteration starts waiting jobs ({@link Admission}: priority, the cap on rows in
  * flight, the {@link BatchingMode}), packs the pending {@link dev.dpm.core.sampler.EvalRequest}s
  * of every running job (any sampler, any time, one row per sample) into one evaluation of at most
- * {@code maxBatch} rows ({@link RowPacker}: priority first, equal shares, rotation, no
- * starvation), hands each row's ε back to its process, and reports progress, previews and
+ * {@code maxBatch} rows ({@link RowPacker}: equal shares across tenants, then priority and equal shares across
+ * a tenant's jobs, rotation, no starvation), hands each row's ε back to its process, and reports progress, previews and
  * completion to the {@link EngineListener} without blocking.
  *
  * <p>Determinism: rows are independent ({@link NoisePredictor}'s contract) and every process owns
@@ -421,7 +421,7 @@ public final class BatchEngine implements AutoCloseable {
     List<RowPacker.Demand> demands = new ArrayList<>(active.size());
     for (EngineJob j : active) {
       demands.add(new RowPacker.Demand((j.live - busy.getOrDefault(j, 0)) * j.rowsPerSample(), j.priority(),
-          j.skipped)); // network rows
+          j.skipped, j.tenant())); // network rows
     }
     int[] take = packer.pack(demands);
     for (int i = 0; i < take.length; i++) {

@@ -19,6 +19,7 @@ public final class EngineJob {
   private final dev.dpm.core.model.Condition[] conditions; // [n] or null (unconditional)
   private final int rowsPerSample;
   private volatile boolean cancelRequested;
+  private volatile String tenant;
   // engine-thread state
   int cursor;
   int live;
@@ -125,6 +126,23 @@ public final class EngineJob {
   /** @return the priority (higher first) */
   public int priority() {
     return priority;
+  }
+
+  /**
+   * Names the tenant that owns the job, so that the engine shares rows fairly across tenants before it shares them
+   * across a tenant's jobs ({@link RowPacker}). Call before {@link BatchEngine#submit}.
+   *
+   * @param t the tenant, or null (a server without API keys: every job belongs to the one local user)
+   * @return this
+   */
+  public EngineJob tenant(String t) {
+    this.tenant = t;
+    return this;
+  }
+
+  /** @return the owning tenant, or null */
+  public String tenant() {
+    return tenant;
   }
 
   /** @return the request-level batch key */

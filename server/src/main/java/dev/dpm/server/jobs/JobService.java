@@ -126,8 +126,8 @@ public final class JobService implements EngineListener, AutoCloseable {
     this.life = new Lifecycle(store, events, views, engines::stopIfDrained); // a retired version's last job
     this.reads = new JobReads(store, life, views, cluster);
     this.factory = new JobFactory(config, models, samplers);
-    this.dispatcher = new Dispatcher(config.maxActiveJobs(), engines, store, life, jobsExec,
-        () -> started && accepting, cluster != null);
+    this.dispatcher = new Dispatcher(config.maxActiveJobs(), config.tenantMaxRunningJobs(), engines, store, life,
+        jobsExec, () -> started && accepting, cluster != null);
     this.writer = new ResultWriter(results, config.dataDir());
     this.workers = new Workers(store, factory, life, dispatcher, jobsExec);
     this.submits = new SubmitQueue(store, factory, new Admission(config, engines.current()),
