@@ -155,6 +155,12 @@ public final class ApiVerticle extends VerticleBase {
     handle(rb, "getJobResult", this::getResult);
     handle(rb, "jobEvents", sockets::job);
     handle(rb, "allEvents", sockets::all);
+    handle(rb, "createWsToken", ctx -> {
+      dev.dpm.server.security.WsTokens.Issued t = access.tokens().issue(Access.principal(ctx));
+      ctx.response().putHeader("Cache-Control", "no-store");
+      json(ctx, 200, new JsonObject().put("token", t.token()).put("expiresAt", t.expiresAt().toString())
+          .put("expiresInSeconds", dev.dpm.server.security.WsTokens.TTL.toSeconds()));
+    });
     handle(rb, "listModels", this::listModels);
     handle(rb, "getModel", this::getModel);
     handle(rb, "createCalibration", this::createCalibration);
