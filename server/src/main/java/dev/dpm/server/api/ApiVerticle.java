@@ -133,7 +133,9 @@ public final class ApiVerticle extends VerticleBase {
 
   private Router buildRouter(OpenAPIContract contract) {
     RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
-    // order: the query, the key, the Content-Type, then the body (each refusal a problem before anything is read)
+    // order: CORS (preflights carry no key), the query, the key, the Content-Type, then the body (each refusal a
+    // problem before anything is read)
+    rb.rootHandler(new Cors(config.corsAllowedOrigins())::handle);
     rb.rootHandler(Origins::checkQuery);
     rb.rootHandler(access::handle);
     rb.rootHandler(Edge::contentType);
