@@ -98,7 +98,10 @@ public final class ApiVerticle extends VerticleBase {
               .setHttp2ClearTextEnabled(false)
               .setIdleTimeout(IDLE_TIMEOUT_SECONDS).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
           .invalidRequestHandler(Edge::invalidRequest)
-          .connectionHandler(c -> edge.watchHead(vertx, c, config.headerTimeoutSeconds()))
+          .connectionHandler(c -> {
+            HttpGuard.install(c); // problem bodies for unknown HTTP versions and bad chunk sizes
+            edge.watchHead(vertx, c, config.headerTimeoutSeconds());
+          })
           .requestHandler(r -> {
             edge.headArrived(vertx, r);
             if (!Edge.decodablePath(r.path())) {
