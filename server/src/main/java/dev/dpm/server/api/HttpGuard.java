@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.json.JsonObject;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * ({@link Edge#invalidRequest}) answers it: a 400 problem of type {@code /problems/http-version} (not 505: bad input
  * is a 4xx in this API). A body the decoder cannot parse (a bad chunk size; Vert.x
  * closes the connection at once, dropping any answer not yet flushed) gets a 400 problem written and flushed here,
- * then the connection closes; if the answer to that request had begun already, the connection just closes.
+ * then the connection closes; if the answer to that request had begun already (a GET answered before its stray body
+ * was read), that answer is finished and the connection closes after it.
  *
  * <p>It reaches the channel pipeline through Vert.x's connection implementation ({@code ConnectionBase}); on a
  * connection of another kind (HTTP/2) it is not installed and Vert.x's own behaviour stays.
@@ -38,6 +40,7 @@ final class HttpGuard extends ChannelDuplexHandler {
   private static final Logger LOG = LoggerFactory.getLogger(HttpGuard.class);
   static final String NAME = "dpm-http-guard";
   private boolean responseStarted;
+  private boolean responseDone;
   private boolean refused;
 
   /** The decoder-failure cause of a request line with an unsupported HTTP version. */
@@ -74,6 +77,7 @@ final class HttpGuard extends ChannelDuplexHandler {
     }
     if (msg instanceof HttpRequest req) {
       responseStarted = false;
+      responseDone = false;
       HttpVersion v = req.protocolVersion();
       if (req.decoderResult().isSuccess() && !HttpVersion.HTTP_1_1.equals(v) && !HttpVersion.HTTP_1_0.equals(v)) {
         req.setProtocolVersion(HttpVersion.HTTP_1_1); // the answer is HTTP/1.1
@@ -84,11 +88,12 @@ final class HttpGuard extends ChannelDuplexHandler {
       String why = String.valueOf(c.decoderResult().cause().getMessage());
       ReferenceCountUtil.release(msg);
       LOG.warn("event=request-refused status=400 reason=\"malformed body: {}\"", why);
-      if (responseStarted) {
-        ctx.close();
-      } else {
+      if (!responseStarted) {
         ctx.writeAndFlush(problem()).addListener(ChannelFutureListener.CLOSE);
-      }
+      } else if (responseDone) {
+        ctx.flush();
+        ctx.close();
+      } // else the answer is on its way: write() closes the connection after its last part
       return;
     }
     ctx.fireChannelRead(msg);
@@ -98,6 +103,15 @@ final class HttpGuard extends ChannelDuplexHandler {
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     if (msg instanceof HttpResponse) {
       responseStarted = true;
+      responseDone = false;
+    }
+    boolean last = msg instanceof LastHttpContent;
+    responseDone |= last;
+    if (refused && last) {
+      ChannelPromise p = promise.unvoid();
+      ctx.write(msg, p);
+      p.addListener(ChannelFutureListener.CLOSE);
+      return;
     }
     ctx.write(msg, promise);
   }
