@@ -402,6 +402,11 @@ public final class BatchEngine implements AutoCloseable {
       if (failed.containsKey(j) || !active.contains(j)) {
         continue; // failed, or (overlapped) canceled or failed since the batch was packed
       }
+      Failure over = j.overNfeLimit();
+      if (over != null) {
+        fail(j, over);
+        continue;
+      }
       if (j.live == 0) {
         active.remove(j);
         finish(j);

@@ -20,6 +20,7 @@ public final class EngineJob {
   private final int rowsPerSample;
   private volatile boolean cancelRequested;
   private volatile String tenant;
+  private volatile long nfeLimit; // 0 = none
   // engine-thread state
   int cursor;
   int live;
@@ -143,6 +144,34 @@ public final class EngineJob {
   /** @return the owning tenant, or null */
   public String tenant() {
     return tenant;
+  }
+
+  /**
+   * Holds every sample to at most {@code limit} network evaluations: a sample that has used them all and is not done
+   * fails the job with {@link Failure.NfeLimitExceeded} (the admitted cost of an adaptive solver is enforced). Call
+   * before {@link BatchEngine#submit}.
+   *
+   * @param limit evaluations per sample, 0 for no limit
+   * @return this
+   */
+  public EngineJob nfeLimit(long limit) {
+    this.nfeLimit = limit;
+    return this;
+  }
+
+  /** @return the first sample over {@link #nfeLimit}, as a failure, or null */
+  Failure overNfeLimit() {
+    long limit = nfeLimit;
+    if (limit <= 0) {
+      return null;
+    }
+    for (int i = 0; i < processes.size(); i++) {
+      SamplingProcess p = processes.get(i);
+      if (!p.isDone() && p.nfe() >= limit) {
+        return new Failure.NfeLimitExceeded(i, limit);
+      }
+    }
+    return null;
   }
 
   /** @return the request-level batch key */

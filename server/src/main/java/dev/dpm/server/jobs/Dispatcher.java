@@ -219,7 +219,16 @@ final class Dispatcher {
     dev.dpm.core.model.Condition[] conds = st.calibration != null ? st.calibration.conditions()
         : JobConditions.of(r.spec()).conditions(r.n(), st.sampler.settings().guidance());
     return new EngineJob(r.id(), procs, conds, st.spec.previewEvery(), st.spec.deadlineMs(r.createdAt().toEpochMilli()),
-        st.spec.priority(), batchKey(r), st).tenant(r.tenant());
+        st.spec.priority(), batchKey(r), st).tenant(r.tenant()).nfeLimit(nfeLimit(st));
+  }
+
+  /** The admitted evaluations per sample of an adaptive solver ({@code ode-rk45}), enforced by the engine; else 0. */
+  private static long nfeLimit(JobState st) {
+    if (st.calibration != null || st.sampler == null
+        || st.sampler.settings().kind() != dev.dpm.core.sampler.SamplerKind.ODE_RK45) {
+      return 0; // fixed-step samplers make exactly the evaluations they were charged
+    }
+    return Cost.evaluationsPerSample(st.sampler.settings());
   }
 
   /** Jobs that a request-level batcher may batch together: same sampler settings (calibrations apart). */
