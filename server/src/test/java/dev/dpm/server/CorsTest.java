@@ -84,4 +84,20 @@ class CorsTest {
       ws.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
     }
   }
+
+  @Test
+  void theConfigurationTakesOriginsOnlyAndNamesTheKey() {
+    var cfg = dev.dpm.server.config.ServerConfig.builder()
+        .applyEnv(java.util.Map.of("DPM_CORS_ORIGINS", "https://a.example, http://b.example:8080")).build();
+    assertEquals(List.of("https://a.example", "http://b.example:8080"), cfg.corsAllowedOrigins());
+    assertEquals(List.of(), dev.dpm.server.config.ServerConfig.builder().build().corsAllowedOrigins(), "off by default");
+    assertEquals(16, dev.dpm.server.config.ServerConfig.builder().build().tenantMaxRunningJobs());
+    for (String bad : List.of("*", "https://a.example/path", "a.example")) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> dev.dpm.server.config.ServerConfig.builder().corsAllowedOrigins(List.of(bad)).build());
+      assertTrue(e.getMessage().startsWith("corsAllowedOrigins"), e.getMessage());
+    }
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> dev.dpm.server.config.ServerConfig.builder().tenantMaxRunningJobs(0).build());
+  }
 }
