@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 final class Access {
   private static final Logger LOG = LoggerFactory.getLogger(Access.class);
   private static final String KEY = "dpm.principal";
-  private static final java.util.regex.Pattern WS_PATH = java.util.regex.Pattern.compile("/v1/events|/v1/jobs/[^/]+/events");
+  private static final java.util.regex.Pattern WS_PATH =
+      java.util.regex.Pattern.compile("/v1/events|/v1/jobs/[^/]+/events");
   private final ApiKeys keys;
   private final WsTokens tokens = new WsTokens();
 

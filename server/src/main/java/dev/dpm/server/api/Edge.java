@@ -128,8 +128,8 @@ final class Edge {
       }
     }
     LOG.warn("event=request-refused status={} reason=\"{}\"", status, cause == null ? "invalid" : cause.getMessage());
-    JsonObject body = new JsonObject().put("type", cause instanceof HttpGuard.UnsupportedVersion ? "/problems/http-version" : "/problems/bad-request")
-        .put("title", title)
+    String type = cause instanceof HttpGuard.UnsupportedVersion ? "/problems/http-version" : "/problems/bad-request";
+    JsonObject body = new JsonObject().put("type", type).put("title", title)
         .put("status", status).put("detail", detail);
     try {
       r.response().setStatusCode(status).putHeader("Content-Type", "application/problem+json")

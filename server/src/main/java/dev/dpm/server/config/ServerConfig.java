@@ -102,8 +102,8 @@ public record ServerConfig(
     allowedOrigins = java.util.List.copyOf(allowedOrigins);
     corsAllowedOrigins = corsAllowedOrigins == null ? java.util.List.of() : java.util.List.copyOf(corsAllowedOrigins);
     for (String o : corsAllowedOrigins) {
-      check(o.matches("https?://[^/\\s*]+"), "corsAllowedOrigins: '" + o + "' is not an origin (scheme://host[:port], no "
-          + "path, no wildcard)");
+      check(o.matches("https?://[^/\\s*]+"), "corsAllowedOrigins: '" + o + "' is not an origin "
+          + "(scheme://host[:port], no path, no wildcard)");
     }
     if (!allowAnonymous && apiKeys == null && !loopback(host)) {
       throw new IllegalArgumentException("host " + host + " is not a loopback address and this server has no API "
@@ -398,7 +398,10 @@ public record ServerConfig(
     /** @param v jobs of one tenant running at once @return this */
     public Builder tenantMaxRunningJobs(int v) { tenantMaxRunningJobs = v; return this; }
     /** @param v browser origins allowed to call the API cross-origin (empty: CORS off) @return this */
-    public Builder corsAllowedOrigins(java.util.List<String> v) { corsAllowedOrigins = java.util.List.copyOf(v); return this; }
+    public Builder corsAllowedOrigins(java.util.List<String> v) {
+      corsAllowedOrigins = java.util.List.copyOf(v);
+      return this;
+    }
     /** @param v browser origins allowed to open WebSockets (besides the server's own) @return this */
     public Builder allowedOrigins(java.util.List<String> v) { allowedOrigins = java.util.List.copyOf(v); return this; }
   }

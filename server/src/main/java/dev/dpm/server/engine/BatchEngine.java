@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * predictor; each iteration starts waiting jobs ({@link Admission}: priority, the cap on rows in
  * flight, the {@link BatchingMode}), packs the pending {@link dev.dpm.core.sampler.EvalRequest}s
  * of every running job (any sampler, any time, one row per sample) into one evaluation of at most
- * {@code maxBatch} rows ({@link RowPacker}: equal shares across tenants, then priority and equal shares across
- * a tenant's jobs, rotation, no starvation), hands each row's ε back to its process, and reports progress, previews and
- * completion to the {@link EngineListener} without blocking.
+ * {@code maxBatch} rows ({@link RowPacker}: equal shares across tenants, then priority and equal shares
+ * across a tenant's jobs, rotation, no starvation), hands each row's ε back to its process, and reports
+ * progress, previews and completion to the {@link EngineListener} without blocking.
  *
  * <p>Determinism: rows are independent ({@link NoisePredictor}'s contract) and every process owns
  * its noise stream, so a job's samples are bit-identical to running it alone (for example with
