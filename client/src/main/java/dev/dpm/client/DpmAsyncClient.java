@@ -247,6 +247,16 @@ public final class DpmAsyncClient {
     return transport.json(admin(name, "unload"), UnloadedModel.class);
   }
 
+  /**
+   * Issues a single-use WebSocket token for the caller's key (for handing to a browser, whose WebSocket cannot send
+   * {@code Authorization}).
+   *
+   * @return the token
+   */
+  public CompletableFuture<WsToken> wsToken() {
+    return transport.json(new Transport.Call("POST", "/v1/ws-tokens", null, Map.of(), false), WsToken.class);
+  }
+
   private static Transport.Call admin(String name, String op) {
     return new Transport.Call("POST", "/v1/admin/models/" + Transport.seg(name) + "/" + op, null, Map.of(), false);
   }

@@ -243,6 +243,15 @@ public final class DpmClient implements AutoCloseable {
   }
 
   /**
+   * Issues a single-use WebSocket token (see {@link DpmAsyncClient#wsToken}).
+   *
+   * @return the token
+   */
+  public WsToken wsToken() {
+    return join(async.wsToken());
+  }
+
+  /**
    * Starts a Γ calibration job.
    *
    * @param model a model name

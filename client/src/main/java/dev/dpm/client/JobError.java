@@ -29,6 +29,8 @@ public record JobError(Code code, String message) {
     MODEL_UNLOADED("model-unloaded"),
     /** The model was reloaded before the job started, and the job does not fit the new version. */
     MODEL_CHANGED("model-changed"),
+    /** An adaptive solver ({@code ode-rk45}) needed more evaluations than the job was admitted with. */
+    NFE_LIMIT_EXCEEDED("nfe-limit-exceeded"),
     /** A code this SDK version does not know; never sent. */
     UNKNOWN("unknown");
 

@@ -55,6 +55,7 @@ class OpenApiContractTest {
     MIRRORS.put("Event", JobEvent.class);
     MIRRORS.put("Health", Health.class);
     MIRRORS.put("Problem", Problem.class);
+    MIRRORS.put("WsToken", WsToken.class);
   }
 
   /**

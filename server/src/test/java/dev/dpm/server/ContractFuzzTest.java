@@ -53,7 +53,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 class ContractFuzzTest {
   static final int TRIES = 10_000;
   enum Mutation { VALID, EXAMPLE, WRONG_TYPE, BOUNDS, DROP_REQUIRED, EXTRA_FIELD, BROKEN_BODY, CONTENT_TYPE, METHOD,
-    PATH, QUERY, HEADERS, WEBSOCKET }
+    PATH, QUERY, HEADERS, WEBSOCKET, FRAMING }
 
   /** One operation of the contract. */
   record Op(String path, String method, Operation op) {
@@ -180,6 +180,8 @@ class ContractFuzzTest {
     String method = op.method();
     String path = op.path();
     Map<String, String> headers = new LinkedHashMap<>();
+    String protocol = "HTTP/1.1";
+    String chunk = null;
     StringBuilder query = new StringBuilder();
     List<Parameter> params = new ArrayList<>();
     if (op.op().getParameters() != null) {
@@ -245,17 +247,33 @@ class ContractFuzzTest {
         }
         method = rnd.nextInt(5) == 0 ? "POST" : "GET";
       }
+      case FRAMING -> { // the HTTP version of the request line, or a chunked body with a broken chunk size
+        if (rnd.nextBoolean()) {
+          protocol = pick(rnd, "HTTP/1.2", "HTTP/2.0", "HTTP/0.9", "FOO/1.1", "HTTP/1.0", "HTTP/3.0");
+        } else {
+          chunk = pick(rnd, "zz", "-1", "fffffffffffffffffff", "1;;", " ", "0x10");
+        }
+      }
       default -> { }
     }
     String target = path + (query.length() == 0 ? "" : "?" + query);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    StringBuilder head = new StringBuilder(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n");
+    StringBuilder head = new StringBuilder(method + " " + target + " " + protocol + "\r\nHost: 127.0.0.1:" + port
+        + "\r\n");
     headers.forEach((k, v) -> {
       if (!k.equalsIgnoreCase("Connection")) {
         head.append(k).append(": ").append(v).append("\r\n");
       }
     });
-    if (!headers.containsKey("Content-Length")) {
+    if (chunk != null) {
+      head.append("Transfer-Encoding: chunked\r\n");
+      byte[] b = body == null ? new byte[] {'{', '}'} : body;
+      ByteArrayOutputStream c = new ByteArrayOutputStream();
+      c.writeBytes((chunk + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      c.writeBytes(b);
+      c.writeBytes("\r\n0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      body = c.toByteArray();
+    } else if (!headers.containsKey("Content-Length")) {
       head.append("Content-Length: ").append(body == null ? 0 : body.length).append("\r\n");
     }
     head.append("Connection: ").append(headers.containsKey("Upgrade") ? "Upgrade" : "close").append("\r\n\r\n");

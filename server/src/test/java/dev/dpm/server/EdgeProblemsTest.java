@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every error is a problem body, also where no route has run: requests the HTTP decoder refuses (414, 431, malformed
  * request lines), WebSocket upgrades refused before the handshake, 405 with {@code Allow}, and the Content-Type rules
- * (415; media types case-insensitive; a charset other than UTF-8 is a 415). A connection that sends no request head is
- * closed after the header timeout.
+ * (415; media types case-insensitive; a charset other than UTF-8 is a 415), an unknown HTTP version and a bad chunk
+ * size. A connection that sends no request head is closed after the header timeout.
  */
 class EdgeProblemsTest {
   static final String JOB = "{\"model\":\"toy\",\"n\":1,\"seed\":1,\"sampler\":{\"name\":\"ddpm\",\"steps\":5}}";
@@ -86,6 +86,42 @@ class EdgeProblemsTest {
     problem(raw("GET /v1/jobs?" + "a".repeat(9000) + " HTTP/1.1\r\n" + host() + "\r\n"), 414);
     problem(raw("GET /v1/jobs HTTP/1.1\r\n" + host() + "X-Big: " + "b".repeat(9000) + "\r\n\r\n"), 431);
     problem(raw("GARBAGE\r\n\r\n"), 400);
+  }
+
+  @Test
+  void anUnknownHttpVersionIsAProblemNotVertxsBare501() throws Exception {
+    for (String version : List.of("HTTP/1.2", "HTTP/2.0", "FOO/1.1")) {
+      String[] r = raw("GET /health " + version + "\r\n" + host() + "\r\n");
+      JsonObject p = problem(r, 400);
+      assertEquals("/problems/http-version", p.getString("type"), version + ": " + p.encode());
+      assertTrue(r[0].startsWith("HTTP/1.1 "), r[0]);
+    }
+    assertTrue(raw("GET /health HTTP/1.0\r\n\r\n")[0].startsWith("HTTP/1.0 200"), "1.0 still served");
+  }
+
+  @Test
+  void aBadChunkSizeIsAProblemBeforeTheConnectionCloses() throws Exception {
+    String head = "POST /v1/jobs HTTP/1.1\r\n" + host() + "Content-Type: application/json\r\n"
+        + "Transfer-Encoding: chunked\r\n\r\n";
+    JsonObject p = problem(raw(head + "zz\r\n{}\r\n0\r\n\r\n"), 400);
+    assertTrue(p.getString("detail").contains("chunked"), p.encode());
+    URI u = URI.create(h.base);
+    try (Socket s = new Socket(u.getHost(), u.getPort())) { // the head first, the broken chunk after it was routed
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      Thread.sleep(200);
+      s.getOutputStream().write("-5\r\nxyz\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      String all = readResponse(s.getInputStream());
+      int split = all.indexOf("\r\n\r\n");
+      problem(new String[] {all.substring(0, split), all.substring(split + 4)}, 400);
+      assertEquals(-1, s.getInputStream().read(), "then the connection is closed");
+    }
+    String[] get = raw("GET /health HTTP/1.1\r\n" + host() + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+    assertTrue(get[0].startsWith("HTTP/1.1 200") || get[0].startsWith("HTTP/1.1 400"),
+        "a GET answered before its broken body was read keeps its answer (or gets the problem): " + get[0]);
+    assertEquals(200, h.send("GET", "/health", null).statusCode());
   }
 
   @Test

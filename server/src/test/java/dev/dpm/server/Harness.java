@@ -94,9 +94,9 @@ public final class Harness implements AutoCloseable {
     throw new AssertionError("job " + id + " not finished: " + job(id).encode());
   }
 
-  /** Downloads the npy result and decodes it to [n][d]. */
-  public float[][] npy(String id, int n, int d) throws Exception {
-    HttpResponse<byte[]> r = send("GET", "/v1/jobs/" + id + "/result?format=npy", null);
+  /** Downloads the npy result and decodes it to [n][d] (headers: name, value pairs, e.g. Authorization). */
+  public float[][] npy(String id, int n, int d, String... headers) throws Exception {
+    HttpResponse<byte[]> r = send("GET", "/v1/jobs/" + id + "/result?format=npy", null, headers);
     if (r.statusCode() != 200) {
       throw new AssertionError("npy: " + r.statusCode() + " " + new String(r.body()));
     }

@@ -169,6 +169,48 @@ class SecurityTest {
   }
 
   @Test
+  void browsersOpenWebSocketsWithAShortLivedSingleUseToken() throws Exception {
+    assertProblem(as(null, "POST", "/v1/ws-tokens", null), 401);
+    HttpResponse<byte[]> issued = as(keyA, "POST", "/v1/ws-tokens", null);
+    assertEquals(200, issued.statusCode(), new String(issued.body()));
+    assertEquals("no-store", issued.headers().firstValue("Cache-Control").orElse(""));
+    JsonObject t = h.json(issued);
+    assertEquals(60, t.getInteger("expiresInSeconds"));
+    String token = t.getString("token");
+    assertTrue(token.startsWith("wst_") && !token.contains(keyA), token);
+
+    String id = h.json(as(keyA, "POST", "/v1/jobs", JOB)).getString("id");
+    String url = h.base.replace("http", "ws") + "/v1/jobs/" + id + "/events?token=";
+    Harness.Ws mine = new Harness.Ws();
+    mine.socket = h.http.newWebSocketBuilder().buildAsync(URI.create(url + token), mine).get(10, TimeUnit.SECONDS);
+    assertEquals(id, mine.next(10_000).getString("jobId"), "the token stands for A's key");
+    assertEquals(401, handshakeStatus(url + token, null), "a token works once");
+    assertEquals(401, handshakeStatus(url + "wst_forged", null));
+    String tokenB = h.json(as(keyB, "POST", "/v1/ws-tokens", null)).getString("token");
+    assertEquals(404, handshakeStatus(url + tokenB, null), "B's token does not open A's job");
+    String all = h.json(as(keyB, "POST", "/v1/ws-tokens", null)).getString("token");
+    Harness.Ws streamB = new Harness.Ws();
+    streamB.socket = h.http.newWebSocketBuilder()
+        .buildAsync(URI.create(h.base.replace("http", "ws") + "/v1/events?token=" + all), streamB).get(10, TimeUnit.SECONDS);
+    streamB.socket.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
+
+    String forHttp = h.json(as(keyA, "POST", "/v1/ws-tokens", null)).getString("token");
+    assertProblem(h.send("GET", "/v1/jobs/" + id + "?token=" + forHttp, null), 401);
+    assertProblem(h.send("GET", "/v1/jobs?token=" + forHttp, null), 401);
+    assertEquals(404, handshakeStatus(url.replace("/events?token=", "x/events?token=") + forHttp, null),
+        "a token is no key on other routes, but still opens a WebSocket");
+
+    String evil = h.json(as(keyA, "POST", "/v1/ws-tokens", null)).getString("token");
+    var b = h.http.newWebSocketBuilder().header("Origin", "http://evil.example");
+    ExecutionException refused = assertThrows(ExecutionException.class,
+        () -> b.buildAsync(URI.create(url + evil), new Harness.Ws()).get(10, TimeUnit.SECONDS));
+    assertEquals(403, ((WebSocketHandshakeException) refused.getCause()).getResponse().statusCode(),
+        "a token does not lift the Origin check");
+    awaitAs(keyA, id);
+    assertEquals(1000, mine.closed.get(10, TimeUnit.SECONDS), "the token's socket ran to the terminal event");
+  }
+
+  @Test
   void sharedStateNeedsTheAdminScope() throws Exception {
     String install = "{\"samples\":64,\"install\":true}";
     assertProblem(as(keyA, "POST", "/v1/models/toy/calibrations", install), 403);

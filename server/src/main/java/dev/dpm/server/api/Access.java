@@ -5,6 +5,7 @@ import dev.dpm.server.security.ApiKeys;
 import dev.dpm.server.security.Authentication;
 import dev.dpm.server.security.Principal;
 import dev.dpm.server.security.Scope;
+import dev.dpm.server.security.WsTokens;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Map;
@@ -17,15 +18,26 @@ import org.slf4j.LoggerFactory;
  * scope (403); {@code /health*} and the web page stay open. The caller is put on the context for the handlers, which
  * filter by tenant (another tenant's job is a 404) and check the admin scope where shared state changes. Without keys
  * every caller is {@link Principal#LOCAL}.
+ *
+ * <p>A WebSocket handshake ({@code /v1/events}, {@code /v1/jobs/{id}/events}) without {@code Authorization} may pass
+ * {@code ?token=} instead: a single-use token of {@code POST /v1/ws-tokens} ({@link WsTokens}), for browsers.
  */
 final class Access {
   private static final Logger LOG = LoggerFactory.getLogger(Access.class);
   private static final String KEY = "dpm.principal";
+  private static final java.util.regex.Pattern WS_PATH =
+      java.util.regex.Pattern.compile("/v1/events|/v1/jobs/[^/]+/events");
   private final ApiKeys keys;
+  private final WsTokens tokens = new WsTokens();
 
   /** @param keys the verifier, or null for a server without keys */
   Access(ApiKeys keys) {
     this.keys = keys;
+  }
+
+  /** @return the WebSocket tokens this edge accepts */
+  WsTokens tokens() {
+    return tokens;
   }
 
   /** @return whether this server checks API keys */
@@ -46,7 +58,12 @@ final class Access {
       ctx.next(); // health, the web page, and unknown routes (a 404 either way)
       return;
     }
-    Authentication a = keys.authenticate(ctx.request().getHeader("Authorization"));
+    String authorization = ctx.request().getHeader("Authorization");
+    String token = authorization == null && WS_PATH.matcher(path).matches() ? ctx.request().getParam("token") : null;
+    Authentication a = token == null ? keys.authenticate(authorization) : tokens.redeem(token)
+        .<Authentication>map(Authentication.Ok::new).orElseGet(() -> new Authentication.Invalid(
+            "unknown, used or expired WebSocket token (POST /v1/ws-tokens issues one, valid once within "
+                + WsTokens.TTL.toSeconds() + " s)"));
     if (a instanceof Authentication.Ok ok) {
       if (metrics && !ok.principal().may(Scope.ADMIN)) {
         ctx.fail(forbidden("/metrics needs an admin key"));

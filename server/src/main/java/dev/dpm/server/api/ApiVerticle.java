@@ -98,7 +98,10 @@ public final class ApiVerticle extends VerticleBase {
               .setHttp2ClearTextEnabled(false)
               .setIdleTimeout(IDLE_TIMEOUT_SECONDS).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
           .invalidRequestHandler(Edge::invalidRequest)
-          .connectionHandler(c -> edge.watchHead(vertx, c, config.headerTimeoutSeconds()))
+          .connectionHandler(c -> {
+            HttpGuard.install(c); // problem bodies for unknown HTTP versions and bad chunk sizes
+            edge.watchHead(vertx, c, config.headerTimeoutSeconds());
+          })
           .requestHandler(r -> {
             edge.headArrived(vertx, r);
             if (!Edge.decodablePath(r.path())) {
@@ -133,7 +136,9 @@ public final class ApiVerticle extends VerticleBase {
 
   private Router buildRouter(OpenAPIContract contract) {
     RouterBuilder rb = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
-    // order: the query, the key, the Content-Type, then the body (each refusal a problem before anything is read)
+    // order: CORS (preflights carry no key), the query, the key, the Content-Type, then the body (each refusal a
+    // problem before anything is read)
+    rb.rootHandler(new Cors(config.corsAllowedOrigins())::handle);
     rb.rootHandler(Origins::checkQuery);
     rb.rootHandler(access::handle);
     rb.rootHandler(Edge::contentType);
@@ -155,6 +160,12 @@ public final class ApiVerticle extends VerticleBase {
     handle(rb, "getJobResult", this::getResult);
     handle(rb, "jobEvents", sockets::job);
     handle(rb, "allEvents", sockets::all);
+    handle(rb, "createWsToken", ctx -> {
+      dev.dpm.server.security.WsTokens.Issued t = access.tokens().issue(Access.principal(ctx));
+      ctx.response().putHeader("Cache-Control", "no-store");
+      json(ctx, 200, new JsonObject().put("token", t.token()).put("expiresAt", t.expiresAt().toString())
+          .put("expiresInSeconds", dev.dpm.server.security.WsTokens.TTL.toSeconds()));
+    });
     handle(rb, "listModels", this::listModels);
     handle(rb, "getModel", this::getModel);
     handle(rb, "createCalibration", this::createCalibration);

@@ -112,7 +112,10 @@ final class Edge {
     int status = 400;
     String title = "Bad request";
     String detail = "the request could not be parsed";
-    if (cause instanceof TooLongFrameException) {
+    if (cause instanceof HttpGuard.UnsupportedVersion) { // 400, not 505: bad input is a 4xx (openapi.yaml)
+      title = "HTTP version not supported";
+      detail = "this server speaks HTTP/1.1 (and 1.0)";
+    } else if (cause instanceof TooLongFrameException) {
       String m = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
       if (m.contains("header")) {
         status = 431;
@@ -125,7 +128,8 @@ final class Edge {
       }
     }
     LOG.warn("event=request-refused status={} reason=\"{}\"", status, cause == null ? "invalid" : cause.getMessage());
-    JsonObject body = new JsonObject().put("type", "/problems/bad-request").put("title", title)
+    String type = cause instanceof HttpGuard.UnsupportedVersion ? "/problems/http-version" : "/problems/bad-request";
+    JsonObject body = new JsonObject().put("type", type).put("title", title)
         .put("status", status).put("detail", detail);
     try {
       r.response().setStatusCode(status).putHeader("Content-Type", "application/problem+json")

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * WebSocket upgrades of {@code /v1/jobs/{id}/events} and {@code /v1/events}, inside the router: the contract has
  * validated the path and {@code after}, {@link Access} the key, so every refusal is a problem body like any other
  * (400 without an upgrade, 426 for a WebSocket version other than 13, 403 for an Origin not allowed, 404 for an
- * unknown job or another tenant's). Only then is the request upgraded and handed to the {@link EventHub}.
+ * unknown job or another tenant's). Allowed Origins: none (clients that are not browsers), the server's own, and
+ * those of {@code allowedOrigins} and {@code corsAllowedOrigins}. Only then is the request upgraded and handed to
+ * the {@link EventHub}.
  */
 final class EventSockets {
   private static final Logger LOG = LoggerFactory.getLogger(EventSockets.class);
@@ -95,7 +97,8 @@ final class EventSockets {
           "a WebSocket handshake needs Sec-WebSocket-Key", List.of(new Problem("Sec-WebSocket-Key", "is required")),
           Map.of());
     }
-    if (!Origins.allowed(r.getHeader("Origin"), r.getHeader("Host"), config.allowedOrigins())) {
+    if (!Origins.allowed(r.getHeader("Origin"), r.getHeader("Host"), config.allowedOrigins())
+        && !config.corsAllowedOrigins().contains(r.getHeader("Origin"))) {
       LOG.warn("event=ws-origin-refused origin={}", r.getHeader("Origin"));
       throw new ProblemException(403, "origin-refused", "Forbidden",
           "this Origin may not open WebSockets here (allowedOrigins)", List.of(new Problem("Origin", "not allowed")),

@@ -38,6 +38,10 @@ public final class Problems {
     if (ctx.response().ended()) {
       return;
     }
+    if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
+      LOG.info("event=client-gone method={} path={}", ctx.request().method(), ctx.request().path());
+      return; // nobody left to answer (the client went away, or the edge refused the connection's body)
+    }
     ProblemException p = toProblem(ctx.failure(), ctx.statusCode());
     if (p.status() >= 500) {
       LOG.error("event=request-failed method={} path={} error={}", ctx.request().method(),

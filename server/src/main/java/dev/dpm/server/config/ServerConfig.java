@@ -58,6 +58,11 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param tenantMaxQueuedWork maximum queued + running work of one tenant, in rows (API keys only)
  * @param headerTimeoutSeconds a connection that has not sent a complete request head this long after it opened is
  *     closed (slow-header clients)
+ * @param tenantMaxRunningJobs jobs of one tenant that run at once (API keys only); the tenant's other jobs wait
+ *     queued while other tenants' jobs start
+ * @param corsAllowedOrigins browser origins (e.g. {@code https://app.example}) that may call the API cross-origin
+ *     (CORS); empty, the default, turns CORS off (no {@code Access-Control-*} headers, preflights refused). Config
+ *     {@code corsAllowedOrigins}, env {@code DPM_CORS_ORIGINS} (comma-separated)
  */
 public record ServerConfig(
     String host,
@@ -88,11 +93,18 @@ public record ServerConfig(
     Path apiKeys,
     int tenantMaxQueuedJobs,
     long tenantMaxQueuedWork,
-    int headerTimeoutSeconds) {
+    int headerTimeoutSeconds,
+    int tenantMaxRunningJobs,
+    java.util.List<String> corsAllowedOrigins) {
 
   /** Validates the values. */
   public ServerConfig {
     allowedOrigins = java.util.List.copyOf(allowedOrigins);
+    corsAllowedOrigins = corsAllowedOrigins == null ? java.util.List.of() : java.util.List.copyOf(corsAllowedOrigins);
+    for (String o : corsAllowedOrigins) {
+      check(o.matches("https?://[^/\\s*]+"), "corsAllowedOrigins: '" + o + "' is not an origin "
+          + "(scheme://host[:port], no path, no wildcard)");
+    }
     if (!allowAnonymous && apiKeys == null && !loopback(host)) {
       throw new IllegalArgumentException("host " + host + " is not a loopback address and this server has no API "
           + "keys: anyone who can reach it could use it; bind 127.0.0.1, or pass --allow-anonymous "
@@ -109,6 +121,7 @@ public record ServerConfig(
     check(tenantMaxQueuedJobs >= 1, "tenantMaxQueuedJobs must be at least 1");
     check(tenantMaxQueuedWork >= 1, "tenantMaxQueuedWork must be at least 1");
     check(headerTimeoutSeconds >= 1, "headerTimeoutSeconds must be at least 1");
+    check(tenantMaxRunningJobs >= 1, "tenantMaxRunningJobs must be at least 1");
     check(retentionHours >= 0, "retentionHours must be >= 0");
     check(shutdownGraceSeconds >= 0, "shutdownGraceSeconds must be >= 0");
     check(batchWindowMs >= 0 && batchGapMs >= 0, "batchWindowMs and batchGapMs must be >= 0");
@@ -158,7 +171,8 @@ public record ServerConfig(
         .put("modelPollSeconds", modelPollSeconds)
         .put("apiKeys", apiKeys == null ? null : apiKeys.toString())
         .put("tenantMaxQueuedJobs", tenantMaxQueuedJobs).put("tenantMaxQueuedWork", tenantMaxQueuedWork)
-        .put("headerTimeoutSeconds", headerTimeoutSeconds);
+        .put("headerTimeoutSeconds", headerTimeoutSeconds)
+        .put("tenantMaxRunningJobs", tenantMaxRunningJobs).put("corsAllowedOrigins", corsAllowedOrigins);
   }
 
   /** Mutable builder; {@link #apply} takes a file's or the environment's key/value pairs. */
@@ -192,6 +206,8 @@ public record ServerConfig(
     private int tenantMaxQueuedJobs = 1000;
     private long tenantMaxQueuedWork = 500_000_000L;
     private int headerTimeoutSeconds = 10;
+    private int tenantMaxRunningJobs = 16;
+    private java.util.List<String> corsAllowedOrigins = java.util.List.of();
 
     private Builder() {}
 
@@ -287,6 +303,10 @@ public record ServerConfig(
             case "tenantMaxQueuedJobs" -> tenantMaxQueuedJobs = Integer.parseInt(s);
             case "tenantMaxQueuedWork" -> tenantMaxQueuedWork = Long.parseLong(s);
             case "headerTimeoutSeconds" -> headerTimeoutSeconds = Integer.parseInt(s);
+            case "tenantMaxRunningJobs" -> tenantMaxRunningJobs = Integer.parseInt(s);
+            case "corsAllowedOrigins" -> corsAllowedOrigins = v instanceof java.util.List<?> l
+                ? l.stream().map(String::valueOf).toList()
+                : java.util.Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
             case "allowedOrigins" -> allowedOrigins = v instanceof java.util.List<?> l
                 ? l.stream().map(String::valueOf).toList()
                 : java.util.Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
@@ -352,6 +372,7 @@ public record ServerConfig(
       m.put("allowedOrigins", env.get("DPM_ALLOWED_ORIGINS"));
       m.put("modelPollSeconds", env.get("DPM_MODEL_POLL_SECONDS"));
       m.put("apiKeys", env.get("DPM_API_KEYS"));
+      m.put("corsAllowedOrigins", env.get("DPM_CORS_ORIGINS"));
       return apply(m);
     }
 
@@ -361,7 +382,7 @@ public record ServerConfig(
           maxN, maxSteps, maxQueuedJobs, maxQueuedWork, maxActiveJobs, retentionHours,
           shutdownGraceSeconds, progressIntervalMs, previewIntervalMs, warmup, batchWindowMs, batchGapMs, intraOpThreads,
           calibrationDataDirs, allowAnonymous, allowedOrigins, modelPollSeconds, apiKeys, tenantMaxQueuedJobs,
-          tenantMaxQueuedWork, headerTimeoutSeconds);
+          tenantMaxQueuedWork, headerTimeoutSeconds, tenantMaxRunningJobs, corsAllowedOrigins);
     }
 
     /** @param v whether a non-loopback address may be bound without API keys @return this */
@@ -374,6 +395,13 @@ public record ServerConfig(
     public Builder tenantMaxQueuedWork(long v) { tenantMaxQueuedWork = v; return this; }
     /** @param v seconds a new connection has to send its request head @return this */
     public Builder headerTimeoutSeconds(int v) { headerTimeoutSeconds = v; return this; }
+    /** @param v jobs of one tenant running at once @return this */
+    public Builder tenantMaxRunningJobs(int v) { tenantMaxRunningJobs = v; return this; }
+    /** @param v browser origins allowed to call the API cross-origin (empty: CORS off) @return this */
+    public Builder corsAllowedOrigins(java.util.List<String> v) {
+      corsAllowedOrigins = java.util.List.copyOf(v);
+      return this;
+    }
     /** @param v browser origins allowed to open WebSockets (besides the server's own) @return this */
     public Builder allowedOrigins(java.util.List<String> v) { allowedOrigins = java.util.List.copyOf(v); return this; }
   }

@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * predictor; each iteration starts waiting jobs ({@link Admission}: priority, the cap on rows in
  * flight, the {@link BatchingMode}), packs the pending {@link dev.dpm.core.sampler.EvalRequest}s
  * of every running job (any sampler, any time, one row per sample) into one evaluation of at most
- * {@code maxBatch} rows ({@link RowPacker}: priority first, equal shares, rotation, no
- * starvation), hands each row's ε back to its process, and reports progress, previews and
- * completion to the {@link EngineListener} without blocking.
+ * {@code maxBatch} rows ({@link RowPacker}: equal shares across tenants, then priority and equal shares
+ * across a tenant's jobs, rotation, no starvation), hands each row's ε back to its process, and reports
+ * progress, previews and completion to the {@link EngineListener} without blocking.
  *
  * <p>Determinism: rows are independent ({@link NoisePredictor}'s contract) and every process owns
  * its noise stream, so a job's samples are bit-identical to running it alone (for example with
@@ -402,6 +402,11 @@ public final class BatchEngine implements AutoCloseable {
       if (failed.containsKey(j) || !active.contains(j)) {
         continue; // failed, or (overlapped) canceled or failed since the batch was packed
       }
+      Failure over = j.overNfeLimit();
+      if (over != null) {
+        fail(j, over);
+        continue;
+      }
       if (j.live == 0) {
         active.remove(j);
         finish(j);
@@ -421,7 +426,7 @@ public final class BatchEngine implements AutoCloseable {
     List<RowPacker.Demand> demands = new ArrayList<>(active.size());
     for (EngineJob j : active) {
       demands.add(new RowPacker.Demand((j.live - busy.getOrDefault(j, 0)) * j.rowsPerSample(), j.priority(),
-          j.skipped)); // network rows
+          j.skipped, j.tenant())); // network rows
     }
     int[] take = packer.pack(demands);
     for (int i = 0; i < take.length; i++) {

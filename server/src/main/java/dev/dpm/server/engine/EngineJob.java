@@ -19,6 +19,8 @@ public final class EngineJob {
   private final dev.dpm.core.model.Condition[] conditions; // [n] or null (unconditional)
   private final int rowsPerSample;
   private volatile boolean cancelRequested;
+  private volatile String tenant;
+  private volatile long nfeLimit; // 0 = none
   // engine-thread state
   int cursor;
   int live;
@@ -125,6 +127,51 @@ public final class EngineJob {
   /** @return the priority (higher first) */
   public int priority() {
     return priority;
+  }
+
+  /**
+   * Names the tenant that owns the job, so that the engine shares rows fairly across tenants before it shares them
+   * across a tenant's jobs ({@link RowPacker}). Call before {@link BatchEngine#submit}.
+   *
+   * @param t the tenant, or null (a server without API keys: every job belongs to the one local user)
+   * @return this
+   */
+  public EngineJob tenant(String t) {
+    this.tenant = t;
+    return this;
+  }
+
+  /** @return the owning tenant, or null */
+  public String tenant() {
+    return tenant;
+  }
+
+  /**
+   * Holds every sample to at most {@code limit} network evaluations: a sample that has used them all and is not done
+   * fails the job with {@link Failure.NfeLimitExceeded} (the admitted cost of an adaptive solver is enforced). Call
+   * before {@link BatchEngine#submit}.
+   *
+   * @param limit evaluations per sample, 0 for no limit
+   * @return this
+   */
+  public EngineJob nfeLimit(long limit) {
+    this.nfeLimit = limit;
+    return this;
+  }
+
+  /** @return the first sample over {@link #nfeLimit}, as a failure, or null */
+  Failure overNfeLimit() {
+    long limit = nfeLimit;
+    if (limit <= 0) {
+      return null;
+    }
+    for (int i = 0; i < processes.size(); i++) {
+      SamplingProcess p = processes.get(i);
+      if (!p.isDone() && p.nfe() >= limit) {
+        return new Failure.NfeLimitExceeded(i, limit);
+      }
+    }
+    return null;
   }
 
   /** @return the request-level batch key */

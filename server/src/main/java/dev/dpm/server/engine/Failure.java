@@ -75,4 +75,24 @@ public sealed interface Failure {
       return "the job's deadline passed before it finished";
     }
   }
+
+  /**
+   * A sample would need more network evaluations than the job was admitted with (an adaptive solver, {@code ode-rk45},
+   * is charged a bound from its tolerances and held to it).
+   *
+   * @param sample the sample's index in its job
+   * @param limit the evaluations per sample the job was admitted with
+   */
+  record NfeLimitExceeded(int sample, long limit) implements Failure {
+    @Override
+    public String code() {
+      return "nfe-limit-exceeded";
+    }
+
+    @Override
+    public String message() {
+      return "sample " + sample + " needs more than the " + limit + " network evaluations this job was admitted "
+          + "with (the bound charged for its tolerances): loosen rtol/atol, or use a fixed-step sampler";
+    }
+  }
 }

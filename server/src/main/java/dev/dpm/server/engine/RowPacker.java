@@ -1,7 +1,10 @@
 package dev.dpm.server.engine;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -15,30 +18,49 @@ import java.util.TreeMap;
  *   <li><b>No starvation.</b> A job that has pending rows and got none in its last
  *       {@code maxSkips} evaluations in a row ({@link Demand#skipped()} ≥ maxSkips) is served
  *       first, with its fair share min(pending, max(1, capacity/k)) over all k jobs.
- *   <li><b>Priority.</b> Then the jobs by priority, highest first: a tier of equal priority is
- *       packed fully before the next lower tier gets the capacity left.
+ *   <li><b>Tenants.</b> Then the tenants ({@link Demand#tenant()}) with pending rows share the capacity
+ *       left equally: each gets max(1, left/T) (at most what its jobs have pending), then what is left over
+ *       goes to the tenants that can still use it, in rotating order. A tenant with 20 jobs and a tenant
+ *       with one each get half the rows, not 20/21 and 1/21.
+ *   <li><b>Priority within a tenant.</b> A tenant spends its rows on its jobs by priority, highest first:
+ *       a tier of equal priority is packed fully before the next lower tier gets the rows left. Priority
+ *       orders a tenant's own jobs; it does not take rows from another tenant.
  *   <li><b>Round-robin within a tier.</b> Each job of the tier gets an equal share
  *       max(1, left/k_tier) (at most what it has pending), then the leftover is filled in
  *       rotating order, starting at the job after the one that started last time.
  * </ol>
  *
- * With one priority and no starved job this is exactly the engine's historical policy (equal
- * share, then leftover in rotating order).
+ * With one tenant (a server without API keys: every job's tenant is null), one priority and no starved
+ * job this is exactly the engine's historical policy (equal share, then leftover in rotating order).
+ * The packer decides only how many rows of each job go into an evaluation, never which values, so it
+ * cannot change a job's samples.
  */
 public final class RowPacker {
   /**
    * One job's demand at a step boundary.
    *
    * @param pending rows it could evaluate now (its unfinished samples), ≥ 0
-   * @param priority higher goes first
+   * @param priority higher goes first (among its tenant's jobs)
    * @param skipped evaluations in a row in which it had pending rows and got none
+   * @param tenant the tenant that owns it, or null (jobs of a server without API keys: one tenant)
    */
-  public record Demand(int pending, int priority, int skipped) {
+  public record Demand(int pending, int priority, int skipped, String tenant) {
     /** Validates the counts. */
     public Demand {
       if (pending < 0 || skipped < 0) {
         throw new IllegalArgumentException("pending and skipped must be >= 0");
       }
+    }
+
+    /**
+     * A job without a tenant.
+     *
+     * @param pending rows it could evaluate now
+     * @param priority higher goes first
+     * @param skipped evaluations in a row left out
+     */
+    public Demand(int pending, int priority, int skipped) {
+      this(pending, priority, skipped, null);
     }
   }
 
@@ -79,7 +101,7 @@ public final class RowPacker {
     int start = rotation % k;
     rotation = (rotation + 1) % k;
     List<Integer> starved = new ArrayList<>();
-    TreeMap<Integer, List<Integer>> tiers = new TreeMap<>((a, b) -> Integer.compare(b, a));
+    Map<String, TreeMap<Integer, List<Integer>>> tenants = new LinkedHashMap<>(); // rotation order of first job
     for (int a = 0; a < k; a++) {
       int i = (start + a) % k;
       Demand dm = demands.get(i);
@@ -89,7 +111,8 @@ public final class RowPacker {
       if (dm.skipped() >= maxSkips) {
         starved.add(i);
       }
-      tiers.computeIfAbsent(dm.priority(), p -> new ArrayList<>()).add(i);
+      tenants.computeIfAbsent(Objects.requireNonNullElse(dm.tenant(), ""), t -> new TreeMap<>((x, y) -> Integer.compare(y, x)))
+          .computeIfAbsent(dm.priority(), p -> new ArrayList<>()).add(i);
     }
     int left = capacity;
     int fair = Math.max(1, capacity / k);
@@ -98,13 +121,31 @@ public final class RowPacker {
       take[i] += n;
       left -= n;
     }
-    for (List<Integer> tier : tiers.values()) {
-      if (left == 0) {
-        break;
+    if (tenants.isEmpty() || left == 0) {
+      return take;
+    }
+    int share = Math.max(1, left / tenants.size());
+    for (int pass = 0; pass < 2 && left > 0; pass++) { // equal shares per tenant, then the leftover in turn
+      for (TreeMap<Integer, List<Integer>> tiers : tenants.values()) {
+        if (left == 0) {
+          break;
+        }
+        int budget = pass == 0 ? Math.min(share, left) : left;
+        left -= budget - fillTenant(demands, tiers, take, budget);
       }
-      left = fillTier(demands, tier, take, left);
     }
     return take;
+  }
+
+  /** A tenant's rows over its tiers, highest priority first; returns what is left of {@code budget}. */
+  private static int fillTenant(List<Demand> demands, TreeMap<Integer, List<Integer>> tiers, int[] take, int budget) {
+    for (List<Integer> tier : tiers.values()) {
+      if (budget == 0) {
+        break;
+      }
+      budget = fillTier(demands, tier, take, budget);
+    }
+    return budget;
   }
 
   /** Equal share of {@code left} over the tier, then leftover in rotating order; returns what is left. */

@@ -24,11 +24,14 @@ import org.slf4j.LoggerFactory;
  * keeps queue positions current, and fails queued jobs whose deadline passed.
  *
  * <p>Order: by priority, highest first, then arrival; a job passed over by {@value BatchEngine#MAX_PASSED} later
- * arrivals for its model goes first (in arrival order), so low priorities do not starve.
+ * arrivals for its model goes first (in arrival order), so low priorities do not starve. A tenant with
+ * {@code tenantMaxRunningJobs} jobs running has no more started: its queued jobs wait and the jobs behind them (other
+ * tenants') go ahead.
  */
 final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private final int maxActiveJobs;
+  private final int tenantMaxRunning;
   private final ModelEngines engines;
   private final JobStore store;
   private final Lifecycle life;
@@ -37,10 +40,11 @@ final class Dispatcher {
   private final boolean handOff;
   private boolean scheduled;
 
-  Dispatcher(int maxActiveJobs, ModelEngines engines, JobStore store, Lifecycle life, JobsThread thread,
+  Dispatcher(int maxActiveJobs, int tenantMaxRunning, ModelEngines engines, JobStore store, Lifecycle life, JobsThread thread,
       BooleanSupplier open, boolean handOff) {
     this.handOff = handOff;
     this.maxActiveJobs = maxActiveJobs;
+    this.tenantMaxRunning = tenantMaxRunning;
     this.engines = engines;
     this.store = store;
     this.life = life;
@@ -83,6 +87,7 @@ final class Dispatcher {
     List<JobState> order = new ArrayList<>(arrival);
     order.sort(Comparator.comparingInt((JobState st) -> st.passedOver >= BatchEngine.MAX_PASSED ? 0 : 1)
         .thenComparingInt(st -> st.passedOver >= BatchEngine.MAX_PASSED ? 0 : -st.spec.priority())); // stable
+    Map<String, Integer> running = runningByTenant();
     for (JobState st : order) {
       if (handOff && !st.adopted) { // cluster mode: submitted here, committed; a worker claims it from the store
         life.queue.remove(st.id());
@@ -97,6 +102,10 @@ final class Dispatcher {
       if (free <= 0) {
         continue;
       }
+      String tenant = st.record.tenant();
+      if (tenant != null && running.getOrDefault(tenant, 0) >= tenantMaxRunning) {
+        continue; // tenantMaxRunningJobs: it waits; the jobs behind it are looked at
+      }
       if (!st.lease()) {
         continue; // retired just now: as above
       }
@@ -105,6 +114,9 @@ final class Dispatcher {
         engineJobs.add(engineJob(st));
         starting.add(st);
         room.put(engine, free - 1);
+        if (tenant != null) {
+          running.merge(tenant, 1, Integer::sum);
+        }
       } catch (RuntimeException e) {
         LOG.error("event=job-start-failed job={} error={}", st.id(), e.toString(), e);
         life.fail(st, FailureCode.INTERNAL, "could not start: " + e.getMessage());
@@ -116,6 +128,18 @@ final class Dispatcher {
       renumber();
     }
     life.refreshCounts();
+  }
+
+  /** Jobs running now per tenant (live and not queued; jobs without a tenant are not counted). */
+  private Map<String, Integer> runningByTenant() {
+    Map<String, Integer> m = new HashMap<>();
+    for (JobState st : life.live.values()) {
+      String t = st.record.tenant();
+      if (t != null && !life.queue.containsKey(st.id()) && st.record.status() == JobStatus.RUNNING) {
+        m.merge(t, 1, Integer::sum);
+      }
+    }
+    return m;
   }
 
   /** Each job still queued counts the later arrivals for its model that left the queue ahead of it. */
@@ -195,7 +219,16 @@ final class Dispatcher {
     dev.dpm.core.model.Condition[] conds = st.calibration != null ? st.calibration.conditions()
         : JobConditions.of(r.spec()).conditions(r.n(), st.sampler.settings().guidance());
     return new EngineJob(r.id(), procs, conds, st.spec.previewEvery(), st.spec.deadlineMs(r.createdAt().toEpochMilli()),
-        st.spec.priority(), batchKey(r), st);
+        st.spec.priority(), batchKey(r), st).tenant(r.tenant()).nfeLimit(nfeLimit(st));
+  }
+
+  /** The admitted evaluations per sample of an adaptive solver ({@code ode-rk45}), enforced by the engine; else 0. */
+  private static long nfeLimit(JobState st) {
+    if (st.calibration != null || st.sampler == null
+        || st.sampler.settings().kind() != dev.dpm.core.sampler.SamplerKind.ODE_RK45) {
+      return 0; // fixed-step samplers make exactly the evaluations they were charged
+    }
+    return Cost.evaluationsPerSample(st.sampler.settings());
   }
 
   /** Jobs that a request-level batcher may batch together: same sampler settings (calibrations apart). */

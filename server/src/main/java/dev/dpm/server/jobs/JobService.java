@@ -121,8 +121,8 @@ public final class JobService implements AutoCloseable {
     }
     this.reads = new JobReads(store, life, views, cluster);
     this.factory = new JobFactory(config, models, samplers);
-    this.dispatcher = new Dispatcher(config.maxActiveJobs(), engines, store, life, jobsExec,
-        () -> started && accepting, cluster != null);
+    this.dispatcher = new Dispatcher(config.maxActiveJobs(), config.tenantMaxRunningJobs(), engines, store, life,
+        jobsExec, () -> started && accepting, cluster != null);
     this.workers = new Workers(store, factory, life, dispatcher, jobsExec);
     this.cancels = new Cancels(store, life, views, dispatcher, jobsExec, cluster);
     this.recovery = new Recovery(store, results, life, views, workers);

@@ -9,19 +9,25 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The packing policy: capacity, equal shares, rotation, priority first, no starvation. */
+/** The packing policy: capacity, equal shares across tenants then jobs, rotation, priority first, no starvation. */
 class RowPackerTest {
   /** A job in a simulated run: rows pending every step, its priority and fairness state. */
   private static final class Lane {
     final int pending;
     final int priority;
+    final String tenant;
     int skipped;
     int maxSkipped;
     long rows;
 
     Lane(int pending, int priority) {
+      this(pending, priority, null);
+    }
+
+    Lane(int pending, int priority, String tenant) {
       this.pending = pending;
       this.priority = priority;
+      this.tenant = tenant;
     }
   }
 
@@ -31,7 +37,7 @@ class RowPackerTest {
     for (int e = 0; e < evaluations; e++) {
       List<RowPacker.Demand> d = new ArrayList<>();
       for (Lane l : lanes) {
-        d.add(new RowPacker.Demand(l.pending, l.priority, l.skipped));
+        d.add(new RowPacker.Demand(l.pending, l.priority, l.skipped, l.tenant));
       }
       take = p.pack(d);
       for (int i = 0; i < take.length; i++) {
@@ -124,6 +130,104 @@ class RowPackerTest {
         sum += take[i];
       }
       assertEquals(Math.min(37, pendingAll), sum, "the batch is as full as the demand allows");
+    }
+  }
+
+  @Test
+  void aTenantWithOneJobGetsHalfTheRowsBesideATenantWithTwenty() {
+    List<Lane> lanes = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      lanes.add(new Lane(16, 0, "a"));
+    }
+    Lane b = new Lane(64, 0, "b");
+    lanes.add(10, b); // anywhere in the admission order
+    simulate(new RowPacker(64, 8), lanes, 42);
+    assertEquals(42 * 32, b.rows, "half of every evaluation, not 1/21");
+    long a = lanes.stream().filter(l -> l != b).mapToLong(l -> l.rows).sum();
+    assertEquals(42 * 32, a, "the other half to tenant a");
+    for (Lane l : lanes) {
+      assertEquals(0, l.maxSkipped, "every job of tenant a still gets rows at every evaluation");
+      if (l != b) {
+        assertTrue(l.rows >= 42, "a's half is shared over all its jobs (one row each, the leftover in turn): "
+            + l.rows);
+      }
+    }
+  }
+
+  @Test
+  void withoutTenantsTheSameJobsShareRowsPerJob() {
+    List<Lane> lanes = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      lanes.add(new Lane(16, 0));
+    }
+    Lane b = new Lane(64, 0);
+    lanes.add(b);
+    simulate(new RowPacker(64, 8), lanes, 42);
+    assertTrue(b.rows <= 42 * 4, "one job of 21 gets about 64/21 rows per evaluation: " + b.rows);
+  }
+
+  @Test
+  void aTenantsUnusedShareGoesToTheOthers() {
+    RowPacker p = new RowPacker(64, 8);
+    List<RowPacker.Demand> d = List.of(new RowPacker.Demand(10, 0, 0, "a"), new RowPacker.Demand(100, 0, 0, "b"));
+    assertArrayEquals(new int[] {10, 54}, p.pack(d));
+    d = List.of(new RowPacker.Demand(100, 0, 0, "a"), new RowPacker.Demand(100, 0, 0, "b"),
+        new RowPacker.Demand(100, 0, 0, "c"));
+    int[] take = p.pack(d);
+    assertEquals(64, take[0] + take[1] + take[2]);
+    for (int t : take) {
+      assertTrue(t == 21 || t == 22, "64/3 each, the leftover row to one: " + t);
+    }
+  }
+
+  @Test
+  void priorityOrdersATenantsOwnJobsAndTakesNothingFromAnother() {
+    RowPacker p = new RowPacker(64, 8);
+    List<RowPacker.Demand> d = List.of(new RowPacker.Demand(64, 0, 0, "a"), new RowPacker.Demand(64, 9, 0, "b"),
+        new RowPacker.Demand(64, 0, 0, "b"));
+    assertArrayEquals(new int[] {32, 32, 0}, p.pack(d), "b's priority-9 job takes b's half, not a's");
+  }
+
+  @Test
+  void oneTenantPacksExactlyLikeNoTenant() {
+    Random rnd = new Random(11);
+    RowPacker named = new RowPacker(29, 3);
+    RowPacker anonymous = new RowPacker(29, 3);
+    for (int trial = 0; trial < 2000; trial++) {
+      int k = 1 + rnd.nextInt(10);
+      List<RowPacker.Demand> a = new ArrayList<>();
+      List<RowPacker.Demand> b = new ArrayList<>();
+      for (int i = 0; i < k; i++) {
+        int pend = rnd.nextInt(20);
+        int prio = rnd.nextInt(3);
+        int skip = rnd.nextInt(5);
+        a.add(new RowPacker.Demand(pend, prio, skip, "only"));
+        b.add(new RowPacker.Demand(pend, prio, skip));
+      }
+      assertArrayEquals(anonymous.pack(b), named.pack(a));
+    }
+  }
+
+  @Test
+  void withTenantsNeverMoreThanCapacityNorMoreThanPending() {
+    Random rnd = new Random(5);
+    RowPacker p = new RowPacker(41, 3);
+    for (int trial = 0; trial < 2000; trial++) {
+      int k = 1 + rnd.nextInt(12);
+      List<RowPacker.Demand> d = new ArrayList<>();
+      int pendingAll = 0;
+      for (int i = 0; i < k; i++) {
+        int pend = rnd.nextInt(30);
+        pendingAll += pend;
+        d.add(new RowPacker.Demand(pend, rnd.nextInt(3), rnd.nextInt(5), rnd.nextBoolean() ? null : "t" + rnd.nextInt(3)));
+      }
+      int[] take = p.pack(d);
+      int sum = 0;
+      for (int i = 0; i < k; i++) {
+        assertTrue(take[i] >= 0 && take[i] <= d.get(i).pending(), "row count within pending");
+        sum += take[i];
+      }
+      assertEquals(Math.min(41, pendingAll), sum, "the batch is as full as the demand allows");
     }
   }
 }

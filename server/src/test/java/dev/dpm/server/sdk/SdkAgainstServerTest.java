@@ -342,4 +342,17 @@ class SdkAgainstServerTest {
       assertEquals(List.of("sampler.steps"), fields);
     }
   }
+
+  @Test
+  void theSdkIssuesWebSocketTokensForItsKey() throws Exception {
+    java.nio.file.Path keys = tmp.resolve("keys.jsonl");
+    String key = dev.dpm.server.security.ApiKeyFile.add(keys, "sdk", dev.dpm.server.security.Scope.SAMPLE).key();
+    try (Harness h = harness(new SlowPredictor(), b -> b.apiKeys(keys));
+        DpmClient c = DpmClient.builder().setBaseUrl(h.base).optApiKey(key).build()) {
+      dev.dpm.client.WsToken t = c.wsToken();
+      assertTrue(t.token().startsWith("wst_"), t.toString());
+      assertEquals(60, t.expiresInSeconds());
+      assertTrue(t.expiresAt().isAfter(java.time.Instant.now()), t.toString());
+    }
+  }
 }
