@@ -131,7 +131,8 @@ public final class JobService implements EngineListener, AutoCloseable {
     this.writer = new ResultWriter(results, config.dataDir());
     this.workers = new Workers(store, factory, life, dispatcher, jobsExec);
     this.submits = new SubmitQueue(store, factory, new Admission(config, engines.current()),
-        dispatcher, life, views, jobsExec, () -> accepting);
+        dispatcher, life, views, jobsExec, () -> accepting,
+        cluster != null && store instanceof QueueCounts shared ? shared : null); // a cluster counts its store
     models.addListener(new ModelChanges(models, engines, life, factory, dispatcher, jobsExec)); // run-time changes
     for (JobStatus s : JobStatus.values()) {
       Gauge.builder("dpm.jobs", life.statusCounts, m -> m.getOrDefault(s, 0L))
