@@ -1,12 +1,15 @@
 package dev.dpm.server.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dpm.server.DpmServer;
 import dev.dpm.server.Toys;
 import dev.dpm.server.config.ServerConfig;
-import dev.dpm.server.models.ModelRegistry;
+import dev.dpm.runtime.model.ModelSpec;
+import dev.dpm.runtime.model.TorchScriptPredictor;
+import dev.dpm.server.models.DefaultModelSource;
 import dev.dpm.server.security.ApiKeyFile;
 import dev.dpm.server.security.Scope;
 import dev.dpm.server.store.pg.EmbeddedStore;
@@ -17,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -38,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * no worker: jobs stay queued): the same new Idempotency-Key sent to both at once gives one job (or a 409 for
  * another body), never a 500; the queue limit and the tenant quotas hold for both nodes together, also for a burst
  * at both at once; {@code /health} and {@code /health/ready} name the node and its role, {@code /metrics} samples
- * carry its {@code node} label.
+ * carry its {@code node} label. The nodes load the TorchScript model's manifest only (as {@code --role api} does) and
+ * validate its requests from it.
  */
 class ApiNodesTest {
   @TempDir static Path tmp;
@@ -50,6 +55,9 @@ class ApiNodesTest {
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   static final int MAX_JOBS = 5;
   static final int TENANT_MAX_JOBS = 3;
+  static final Path FIXTURES = Path.of(System.getProperty("dpm.root", "..")).resolve("runtime/src/test/resources/fixtures");
+  static final String NET = "tiny-mlp-2d";
+  static Path models;
 
   static String body(int seed) {
     return "{\"model\":\"toy\",\"n\":2,\"seed\":" + seed + ",\"sampler\":{\"name\":\"ddpm\",\"steps\":20}}";
@@ -67,6 +75,17 @@ class ApiNodesTest {
       KEYS.put(t, ApiKeyFile.add(keys, t, Scope.SAMPLE).key());
     }
     KEYS.put("ops", ApiKeyFile.add(keys, "ops", Scope.ADMIN).key());
+    models = tmp.resolve("models");
+    Files.createDirectories(models.resolve("toy"));
+    Files.writeString(models.resolve("toy").resolve("model.json"), "{\"name\":\"toy\",\"kind\":\"gaussian-mixture\","
+        + "\"sampleShape\":[2],\"dataRange\":null,\"prediction\":\"eps\",\"timeInput\":\"index\","
+        + "\"schedule\":{\"type\":\"linear\",\"steps\":1000},\"mixture\":{\"weights\":[0.5,0.5],"
+        + "\"means\":[[0.5,0.5],[-0.5,-0.5]],\"stds\":[0.1,0.1]}}");
+    Path net = models.resolve(NET);
+    Files.createDirectories(net);
+    for (String f : new String[] {"model.json", "model.pt"}) {
+      Files.copy(FIXTURES.resolve(NET).resolve(f), net.resolve(f));
+    }
     int pa = freePort();
     int pb = freePort();
     List<String> members = List.of("127.0.0.1:" + pa, "127.0.0.1:" + pb);
@@ -79,12 +98,13 @@ class ApiNodesTest {
   static DpmServer node(String id, int port, List<String> members, Path keys) {
     try {
       ServerConfig config = ServerConfig.builder().port(0).host("127.0.0.1").dataDir(tmp.resolve(id))
-          .progressIntervalMs(0).previewIntervalMs(0).shutdownGraceSeconds(0).apiKeys(keys)
+          .modelsDir(models).progressIntervalMs(0).previewIntervalMs(0).shutdownGraceSeconds(0).apiKeys(keys)
           .maxQueuedJobs(MAX_JOBS).tenantMaxQueuedJobs(TENANT_MAX_JOBS).build();
       ClusterConfig cluster = ClusterConfig.builder().setStore(url).setRole(Role.API).setHost("127.0.0.1")
           .optPort(port).optMembers(members).optNodeId(id).optClusterName("api-nodes-test").build();
-      DpmServer s = DpmServer.start(config, new ModelRegistry(List.of(Toys.model("toy", new Toys.ToyPredictor(2),
-          tmp.resolve(id + "-model")))), Toys.FACTORY, new ClusterBackend(cluster));
+      // as ./dpm serve --role api: the networks' manifests only
+      DpmServer s = DpmServer.start(config, DefaultModelSource.manifestsOnly(), Toys.FACTORY,
+          new ClusterBackend(cluster));
       if (!s.awaitReady(60_000)) {
         throw new IllegalStateException(id + " not ready");
       }
@@ -230,5 +250,25 @@ class ApiNodesTest {
       assertEquals(samples, labelled, "every sample carries node=\"" + id + "\"");
       assertTrue(metrics.contains("dpm_queue_depth{node=\"" + id + "\",role=\"api\"}"), metrics);
     }
+  }
+
+  @Test
+  void anApiNodeValidatesNetworkRequestsFromTheManifestAlone() throws Exception {
+    assertFalse(a.models().get(NET).predictor() instanceof TorchScriptPredictor, "the network is not loaded");
+    HttpResponse<String> ok = HTTP.sendAsync(request(a, "POST", "/v1/jobs", "{\"model\":\"" + NET + "\",\"n\":2,"
+        + "\"seed\":1,\"sampler\":{\"name\":\"ddim\",\"steps\":10}}", "tenant-a", null),
+        HttpResponse.BodyHandlers.ofString()).get();
+    assertEquals(202, ok.statusCode(), ok.body());
+    String id = new JsonObject(ok.body()).getString("id");
+    try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT model_sha FROM jobs WHERE id='" + id + "'")) {
+      assertTrue(rs.next());
+      assertEquals(ModelSpec.read(models.resolve(NET)).sha256(), rs.getString(1), "pinned to the file's version");
+    }
+    HttpResponse<String> bad = HTTP.sendAsync(request(b, "POST", "/v1/jobs", "{\"model\":\"" + NET + "\",\"n\":2,"
+        + "\"sampler\":{\"name\":\"ddim\",\"steps\":100000}}", "tenant-a", null),
+        HttpResponse.BodyHandlers.ofString()).get();
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertTrue(bad.body().contains("steps"), bad.body());
   }
 }
