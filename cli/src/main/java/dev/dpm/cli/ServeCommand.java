@@ -3,6 +3,7 @@ package dev.dpm.cli;
 import dev.dpm.core.catalog.Samplers;
 import dev.dpm.server.DpmServer;
 import dev.dpm.server.config.ServerConfig;
+import dev.dpm.server.cluster.ClusterBackend;
 import dev.dpm.server.models.DefaultModelSource;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -66,7 +67,10 @@ public final class ServeCommand implements Callable<Integer> {
     }
     DpmServer server;
     try {
-      server = DpmServer.start(cfg, new DefaultModelSource(), Samplers::create, backend);
+      // an API node of a cluster validates requests only: manifests, Γ and hashes, not the networks
+      boolean apiNode = backend instanceof ClusterBackend c && !c.config().role().runsJobs();
+      server = DpmServer.start(cfg, apiNode ? DefaultModelSource.manifestsOnly() : new DefaultModelSource(),
+          Samplers::create, backend);
     } catch (Exception e) {
       System.err.println("dpm serve: " + e.getMessage());
       return 1;

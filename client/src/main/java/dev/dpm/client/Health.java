@@ -10,9 +10,11 @@ import java.util.List;
  *
  * @param status UP or DOWN
  * @param checks the individual checks
+ * @param node in cluster mode, the id of the node that answered; null on a single node
+ * @param role in cluster mode, that node's role ({@code api}, {@code worker}, {@code all}); null on a single node
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record Health(Status status, List<Check> checks) {
+public record Health(Status status, List<Check> checks, String node, String role) {
   /** Copies the list. */
   public Health {
     checks = checks == null ? List.of() : List.copyOf(checks);

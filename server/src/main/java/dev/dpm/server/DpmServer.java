@@ -3,6 +3,7 @@ package dev.dpm.server;
 import dev.dpm.server.config.ServerConfig;
 import dev.dpm.server.api.ApiVerticle;
 import dev.dpm.server.api.EventHub;
+import dev.dpm.server.api.NodeIdentity;
 import dev.dpm.server.jobs.ClusterLink;
 import dev.dpm.server.jobs.EventSink;
 import dev.dpm.server.jobs.JobService;
@@ -108,6 +109,11 @@ public final class DpmServer implements AutoCloseable {
 
     /** Called after the job service stopped, before Vert.x closes (a worker gives its leases back). */
     void stopped();
+
+    /** @return the node's id and role for the health answers, or null on a single node */
+    default NodeIdentity node() {
+      return null;
+    }
   }
 
   /** The single-node assembly: H2 in the data folder, result files beside it, events straight to the hub. */
@@ -253,7 +259,7 @@ public final class DpmServer implements AutoCloseable {
       jobs = new JobService(config, store, results, models, samplers, backend.events(vertx, hub), registry,
           backend.link(vertx, store));
       jobs.start();
-      ApiVerticle api = new ApiVerticle(config, jobs, models, hub, results, registry);
+      ApiVerticle api = new ApiVerticle(config, jobs, models, hub, results, registry, backend.node());
       vertx.deployVerticle(api).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       for (var m : models.all()) {
         LOG.info("event=serving model={} device={}", m.name(), m.device());

@@ -54,6 +54,7 @@ public final class ApiVerticle extends VerticleBase {
   private final EventHub hub;
   private final ResultStore results;
   private final PrometheusMeterRegistry metrics;
+  private final NodeIdentity node; // null on a single node
   private HttpServer server;
   private Router router;
   private Access access;
@@ -70,6 +71,18 @@ public final class ApiVerticle extends VerticleBase {
    */
   public ApiVerticle(ServerConfig config, JobService jobs, ModelRegistry models, EventHub hub,
       ResultStore results, PrometheusMeterRegistry metrics) {
+    this(config, jobs, models, hub, results, metrics, null);
+  }
+
+  /**
+   * A node of a cluster: the same, and its identity in the health answers.
+   *
+   * @param config limits @param jobs job service @param models models @param hub events @param results results
+   * @param metrics metrics @param node the node's id and role, or null on a single node
+   */
+  public ApiVerticle(ServerConfig config, JobService jobs, ModelRegistry models, EventHub hub,
+      ResultStore results, PrometheusMeterRegistry metrics, NodeIdentity node) {
+    this.node = node;
     this.config = config;
     this.jobs = jobs;
     this.models = models;
@@ -173,7 +186,7 @@ public final class ApiVerticle extends VerticleBase {
       Access.requireAdmin(ctx, operationId); // loading, unloading and reloading models changes every tenant's service
       h.handle(ctx);
     }));
-    handle(rb, "health", ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
+    handle(rb, "health", ctx -> json(ctx, 200, identified(new JsonObject().put("status", "UP"))));
     handle(rb, "ready", this::ready);
     handle(rb, "metrics", ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
@@ -359,7 +372,12 @@ public final class ApiVerticle extends VerticleBase {
           .put("detail", r ? "loaded and warmed up" : "warming up"));
     }
     up &= jobs.ready();
-    json(ctx, up ? 200 : 503, new JsonObject().put("status", up ? "UP" : "DOWN").put("checks", checks));
+    json(ctx, up ? 200 : 503, identified(new JsonObject().put("status", up ? "UP" : "DOWN")).put("checks", checks));
+  }
+
+  /** A health answer, with the node's id and role in a cluster. */
+  private JsonObject identified(JsonObject body) {
+    return node == null ? body : node.into(body);
   }
 
   private void webPage(RoutingContext ctx) {

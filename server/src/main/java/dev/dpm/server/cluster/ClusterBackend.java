@@ -2,6 +2,7 @@ package dev.dpm.server.cluster;
 
 import dev.dpm.server.DpmServer;
 import dev.dpm.server.api.EventHub;
+import dev.dpm.server.api.NodeIdentity;
 import dev.dpm.server.jobs.ClusterLink;
 import dev.dpm.server.jobs.EventSink;
 import dev.dpm.server.jobs.JobService;
@@ -95,6 +96,11 @@ public final class ClusterBackend implements DpmServer.Backend {
     }
     LOG.info("event=cluster-node-started node={} role={} models={}", config.nodeId(), config.role().wire(),
         jobs.engines().keySet());
+  }
+
+  @Override
+  public NodeIdentity node() {
+    return new NodeIdentity(config.nodeId(), config.role().wire());
   }
 
   @Override

@@ -4,7 +4,6 @@ import dev.dpm.server.config.ServerConfig;
 import dev.dpm.server.engine.BatchEngine;
 import java.util.Collection;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Admission control: a new job is refused with {@link Rejection.QueueFull} (429, with a Retry-After estimated from the
@@ -31,6 +30,19 @@ final class Admission {
    * @param tenant the submitting tenant, or null on a server without API keys
    */
   void admit(Collection<JobState> live, long work, String field, String tenant) {
+    admit(QueueCounts.Counts.of(live, tenant), work, field, tenant);
+  }
+
+  /**
+   * Throws the rejection if {@code work} more rows do not fit beside the jobs counted (a node's live jobs, or a
+   * cluster's from the shared store, see {@link QueueCounts}).
+   *
+   * @param live jobs queued or running, in all and of the tenant
+   * @param work the new job's rows of work
+   * @param field the request field that sizes the job ({@code n}, {@code samples})
+   * @param tenant the submitting tenant, or null on a server without API keys
+   */
+  void admit(QueueCounts.Counts live, long work, String field, String tenant) {
     long tenantWorkLimit = Math.min(config.maxQueuedWork(), config.tenantMaxQueuedWork());
     long limit = tenant == null ? config.maxQueuedWork() : tenantWorkLimit;
     if (work > limit) {
@@ -39,21 +51,16 @@ final class Admission {
           + "sample); this server queues at most " + limit + " (" + which + ") so it can never run: ask for fewer "
           + "samples or steps").toException();
     }
-    long queuedWork = 0;
-    long tenantWork = 0;
-    int tenantJobs = 0;
-    for (JobState s : live) {
-      queuedWork += s.work;
-      if (tenant != null && Objects.equals(tenant, s.record.tenant())) {
-        tenantWork += s.work;
-        tenantJobs++;
-      }
-    }
-    if (live.size() >= config.maxQueuedJobs() || queuedWork + work > config.maxQueuedWork()) {
-      throw new Rejection.QueueFull(live.size(), queuedWork, retryAfterSeconds(queuedWork), false).toException();
+    long queuedWork = live.work();
+    long tenantWork = live.tenantWork();
+    long tenantJobs = live.tenantJobs();
+    if (live.jobs() >= config.maxQueuedJobs() || queuedWork + work > config.maxQueuedWork()) {
+      throw new Rejection.QueueFull((int) Math.min(Integer.MAX_VALUE, live.jobs()), queuedWork,
+          retryAfterSeconds(queuedWork), false).toException();
     }
     if (tenant != null && (tenantJobs >= config.tenantMaxQueuedJobs() || tenantWork + work > tenantWorkLimit)) {
-      throw new Rejection.QueueFull(tenantJobs, tenantWork, retryAfterSeconds(tenantWork), true).toException();
+      throw new Rejection.QueueFull((int) Math.min(Integer.MAX_VALUE, tenantJobs), tenantWork,
+          retryAfterSeconds(tenantWork), true).toException();
     }
   }
 

@@ -127,8 +127,10 @@ public final class JobService implements AutoCloseable {
     this.cancels = new Cancels(store, life, views, dispatcher, jobsExec, cluster);
     this.recovery = new Recovery(store, results, life, views, workers);
     this.submits = new SubmitQueue(store, factory, new Admission(config, engines.current()),
-        dispatcher, life, views, jobsExec, () -> accepting);
-    models.addListener(new ModelChanges(models, engines, life, factory, dispatcher, jobsExec)); // run-time changes
+        dispatcher, life, views, jobsExec, () -> accepting,
+        cluster != null && store instanceof QueueCounts shared ? shared : null); // a cluster counts its store
+    models.addListener(new ModelChanges(models, engines, life, factory, dispatcher, jobsExec,
+        cluster == null || cluster.runsJobs())); // run-time changes (an API node makes no engine)
     for (JobStatus s : JobStatus.values()) {
       Gauge.builder("dpm.jobs", life.statusCounts, m -> m.getOrDefault(s, 0L))
           .description("jobs by status").tag("status", s.wire()).register(registry);

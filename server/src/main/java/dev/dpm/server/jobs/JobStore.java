@@ -110,6 +110,30 @@ public class JobStore implements AutoCloseable {
   }
 
   /**
+   * A new job and its rows of work (what admission charges for it; the shared store keeps it for the cluster's
+   * counts).
+   *
+   * @param record the job
+   * @param work its rows of work
+   */
+  public record NewJob(JobRecord record, long work) {}
+
+  /**
+   * Inserts the new jobs of a burst of submits in one transaction, except those whose Idempotency-Key another
+   * submit stored first. One node never races itself (its submits are serialised), so here every job is inserted and
+   * a duplicate key fails the whole insert; the shared store of a cluster, where two nodes may take the same new key
+   * at the same instant, leaves the later one out and says so.
+   *
+   * @param jobs the jobs
+   * @return the ids of the jobs left out because their key was taken (empty here)
+   * @throws SQLException on failure (nothing is inserted then)
+   */
+  public synchronized java.util.Set<String> insertNew(List<NewJob> jobs) throws SQLException {
+    insertAll(jobs.stream().map(NewJob::record).toList());
+    return java.util.Set.of();
+  }
+
+  /**
    * Writes a job's mutable fields (status, timings, error, progress, seq reservation, the model version a reload
    * moved a queued job to).
    *
@@ -167,6 +191,12 @@ public class JobStore implements AutoCloseable {
   /** Applies {@code write} to every record in one transaction: all or nothing. */
   private void inOneTransaction(List<JobRecord> rs, RowWrite write) throws SQLException {
     if (rs.isEmpty()) {
+      return;
+    }
+    if (!conn.getAutoCommit()) { // inside a caller's transaction (the shared store's admission): part of it
+      for (JobRecord r : rs) {
+        write.apply(r);
+      }
       return;
     }
     conn.setAutoCommit(false);
@@ -349,7 +379,14 @@ public class JobStore implements AutoCloseable {
     }
   }
 
-  private static void bind(PreparedStatement ps, JobRecord r) throws SQLException {
+  /**
+   * Binds the parameters of an insert of {@link #COLUMNS}, 1 to 21.
+   *
+   * @param ps the statement
+   * @param r the job
+   * @throws SQLException on failure
+   */
+  protected static void bind(PreparedStatement ps, JobRecord r) throws SQLException {
     ps.setString(1, r.id());
     ps.setString(2, r.kind().wire());
     ps.setString(3, r.status().wire());

@@ -31,9 +31,16 @@ final class ModelChanges implements ModelRegistry.Listener {
   private final JobFactory factory;
   private final Dispatcher dispatcher;
   private final JobsThread thread;
+  private final boolean runsJobs; // false on an API node of a cluster: it makes no engine
 
   ModelChanges(ModelRegistry models, ModelEngines engines, Lifecycle life, JobFactory factory, Dispatcher dispatcher,
       JobsThread thread) {
+    this(models, engines, life, factory, dispatcher, thread, true);
+  }
+
+  ModelChanges(ModelRegistry models, ModelEngines engines, Lifecycle life, JobFactory factory, Dispatcher dispatcher,
+      JobsThread thread, boolean runsJobs) {
+    this.runsJobs = runsJobs;
     this.models = models;
     this.engines = engines;
     this.life = life;
@@ -44,6 +51,9 @@ final class ModelChanges implements ModelRegistry.Listener {
 
   @Override
   public void loaded(ServedModel m) {
+    if (!runsJobs) {
+      return; // an API node validates against the new version; the workers run it
+    }
     engines.add(m);
     thread.offer(dispatcher::dispatch);
   }

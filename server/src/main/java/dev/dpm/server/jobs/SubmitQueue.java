@@ -8,9 +8,11 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BooleanSupplier;
@@ -21,6 +23,10 @@ import org.slf4j.LoggerFactory;
  * Submits with group commit: requests wait in a lock-free queue, the jobs thread validates all that are waiting
  * ({@link JobFactory}, {@link Admission}, idempotency keys against the canonical request), inserts the new jobs in
  * one transaction, and only then announces them and answers the callers.
+ *
+ * <p>In a cluster the limits count the shared store's queue ({@link QueueCounts}) and the burst is admitted and
+ * inserted under the store's admission lock; a job whose new Idempotency-Key another node stored first is not
+ * inserted, and its caller gets the answer of a repeated key: that node's job, or 409 for another body.
  */
 final class SubmitQueue {
   private static final Logger LOG = LoggerFactory.getLogger(JobService.class);
@@ -34,9 +40,16 @@ final class SubmitQueue {
   private final JobViews views;
   private final JobsThread jobsExec;
   private final BooleanSupplier accepting;
+  private final QueueCounts shared; // the cluster's store, or null: count this node's live jobs
 
   SubmitQueue(JobStore store, JobFactory factory, Admission admission, Dispatcher dispatcher, Lifecycle life,
       JobViews views, JobsThread jobsExec, BooleanSupplier accepting) {
+    this(store, factory, admission, dispatcher, life, views, jobsExec, accepting, null);
+  }
+
+  SubmitQueue(JobStore store, JobFactory factory, Admission admission, Dispatcher dispatcher, Lifecycle life,
+      JobViews views, JobsThread jobsExec, BooleanSupplier accepting, QueueCounts shared) {
+    this.shared = shared;
     this.store = store;
     this.factory = factory;
     this.admission = admission;
@@ -85,6 +98,57 @@ final class SubmitQueue {
     SubmitBatch batch = new SubmitBatch();
     List<PendingSubmit> ok = new ArrayList<>();
     List<JobService.Submitted> answers = new ArrayList<>();
+    Set<String> lost;
+    try {
+      lost = shared == null ? admitAndInsert(ps, batch, ok, answers)
+          : shared.exclusively(() -> admitAndInsert(ps, batch, ok, answers));
+    } catch (SQLException | RuntimeException e) {
+      LOG.error("event=submit-failed jobs={} error={}", batch.created.size(), e.toString(), e);
+      for (JobState st : batch.created) {
+        life.live.remove(st.id());
+        life.queue.remove(st.id());
+      }
+      for (PendingSubmit q : ps) {
+        q.done().completeExceptionally(e); // those refused already keep their refusal
+      }
+      return;
+    }
+    Set<String> lostKeys = new HashSet<>();
+    for (JobState st : batch.created) {
+      JobRecord r = st.record;
+      if (lost.contains(r.id())) { // another node stored this new key first: answered below as a repeated key
+        life.live.remove(st.id());
+        life.queue.remove(st.id());
+        lostKeys.add(r.idempotencyKey());
+        LOG.info("event=idempotency-key-race job={} reason=\"another node stored the key first\"", r.id());
+        continue;
+      }
+      LOG.info("event=job-queued job={} kind={} model={} n={} seed={} sampler={}", r.id(), r.kind().wire(),
+          r.model(), r.n(), r.seed(), st.sampler == null ? null : st.sampler.settings().kind().wire());
+      life.emitQueued(st);
+    }
+    for (int i = 0; i < ok.size(); i++) {
+      PendingSubmit q = ok.get(i);
+      if (q.key() != null && lostKeys.contains(q.key())) {
+        try {
+          q.done().complete(replayOfStored(q));
+        } catch (Throwable t) {
+          q.done().completeExceptionally(t);
+        }
+      } else {
+        q.done().complete(answers.get(i));
+      }
+    }
+    dispatcher.request();
+  }
+
+  /**
+   * Validates and admits every waiting submit (a refused one is answered at once) and inserts the new jobs.
+   *
+   * @return the ids of jobs not inserted because another node stored their Idempotency-Key first
+   */
+  private Set<String> admitAndInsert(List<PendingSubmit> ps, SubmitBatch batch, List<PendingSubmit> ok,
+      List<JobService.Submitted> answers) throws SQLException {
     for (PendingSubmit q : ps) {
       try {
         answers.add(doSubmit(q, batch));
@@ -93,29 +157,17 @@ final class SubmitQueue {
         q.done().completeExceptionally(t);
       }
     }
-    try {
-      store.insertAll(batch.created.stream().map(st -> st.record).toList());
-    } catch (SQLException | RuntimeException e) {
-      LOG.error("event=submit-failed jobs={} error={}", batch.created.size(), e.toString(), e);
-      for (JobState st : batch.created) {
-        life.live.remove(st.id());
-        life.queue.remove(st.id());
-      }
-      for (PendingSubmit q : ok) {
-        q.done().completeExceptionally(e);
-      }
-      return;
+    return store.insertNew(batch.created.stream().map(st -> new JobStore.NewJob(st.record, st.work)).toList());
+  }
+
+  /** The answer to a submit whose new key another node stored first: exactly that of a repeated key. */
+  private JobService.Submitted replayOfStored(PendingSubmit q) throws SQLException {
+    JobRecord prior = store.byIdempotencyKey(q.key()).orElseThrow(() -> new SQLException(
+        "Idempotency-Key '" + q.clientKey() + "' was taken by another submit that is gone now; retry"));
+    if (!sha256(q.request().canonical()).equals(prior.requestHash())) {
+      throw new Rejection.KeyReused(q.clientKey()).toException();
     }
-    for (JobState st : batch.created) {
-      JobRecord r = st.record;
-      LOG.info("event=job-queued job={} kind={} model={} n={} seed={} sampler={}", r.id(), r.kind().wire(),
-          r.model(), r.n(), r.seed(), st.sampler == null ? null : st.sampler.settings().kind().wire());
-      life.emitQueued(st);
-    }
-    for (int i = 0; i < ok.size(); i++) {
-      ok.get(i).done().complete(answers.get(i));
-    }
-    dispatcher.request();
+    return new JobService.Submitted(views.of(prior), true);
   }
 
   private JobService.Submitted doSubmit(PendingSubmit q, SubmitBatch batch) throws SQLException {
@@ -136,7 +188,13 @@ final class SubmitQueue {
       }
     }
     JobFactory.Prepared job = factory.prepare(request);
-    admission.admit(life.live.values(), job.work(), request instanceof JobRequest.Sample ? "n" : "samples", q.tenant());
+    String field = request instanceof JobRequest.Sample ? "n" : "samples";
+    if (shared == null) {
+      admission.admit(life.live.values(), job.work(), field, q.tenant());
+    } else { // the cluster's queue, and this burst's jobs not inserted yet
+      admission.admit(shared.counts(q.tenant()).plus(QueueCounts.Counts.of(batch.created, q.tenant())), job.work(),
+          field, q.tenant());
+    }
     Instant now = Instant.now();
     JobRecord r = new JobRecord(newId(now), request instanceof JobRequest.Sample ? JobKind.SAMPLE : JobKind.CALIBRATION,
         JobStatus.QUEUED, job.model().name(), job.model().sha256(),

@@ -8,6 +8,8 @@ import dev.dpm.runtime.model.ModelKind;
 import dev.dpm.runtime.model.ModelLoader;
 import dev.dpm.runtime.model.ModelSpec;
 import dev.dpm.core.moments.Gamma;
+import dev.dpm.core.moments.GuidedGamma;
+import dev.dpm.core.sampler.ModelContext;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.slf4j.Logger;
@@ -23,13 +25,35 @@ import org.slf4j.LoggerFactory;
 public final class DefaultModelSource implements ModelSource {
   private static final Logger LOG = LoggerFactory.getLogger(DefaultModelSource.class);
 
+  private final boolean networks;
+
   /** A source with no state; every {@link #load} reads the folder afresh. */
-  public DefaultModelSource() {}
+  public DefaultModelSource() {
+    this(true);
+  }
+
+  private DefaultModelSource(boolean networks) {
+    this.networks = networks;
+  }
+
+  /**
+   * The source of an API node of a cluster, which validates requests but runs no job: a TorchScript model's
+   * manifest, schedule, Γ files and the network file's SHA-256 (the version jobs are pinned to) are read, the network
+   * itself is not loaded (no libtorch memory, no device). Oracles load as usual (they are formulas).
+   *
+   * @return the source
+   */
+  public static DefaultModelSource manifestsOnly() {
+    return new DefaultModelSource(false);
+  }
 
   @Override
   public ServedModel load(Path dir, String device) throws IOException {
     ModelSpec spec = ModelSpec.read(dir);
     boolean network = spec.kind() == ModelKind.TORCHSCRIPT;
+    if (network && !networks) {
+      return manifestOnly(spec);
+    }
     Device d = network ? resolve(device) : null;
     // verifyHash is what ModelLoader.load runs first as well; doing it here too gives the served
     // model its hash (LoadedModel does not carry it) at the cost of reading the file twice
@@ -54,6 +78,21 @@ public final class DefaultModelSource implements ModelSource {
       lm.close();
       throw e;
     }
+  }
+
+  /** A TorchScript model as an API node serves it: everything but the network. */
+  private static ServedModel manifestOnly(ModelSpec spec) throws IOException {
+    String sha = ModelLoader.verifyHash(spec);
+    ModelContext ctx = ModelLoader.context(spec);
+    ServedModel m = new ServedModel(spec, ManifestOnlyPredictor.of(spec), ctx, sha, "none", null);
+    if (ctx.gamma() != null) {
+      m.installGamma(GammaJson.read(spec.gammaPath(), ctx.schedule()), spec.gammaPath());
+    }
+    GuidedGamma guided = ModelLoader.guidedGamma(spec, ctx.schedule());
+    if (guided != null) {
+      m.installGuidedGamma(guided);
+    }
+    return m;
   }
 
   /**

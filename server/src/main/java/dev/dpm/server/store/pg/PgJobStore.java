@@ -2,6 +2,7 @@ package dev.dpm.server.store.pg;
 
 import dev.dpm.server.jobs.JobRecord;
 import dev.dpm.server.jobs.JobStore;
+import dev.dpm.server.jobs.QueueCounts;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 
 /**
  * The job table shared by every node of a cluster, in PostgreSQL: the H2 store's SQL (inherited) plus leases.
@@ -26,10 +28,17 @@ import java.util.TreeSet;
  * its leases while it holds them, and every write of a job row is fenced by the lease: once another node has taken
  * a job over (the old lease expired), the old holder's writes change nothing. Times of leases are the database's
  * clock, so the hosts' clocks do not matter. Result files live beside the jobs ({@code job_results}, bytea).
+ *
+ * <p>Admission counts the cluster's queue here ({@link QueueCounts}: a count and a sum of the jobs queued and
+ * running, per tenant too) under a transaction-scoped advisory lock held until the submits' insert commits, and an
+ * Idempotency-Key that two nodes take at the same instant is inserted once ({@code ON CONFLICT DO NOTHING}); the
+ * other node re-reads the winner's job.
  */
-public final class PgJobStore extends JobStore {
+public final class PgJobStore extends JobStore implements QueueCounts {
   /** Lock id that serialises the schema creation of nodes that start together. */
   private static final long SCHEMA_LOCK = 0x64706d5f6a6f6273L;
+  /** Lock id that serialises the admission of submits across nodes (count, then insert). */
+  private static final long ADMIT_LOCK = 0x64706d5f61646d74L;
   private final String node;
 
   private PgJobStore(Connection conn, String node) {
@@ -69,10 +78,12 @@ public final class PgJobStore extends JobStore {
             + "created_at BIGINT NOT NULL, started_at BIGINT, finished_at BIGINT, error_code VARCHAR(64), "
             + "error_message VARCHAR(4000), progress_step INT NOT NULL, progress_total INT NOT NULL, "
             + "nfe INT NOT NULL, seq_reserved BIGINT NOT NULL, lease_owner VARCHAR(128), lease_until TIMESTAMPTZ, "
-            + "model_version VARCHAR(64), tenant VARCHAR(128))");
+            + "model_version VARCHAR(64), tenant VARCHAR(128), work BIGINT)");
         // a store made before model versions were recorded gets the column (null versions)
         st.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS model_version VARCHAR(64)");
         st.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS tenant VARCHAR(128)"); // stores made before API keys
+        // rows of work of each job, for the cluster's queue limits (null in stores made before: counted as n)
+        st.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS work BIGINT");
         st.execute("CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created_at DESC, id DESC)");
         st.execute("CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at)");
         st.execute("CREATE TABLE IF NOT EXISTS job_results (job_id VARCHAR(64) NOT NULL, name VARCHAR(256) NOT NULL, "
@@ -87,6 +98,125 @@ public final class PgJobStore extends JobStore {
   /** @return this node's id */
   public String node() {
     return node;
+  }
+
+  /**
+   * The Idempotency-Key as stored here: PostgreSQL text holds no NUL character, so the NUL between the tenant and
+   * the client's key ({@code SubmitQueue}) is stored as U+001F (no tenant name holds either, HTTP headers neither).
+   */
+  static String storedKey(String key) {
+    return key == null ? null : key.replace('\u0000', '\u001f');
+  }
+
+  /** Inserts a new job (its Idempotency-Key stored as {@link #storedKey}). */
+  @Override
+  public synchronized void insert(JobRecord r) throws SQLException {
+    try (PreparedStatement ps = connection().prepareStatement(
+        "INSERT INTO jobs (" + COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+      bind(ps, r);
+      ps.setString(9, storedKey(r.idempotencyKey()));
+      ps.executeUpdate();
+    }
+  }
+
+  /** The job created with an Idempotency-Key (looked up as {@link #storedKey}). */
+  @Override
+  public synchronized Optional<JobRecord> byIdempotencyKey(String key) throws SQLException {
+    return super.byIdempotencyKey(storedKey(key));
+  }
+
+  /**
+   * Inserts the new jobs with their work, in one transaction; a job whose Idempotency-Key is already stored (another
+   * node took the same new key first: {@code ON CONFLICT DO NOTHING} waits for that node's transaction and then
+   * skips the row) is left out.
+   */
+  @Override
+  public synchronized Set<String> insertNew(List<NewJob> jobs) throws SQLException {
+    Set<String> lost = new TreeSet<>();
+    if (jobs.isEmpty()) {
+      return lost;
+    }
+    Connection c = connection();
+    boolean own = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO jobs (" + COLUMNS + ", work) VALUES "
+        + "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (idem_key) DO NOTHING")) {
+      for (NewJob j : jobs) {
+        bind(ps, j.record());
+        ps.setString(9, storedKey(j.record().idempotencyKey()));
+        ps.setLong(22, j.work());
+        if (ps.executeUpdate() == 0) {
+          lost.add(j.record().id());
+        }
+      }
+      if (own) {
+        c.commit();
+      }
+    } catch (SQLException | RuntimeException e) {
+      if (own) {
+        c.rollback();
+      }
+      throw e;
+    } finally {
+      if (own) {
+        c.setAutoCommit(true);
+      }
+    }
+    return lost;
+  }
+
+  /** The cluster's jobs queued and running, and their work (a job stored without its work counts n rows). */
+  @Override
+  public synchronized Counts counts(String tenant) throws SQLException {
+    try (PreparedStatement ps = connection().prepareStatement(
+        "SELECT COUNT(*), COALESCE(SUM(COALESCE(work, n)), 0), COUNT(*) FILTER (WHERE tenant = ?), "
+            + "COALESCE(SUM(COALESCE(work, n)) FILTER (WHERE tenant = ?), 0) FROM jobs "
+            + "WHERE status IN ('queued','running')")) {
+      ps.setString(1, tenant);
+      ps.setString(2, tenant);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
+      }
+    }
+  }
+
+  /**
+   * Runs the body in one transaction that holds the cluster's admission lock ({@code pg_advisory_xact_lock}, let go
+   * at the commit or rollback): the counts it reads and the jobs it inserts are one step for every node.
+   */
+  @Override
+  public synchronized <T> T exclusively(Callable<T> body) throws SQLException {
+    Connection c = connection();
+    c.setAutoCommit(false);
+    try {
+      try (Statement st = c.createStatement()) {
+        st.execute("SELECT pg_advisory_xact_lock(" + ADMIT_LOCK + ")");
+      }
+      T out = body.call();
+      c.commit();
+      return out;
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly(c);
+      throw e;
+    } catch (Exception e) {
+      rollbackQuietly(c);
+      throw new SQLException(e.getMessage(), e);
+    } finally {
+      try {
+        c.setAutoCommit(true);
+      } catch (SQLException e) {
+        // a broken connection: the next call reopens it
+      }
+    }
+  }
+
+  private static void rollbackQuietly(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      // the connection is gone: the database rolled back with it
+    }
   }
 
   /**

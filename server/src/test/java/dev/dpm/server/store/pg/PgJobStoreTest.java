@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dpm.server.jobs.JobKind;
 import dev.dpm.server.jobs.JobRecord;
 import dev.dpm.server.jobs.JobStatus;
+import dev.dpm.server.jobs.JobStore.NewJob;
+import dev.dpm.server.jobs.QueueCounts;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -171,6 +173,126 @@ class PgJobStoreTest {
       assertArrayEquals(npy, Files.readAllBytes(elsewhere.file("j", "npy", null)));
       assertArrayEquals("png".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(elsewhere.file("j", "png", 0)));
     }
+  }
+
+  private static JobRecord keyed(String id, String key, String tenant, JobStatus status) {
+    return new JobRecord(id, JobKind.SAMPLE, status, "m", null, null, new JsonObject(), 4, 7, key, "h-" + id,
+        Instant.ofEpochMilli(1), null, null, null, null, 0, 10, 0, 1000, tenant);
+  }
+
+  @Test
+  void twoNodesInsertingTheSameNewKeyStoreOneJobAndTheLaterIsLeftOut() throws Exception {
+    try (PgJobStore a = PgJobStore.open(url, null, null, "api-a");
+        PgJobStore b = PgJobStore.open(url, null, null, "api-b")) {
+      assertEquals(Set.of(), a.insertNew(List.of(new NewJob(keyed("ja", "t\u0000k", "t", JobStatus.QUEUED), 40))));
+      // b checked the key before a committed, and inserts now: no unique-key error, its job is left out
+      assertEquals(Set.of("jb"), b.insertNew(List.of(new NewJob(keyed("jb", "t\u0000k", "t", JobStatus.QUEUED), 40),
+          new NewJob(keyed("jc", null, "t", JobStatus.QUEUED), 40))));
+      assertEquals("ja", b.byIdempotencyKey("t\u0000k").orElseThrow().id(), "the loser re-reads the winner's job");
+      assertTrue(b.get("jc").isPresent(), "the other jobs of the burst are inserted");
+      assertTrue(b.get("jb").isEmpty());
+    }
+  }
+
+  @Test
+  void aKeyInsertedWhileAnotherNodesInsertIsUncommittedWaitsForItAndIsLeftOut() throws Exception {
+    try (PgJobStore a = PgJobStore.open(url, null, null, "api-a");
+        PgJobStore b = PgJobStore.open(url, null, null, "api-b")) {
+      ExecutorService exec = Executors.newSingleThreadExecutor();
+      Future<Set<String>> later = a.exclusively(() -> {
+        assertEquals(Set.of(), a.insertNew(List.of(new NewJob(keyed("ja", "k", null, JobStatus.QUEUED), 1))));
+        // a's row is not committed yet: b's insert of the same key waits for a's transaction, then skips
+        return exec.submit(() -> b.insertNew(List.of(new NewJob(keyed("jb", "k", null, JobStatus.QUEUED), 1))));
+      });
+      assertEquals(Set.of("jb"), later.get());
+      exec.shutdown();
+      assertEquals("ja", b.byIdempotencyKey("k").orElseThrow().id());
+    }
+  }
+
+  @Test
+  void racingInsertsOfOneKeyStoreExactlyOne() throws Exception {
+    int nodes = 4;
+    List<PgJobStore> stores = new ArrayList<>();
+    for (int i = 0; i < nodes; i++) {
+      stores.add(PgJobStore.open(url, null, null, "api-" + i));
+    }
+    ExecutorService exec = Executors.newFixedThreadPool(nodes);
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    List<Future<Set<String>>> got = new ArrayList<>();
+    for (int i = 0; i < nodes; i++) {
+      PgJobStore s = stores.get(i);
+      String id = "j" + i;
+      got.add(exec.submit(() -> {
+        go.await();
+        return s.insertNew(List.of(new NewJob(keyed(id, "same", null, JobStatus.QUEUED), 1)));
+      }));
+    }
+    go.countDown();
+    int lost = 0;
+    for (Future<Set<String>> f : got) {
+      lost += f.get().size(); // no unique-key error on any node
+    }
+    exec.shutdown();
+    assertEquals(nodes - 1, lost, "every node but one is left out");
+    assertEquals(1, stores.get(0).page(null, 10, null, null).size());
+    for (PgJobStore s : stores) {
+      s.close();
+    }
+  }
+
+  @Test
+  void theQueueCountsAreTheClustersJobsAndWorkPerTenant() throws Exception {
+    try (PgJobStore a = PgJobStore.open(url, null, null, "api-a");
+        PgJobStore b = PgJobStore.open(url, null, null, "api-b")) {
+      a.insertNew(List.of(new NewJob(keyed("a1", null, "t1", JobStatus.QUEUED), 100),
+          new NewJob(keyed("a2", null, "t2", JobStatus.QUEUED), 30)));
+      b.insertNew(List.of(new NewJob(keyed("b1", null, "t1", JobStatus.RUNNING), 7),
+          new NewJob(keyed("b2", null, "t1", JobStatus.SUCCEEDED), 1000),
+          new NewJob(keyed("b3", null, "t1", JobStatus.FAILED), 1000)));
+      a.insertAll(List.of(keyed("old", null, null, JobStatus.QUEUED))); // stored without its work: n = 4 rows
+      assertEquals(new QueueCounts.Counts(4, 141, 2, 107), a.counts("t1"), "queued and running, of every node");
+      assertEquals(new QueueCounts.Counts(4, 141, 1, 30), b.counts("t2"));
+      assertEquals(new QueueCounts.Counts(4, 141, 0, 0), b.counts(null), "no tenant: none of its own");
+    }
+  }
+
+  @Test
+  void admissionsOfTwoNodesDoNotInterleave() throws Exception {
+    try (PgJobStore a = PgJobStore.open(url, null, null, "api-a");
+        PgJobStore b = PgJobStore.open(url, null, null, "api-b");
+        Connection watch = DriverManager.getConnection(url)) {
+      ExecutorService exec = Executors.newSingleThreadExecutor();
+      java.util.concurrent.atomic.AtomicReference<QueueCounts.Counts> seenByB = new java.util.concurrent.atomic.AtomicReference<>();
+      Future<?> bDone = a.exclusively(() -> {
+        QueueCounts.Counts before = a.counts(null);
+        Future<?> f = exec.submit(() -> b.exclusively(() -> {
+          seenByB.set(b.counts(null)); // counted only once a's insert committed
+          return null;
+        }));
+        waitForAdvisoryWaiter(watch); // b is blocked on the admission lock
+        a.insertNew(List.of(new NewJob(keyed("a1", null, null, JobStatus.QUEUED), 5)));
+        assertEquals(0, before.jobs());
+        return f;
+      });
+      bDone.get();
+      exec.shutdown();
+      assertEquals(new QueueCounts.Counts(1, 5, 0, 0), seenByB.get(), "b counted a's job: the last place goes once");
+    }
+  }
+
+  private static void waitForAdvisoryWaiter(Connection c) throws Exception {
+    for (int i = 0; i < 2000; i++) {
+      try (Statement st = c.createStatement();
+          java.sql.ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM pg_locks WHERE locktype='advisory' AND NOT granted")) {
+        rs.next();
+        if (rs.getLong(1) > 0) {
+          return;
+        }
+      }
+      Thread.sleep(5);
+    }
+    throw new AssertionError("the other node never waited for the admission lock");
   }
 
   @Test
