@@ -63,6 +63,12 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * @param corsAllowedOrigins browser origins (e.g. {@code https://app.example}) that may call the API cross-origin
  *     (CORS); empty, the default, turns CORS off (no {@code Access-Control-*} headers, preflights refused). Config
  *     {@code corsAllowedOrigins}, env {@code DPM_CORS_ORIGINS} (comma-separated)
+ * @param maxRowsInFlight per model, a cap on the rows of running jobs (0, the default: no cap beyond
+ *     {@code maxActiveJobs}); at saturation it keeps step-level batching from sharing every step among all running
+ *     jobs (BENCHMARKS.md, "Mixed workload"). Config {@code maxRowsInFlight}, env {@code DPM_MAX_ROWS_IN_FLIGHT}
+ * @param engineOverlap overlapped hand-back: while the network evaluates one batch, a host thread hands the previous
+ *     one its ε (off by default: it raises a high-priority job's latency; BENCHMARKS.md, "Overlapped hand-back").
+ *     Config {@code engineOverlap}, env {@code DPM_ENGINE_OVERLAP}
  */
 public record ServerConfig(
     String host,
@@ -95,7 +101,9 @@ public record ServerConfig(
     long tenantMaxQueuedWork,
     int headerTimeoutSeconds,
     int tenantMaxRunningJobs,
-    java.util.List<String> corsAllowedOrigins) {
+    java.util.List<String> corsAllowedOrigins,
+    int maxRowsInFlight,
+    boolean engineOverlap) {
 
   /** Validates the values. */
   public ServerConfig {
@@ -122,6 +130,7 @@ public record ServerConfig(
     check(tenantMaxQueuedWork >= 1, "tenantMaxQueuedWork must be at least 1");
     check(headerTimeoutSeconds >= 1, "headerTimeoutSeconds must be at least 1");
     check(tenantMaxRunningJobs >= 1, "tenantMaxRunningJobs must be at least 1");
+    check(maxRowsInFlight >= 0, "maxRowsInFlight must be >= 0 (0 = no cap)");
     check(retentionHours >= 0, "retentionHours must be >= 0");
     check(shutdownGraceSeconds >= 0, "shutdownGraceSeconds must be >= 0");
     check(batchWindowMs >= 0 && batchGapMs >= 0, "batchWindowMs and batchGapMs must be >= 0");
@@ -172,7 +181,8 @@ public record ServerConfig(
         .put("apiKeys", apiKeys == null ? null : apiKeys.toString())
         .put("tenantMaxQueuedJobs", tenantMaxQueuedJobs).put("tenantMaxQueuedWork", tenantMaxQueuedWork)
         .put("headerTimeoutSeconds", headerTimeoutSeconds)
-        .put("tenantMaxRunningJobs", tenantMaxRunningJobs).put("corsAllowedOrigins", corsAllowedOrigins);
+        .put("tenantMaxRunningJobs", tenantMaxRunningJobs).put("corsAllowedOrigins", corsAllowedOrigins)
+        .put("maxRowsInFlight", maxRowsInFlight).put("engineOverlap", engineOverlap);
   }
 
   /** Mutable builder; {@link #apply} takes a file's or the environment's key/value pairs. */
@@ -208,6 +218,8 @@ public record ServerConfig(
     private int headerTimeoutSeconds = 10;
     private int tenantMaxRunningJobs = 16;
     private java.util.List<String> corsAllowedOrigins = java.util.List.of();
+    private int maxRowsInFlight;
+    private boolean engineOverlap;
 
     private Builder() {}
 
@@ -304,6 +316,8 @@ public record ServerConfig(
             case "tenantMaxQueuedWork" -> tenantMaxQueuedWork = Long.parseLong(s);
             case "headerTimeoutSeconds" -> headerTimeoutSeconds = Integer.parseInt(s);
             case "tenantMaxRunningJobs" -> tenantMaxRunningJobs = Integer.parseInt(s);
+            case "maxRowsInFlight" -> maxRowsInFlight = Integer.parseInt(s);
+            case "engineOverlap" -> engineOverlap = Boolean.parseBoolean(s);
             case "corsAllowedOrigins" -> corsAllowedOrigins = v instanceof java.util.List<?> l
                 ? l.stream().map(String::valueOf).toList()
                 : java.util.Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
@@ -373,6 +387,8 @@ public record ServerConfig(
       m.put("modelPollSeconds", env.get("DPM_MODEL_POLL_SECONDS"));
       m.put("apiKeys", env.get("DPM_API_KEYS"));
       m.put("corsAllowedOrigins", env.get("DPM_CORS_ORIGINS"));
+      m.put("maxRowsInFlight", env.get("DPM_MAX_ROWS_IN_FLIGHT"));
+      m.put("engineOverlap", env.get("DPM_ENGINE_OVERLAP"));
       return apply(m);
     }
 
@@ -382,7 +398,8 @@ public record ServerConfig(
           maxN, maxSteps, maxQueuedJobs, maxQueuedWork, maxActiveJobs, retentionHours,
           shutdownGraceSeconds, progressIntervalMs, previewIntervalMs, warmup, batchWindowMs, batchGapMs, intraOpThreads,
           calibrationDataDirs, allowAnonymous, allowedOrigins, modelPollSeconds, apiKeys, tenantMaxQueuedJobs,
-          tenantMaxQueuedWork, headerTimeoutSeconds, tenantMaxRunningJobs, corsAllowedOrigins);
+          tenantMaxQueuedWork, headerTimeoutSeconds, tenantMaxRunningJobs, corsAllowedOrigins,
+          maxRowsInFlight, engineOverlap);
     }
 
     /** @param v whether a non-loopback address may be bound without API keys @return this */
@@ -397,6 +414,10 @@ public record ServerConfig(
     public Builder headerTimeoutSeconds(int v) { headerTimeoutSeconds = v; return this; }
     /** @param v jobs of one tenant running at once @return this */
     public Builder tenantMaxRunningJobs(int v) { tenantMaxRunningJobs = v; return this; }
+    /** @param v per-model cap on the rows of running jobs (0: none) @return this */
+    public Builder maxRowsInFlight(int v) { maxRowsInFlight = v; return this; }
+    /** @param v whether engines overlap hand-back with the next evaluation @return this */
+    public Builder engineOverlap(boolean v) { engineOverlap = v; return this; }
     /** @param v browser origins allowed to call the API cross-origin (empty: CORS off) @return this */
     public Builder corsAllowedOrigins(java.util.List<String> v) {
       corsAllowedOrigins = java.util.List.copyOf(v);

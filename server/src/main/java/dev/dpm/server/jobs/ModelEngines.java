@@ -2,6 +2,7 @@ package dev.dpm.server.jobs;
 
 import dev.dpm.server.config.ServerConfig;
 import dev.dpm.server.engine.BatchEngine;
+import dev.dpm.server.engine.BatchingMode;
 import dev.dpm.server.engine.EngineJob;
 import dev.dpm.server.engine.EngineListener;
 import dev.dpm.server.models.ServedModel;
@@ -56,6 +57,10 @@ final class ModelEngines {
         Math.max(1.0, m.context().schedule().steps() / 2.0), listener, registry,
         config.progressIntervalMs(), config.previewIntervalMs());
     e.batchWindow(config.batchWindowMs(), config.batchGapMs());
+    if (config.maxRowsInFlight() > 0) {
+      e.scheduling(BatchingMode.STEP, config.maxRowsInFlight());
+    }
+    e.overlap(config.engineOverlap());
     byVersion.put(m, e);
     current.put(m.name(), e);
     if (started) {
