@@ -42,7 +42,7 @@ final class CondReport {
         seconds / 60));
 
     sb.append("## Unconditional (null label)\n\n| method | K | ").append(metric)
-        .append(" | samples | seconds | network rows |\n|---|---:|---:|---:|---:|---:|\n");
+        .append(" | samples | seconds | network rows | steps with Γ ≥ 1 |\n|---|---:|---:|---:|---:|---:|---:|\n");
     for (CondSettings.UncondCell u : s.unconditional()) {
       String key = keys.unconditional(u.method(), u.k());
       QualityResults.Cell c = key == null ? null : store.get(key);
@@ -50,7 +50,9 @@ final class CondReport {
           .append(key == null ? "no Γ" : c == null ? "—" : pm(c)).append(" | ")
           .append(c == null ? "" : c.n()).append(" | ")
           .append(c == null ? "" : String.format(Locale.ROOT, "%.0f", c.seconds())).append(" | ")
-          .append(c == null ? "" : c.evaluations()).append(" |\n");
+          .append(c == null ? "" : c.evaluations()).append(" | ");
+      QualityResults.Cell cl = key == null ? null : store.get(key + "/clipped");
+      sb.append(cl == null ? "" : String.format(Locale.ROOT, "%.0f of %d", cl.value(), cl.n())).append(" |\n");
     }
     sb.append('\n');
 
@@ -107,15 +109,18 @@ final class CondReport {
     Method[][] pairs = {{Method.ANALYTIC_DDPM, Method.DDPM_POSTERIOR}, {Method.ANALYTIC_DDIM, Method.DDIM}};
     sb.append("## Analytic vs plain under guidance (same w, K and noise)\n\nΔ = analytic − plain; ± combines both")
         .append(" standard errors as if independent (the shared noise makes the true error smaller).\n\n")
-        .append("| w | K | Δ ").append(metric).append(" analytic-ddpm − ddpm | Δ accuracy | Δ ").append(metric)
-        .append(" analytic-ddim − ddim | Δ accuracy |\n|---:|---:|---:|---:|---:|---:|\n");
+        .append("\"clipped\": noisy steps where the guided Γ_t ≥ 1, so that the analytic σ² is the plain one (λ²).\n\n")
+        .append("| w | K | Δ ").append(metric).append(" analytic-ddpm − ddpm | Δ accuracy | clipped | Δ ").append(metric)
+        .append(" analytic-ddim − ddim | Δ accuracy | clipped |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (double w : s.scales()) {
       for (int k : s.ks()) {
         sb.append("| ").append(CondKeys.fmt(w)).append(" | ").append(k).append(" |");
         for (Method[] p : pairs) {
           String a = keys.guided(p[0], w, k);
           String b = keys.guided(p[1], w, k);
+          QualityResults.Cell cl = a == null ? null : store.get(a + "/clipped");
           sb.append(' ').append(diff(store, a, b, "/fd", 1)).append(" | ").append(diff(store, a, b, "/acc", 100))
+              .append(" | ").append(cl == null ? "—" : String.format(Locale.ROOT, "%.3g of %d", cl.value(), cl.n()))
               .append(" |");
         }
         sb.append('\n');

@@ -16,7 +16,9 @@ import dev.dpm.core.model.Guidance;
 import dev.dpm.core.model.MixtureSpec;
 import dev.dpm.core.moments.GuidedGamma;
 import dev.dpm.core.catalog.Samplers;
+import dev.dpm.core.sampler.DiscreteSampler;
 import dev.dpm.core.sampler.Driver;
+import dev.dpm.core.sampler.PlanStep;
 import dev.dpm.core.sampler.GuidedContexts;
 import dev.dpm.core.sampler.ModelContext;
 import dev.dpm.core.sampler.Sampler;
@@ -228,6 +230,10 @@ public final class ConditionalBenchmark {
     if (sampler == null) {
       return;
     }
+    if (CondKeys.needsGamma(me)) {
+      store.put(key + "/clipped", new QualityResults.Cell(clippedSteps(sampler, baseContext()), Double.NaN,
+          noisySteps(sampler), 0, 0, "noisy steps with Γ_t ≥ 1 (σ² = λ²)"));
+    }
     long t0 = System.nanoTime();
     long[] rows = {0};
     float[][] x = Driver.sample(sampler, m.predictor(), s.seed(), s.unconditionalSamples(), s.batch(),
@@ -254,6 +260,8 @@ public final class ConditionalBenchmark {
     long t0 = System.nanoTime();
     long[] rows = {0};
     List<SamplingProcess> procs = new ArrayList<>(classes * n);
+    double clipped = 0;
+    Sampler sampler0 = null;
     Condition[] cond = new Condition[classes * n];
     for (int c = 0; c < classes; c++) {
       ModelContext ctx;
@@ -267,6 +275,8 @@ public final class ConditionalBenchmark {
       if (sampler == null) {
         return;
       }
+      sampler0 = sampler0 == null ? sampler : sampler0;
+      clipped += clippedSteps(sampler, ctx);
       NoiseSource noise = new NoiseSource(classSeed(c));
       for (int i = 0; i < n; i++) {
         procs.add(sampler.start(noise.stream(i)));
@@ -304,6 +314,10 @@ public final class ConditionalBenchmark {
       accs.append(String.format(Locale.ROOT, " %.0f", 100.0 * rc / n));
     }
     store.put(prefix + "/acc", proportion(right, x.length));
+    if (CondKeys.needsGamma(me)) {
+      store.put(prefix + "/clipped", new QualityResults.Cell(clipped / classes, Double.NaN, noisySteps(sampler0), 0, 0,
+          "noisy steps with Γ_t ≥ 1 (σ² = λ²), mean over classes"));
+    }
     say(String.format(Locale.ROOT, "%-36s %s %.5g ± %.2g, accuracy %.1f %% (per class%s)  (%.0f s)", prefix,
         judge.image() ? "FD" : "MMD²", pooled[0], pooled[1], 100.0 * right / x.length, accs, secs));
     if (judge.image() && s.gridPerClass() > 0 && Arrays.stream(s.gridKs()).anyMatch(g -> g == k)) {
@@ -317,6 +331,28 @@ public final class ConditionalBenchmark {
       files.add(g);
     }
     writeReport();
+  }
+
+  /**
+   * The noisy steps (s &gt; 0) of a discrete sampler where Γ_t ≥ 1: there the analytic estimate of Cov[x₀ | x_t] is
+   * ≤ 0, clipped to 0, and the analytic variance is its lower bound λ² (the plain sampler's).
+   */
+  static int clippedSteps(Sampler sampler, ModelContext ctx) {
+    if (!(sampler instanceof DiscreteSampler d) || ctx.gamma() == null) {
+      return 0;
+    }
+    int n = 0;
+    for (PlanStep p : d.plan()) {
+      n += p.to() > 0 && ctx.gamma()[p.from()] >= 1.0 ? 1 : 0;
+    }
+    return n;
+  }
+
+  private static int noisySteps(Sampler sampler) {
+    if (!(sampler instanceof DiscreteSampler d)) {
+      return 0;
+    }
+    return (int) d.plan().stream().filter(p -> p.to() > 0).count();
   }
 
   private Sampler create(SamplerSettings ss, ModelContext ctx, String key) {

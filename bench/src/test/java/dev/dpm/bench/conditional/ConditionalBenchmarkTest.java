@@ -152,6 +152,14 @@ class ConditionalBenchmarkTest {
     // per method: w = 1 one row, w = 3 two rows per sample and step, 300 samples, K = 10 and 25
     assertEquals(2L * 300 * (10 + 25) * (1 + 2), expected);
     assertEquals(expected, rows);
+    // Γ ≥ 1 clips the analytic variance to λ²: guidance w = 3 does that on most steps of K = 10, w = 1 on fewer
+    CondKeys withGrid = second.cells().keySet().stream().filter(k -> k.contains("@g")).findFirst()
+        .map(k -> new CondKeys(null, k.substring(k.indexOf("@g") + 2, k.indexOf('/', k.indexOf("@g")))))
+        .orElseThrow();
+    QualityResults.Cell c3 = second.cells().get(withGrid.guided(Method.ANALYTIC_DDPM, 3, 10) + "/clipped");
+    QualityResults.Cell c1 = second.cells().get(withGrid.guided(Method.ANALYTIC_DDPM, 1, 10) + "/clipped");
+    assertEquals(9, c3.n());
+    assertTrue(c3.value() >= 5 && c3.value() > c1.value(), c3 + " " + c1);
     QualityResults.Cell kept = second.cells().get(ddpm + "/fd");
     assertEquals(first.cells().get(ddpm + "/fd"), kept);
     String ag = new CondKeys(null, null).guided(Method.ANALYTIC_DDPM, 3, 25);
