@@ -75,6 +75,10 @@ final class ConditionalQualityOptions {
       description = "Conditional tables: samples per class in the K = 25 sample grids, 0 for none (default: ${DEFAULT-VALUE}).")
   int gridPerClass;
 
+  @Option(names = "--cond-report-only",
+      description = "Conditional tables: sample nothing, rebuild conditional.md and the plots from the saved cells.")
+  boolean reportOnly;
+
   /**
    * Runs the conditional tables.
    *
@@ -112,7 +116,7 @@ final class ConditionalQualityOptions {
           .unconditionalSamples(uncondSamples != null ? uncondSamples : q.samples != null ? q.samples
               : image ? 500 : 2000)
           .batch(q.batch).bootstrap(q.bootstrap).clipSigma2(q.clipSigma2).mmdWidth(q.mmdWidth)
-          .gridPerClass(gridPerClass).gridKs(25).fresh(q.fresh).command(command).build();
+          .gridPerClass(gridPerClass).gridKs(25).fresh(q.fresh).command(command).reportOnly(reportOnly).build();
     } catch (IllegalArgumentException e) {
       throw new UsageError(e.getMessage(), e);
     }

@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param gridKs K values with sample grids
  * @param fresh ignore saved results
  * @param command the command line, for the report
+ * @param reportOnly sample nothing: rebuild the report and plots from saved cells (and the Γ clip counts)
  */
 public record CondSettings(
     Path outDir,
@@ -43,7 +44,8 @@ public record CondSettings(
     int gridPerClass,
     int[] gridKs,
     boolean fresh,
-    String command) {
+    String command,
+    boolean reportOnly) {
 
   /**
    * One unconditional cell.
@@ -139,6 +141,7 @@ public record CondSettings(
     private int[] gridKs = {25};
     private boolean fresh;
     private String command = "";
+    private boolean reportOnly;
 
     private Builder(Path outDir) {
       this.outDir = outDir;
@@ -175,10 +178,13 @@ public record CondSettings(
     /** @param v command line @return this */
     public Builder command(String v) { command = v; return this; }
 
+    /** @param v sample nothing, only rebuild the report @return this */
+    public Builder reportOnly(boolean v) { reportOnly = v; return this; }
+
     /** @return the settings */
     public CondSettings build() {
       return new CondSettings(outDir, seed, perClass, ks, scales, methods, unconditional, unconditionalSamples, batch,
-          bootstrap, clipSigma2, mmdWidth, gridPerClass, gridKs, fresh, command);
+          bootstrap, clipSigma2, mmdWidth, gridPerClass, gridKs, fresh, command, reportOnly);
     }
   }
 }

@@ -167,14 +167,15 @@ public final class ConditionalBenchmark {
     say("model " + m.name() + " (" + classes + " classes), Γ: " + (m.gamma() == null ? "none" : m.gammaSource())
         + ", guided Γ: " + (grid == null ? "none" : "w in " + Arrays.toString(grid.scales())
         + (grid.pooled() ? " pooled" : " per label")));
-    if (judge.image()) {
+    if (judge.image() && !s.reportOnly()) {
       prepareReferences();
     }
+    planClips();
     writeReport();
-    for (CondSettings.UncondCell u : s.unconditional()) {
+    for (CondSettings.UncondCell u : s.reportOnly() ? List.<CondSettings.UncondCell>of() : s.unconditional()) {
       unconditional(u.method(), u.k());
     }
-    for (int k : s.ks()) {
+    for (int k : s.reportOnly() ? new int[0] : s.ks()) {
       for (double w : s.scales()) {
         for (Method me : s.methods()) {
           guided(me, w, k);
@@ -231,7 +232,7 @@ public final class ConditionalBenchmark {
       return;
     }
     if (CondKeys.needsGamma(me)) {
-      store.put(key + "/clipped", new QualityResults.Cell(clippedSteps(sampler, baseContext()), Double.NaN,
+      store.put(key + "/clipped", new QualityResults.Cell(clippedSteps(sampler), Double.NaN,
           noisySteps(sampler), 0, 0, "noisy steps with Γ_t ≥ 1 (σ² = λ²)"));
     }
     long t0 = System.nanoTime();
@@ -245,6 +246,78 @@ public final class ConditionalBenchmark {
     writeReport();
   }
 
+  /** The sampler of each class for a guided cell (the guided Γ at w for analytic methods), or null if not made. */
+  private Sampler[] samplers(Method me, double w, int k, String prefix) {
+    SamplerSettings ss = me.settings(k, TrajectoryKind.EVEN, s.clipSigma2())
+        .toBuilder().optGuidance(w == 1.0 ? null : w).build(); // w = 1 is the plain conditional model
+    Sampler[] out = new Sampler[classes];
+    for (int c = 0; c < classes; c++) {
+      ModelContext ctx;
+      try {
+        ctx = GuidedContexts.of(baseContext(), grid, ss, c, true);
+      } catch (IllegalArgumentException e) {
+        say(prefix + ": skipped (" + e.getMessage() + ")");
+        return null;
+      }
+      out[c] = create(ss, ctx, prefix);
+      if (out[c] == null) {
+        return null;
+      }
+    }
+    return out;
+  }
+
+  /** Records, for every analytic guided cell, the steps its Γ clips (no sampling: from the samplers' plans). */
+  private void planClips() throws IOException {
+    for (int k : s.ks()) {
+      for (double w : s.scales()) {
+        for (Method me : s.methods()) {
+          String prefix = keys.guided(me, w, k);
+          if (!CondKeys.needsGamma(me) || prefix == null || store.has(prefix + "/clipped")
+              || k > m.schedule().steps()) {
+            continue;
+          }
+          Sampler[] sm = samplers(me, w, k, prefix);
+          if (sm == null) {
+            continue;
+          }
+          double clipped = 0;
+          for (Sampler x : sm) {
+            clipped += clippedSteps(x);
+          }
+          store.put(prefix + "/clipped", new QualityResults.Cell(clipped / classes, Double.NaN, noisySteps(sm[0]), 0,
+              0, "noisy steps with Γ_t ≥ 1 (σ² = λ²), mean over classes"));
+        }
+      }
+    }
+  }
+
+  /** The plain method whose steps an analytic one takes where its variance is clipped to λ². */
+  private static Method partner(Method me) {
+    return me == Method.ANALYTIC_DDPM ? Method.DDPM_POSTERIOR : me == Method.ANALYTIC_DDIM ? Method.DDIM : null;
+  }
+
+  /** Whether two discrete samplers per class run the same steps with the same σ² (then: the same samples). */
+  private static boolean samePlans(Sampler[] a, Sampler[] b) {
+    for (int c = 0; c < a.length; c++) {
+      if (!(a[c] instanceof DiscreteSampler da) || !(b[c] instanceof DiscreteSampler db)) {
+        return false;
+      }
+      List<PlanStep> pa = da.plan();
+      List<PlanStep> pb = db.plan();
+      if (pa.size() != pb.size()) {
+        return false;
+      }
+      for (int i = 0; i < pa.size(); i++) {
+        if (pa.get(i).from() != pb.get(i).from() || pa.get(i).to() != pb.get(i).to()
+            || pa.get(i).sigma2() != pb.get(i).sigma2() || pa.get(i).lambda2() != pb.get(i).lambda2()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   private void guided(Method me, double w, int k) throws IOException {
     String prefix = keys.guided(me, w, k);
     if (prefix == null || store.has(prefix + "/fd") || k > m.schedule().steps()) {
@@ -253,33 +326,37 @@ public final class ConditionalBenchmark {
       }
       return;
     }
-    SamplerSettings ss = me.settings(k, TrajectoryKind.EVEN, s.clipSigma2())
-        .toBuilder().optGuidance(w == 1.0 ? null : w).build(); // w = 1 is the plain conditional model
+    Sampler[] sm = samplers(me, w, k, prefix);
+    if (sm == null) {
+      return;
+    }
+    Method plain = partner(me);
+    String pp = plain == null ? null : keys.guided(plain, w, k);
+    if (pp != null && store.has(pp + "/fd")) {
+      Sampler[] ps = samplers(plain, w, k, pp);
+      if (ps != null && samePlans(sm, ps)) { // every noisy step clipped to λ²: the plain sampler's samples
+        String note = "= " + plain.key() + ": the same σ² at every step (Γ_t ≥ 1 on every noisy step)";
+        for (String suffix : cellSuffixes()) {
+          QualityResults.Cell c = store.get(pp + suffix);
+          if (c != null) {
+            store.put(prefix + suffix, new QualityResults.Cell(c.value(), c.stdError(), c.n(), 0, 0, note));
+          }
+        }
+        say(prefix + " " + note);
+        writeReport();
+        return;
+      }
+    }
     int n = s.perClass();
     float[][] x = new float[classes * n][];
     long t0 = System.nanoTime();
     long[] rows = {0};
     List<SamplingProcess> procs = new ArrayList<>(classes * n);
-    double clipped = 0;
-    Sampler sampler0 = null;
     Condition[] cond = new Condition[classes * n];
     for (int c = 0; c < classes; c++) {
-      ModelContext ctx;
-      try {
-        ctx = GuidedContexts.of(baseContext(), grid, ss, c, true);
-      } catch (IllegalArgumentException e) {
-        say(prefix + ": skipped (" + e.getMessage() + ")");
-        return;
-      }
-      Sampler sampler = create(ss, ctx, prefix);
-      if (sampler == null) {
-        return;
-      }
-      sampler0 = sampler0 == null ? sampler : sampler0;
-      clipped += clippedSteps(sampler, ctx);
       NoiseSource noise = new NoiseSource(classSeed(c));
       for (int i = 0; i < n; i++) {
-        procs.add(sampler.start(noise.stream(i)));
+        procs.add(sm[c].start(noise.stream(i)));
         cond[c * n + i] = new Condition(c, Guidance.of(w));
       }
     }
@@ -314,10 +391,6 @@ public final class ConditionalBenchmark {
       accs.append(String.format(Locale.ROOT, " %.0f", 100.0 * rc / n));
     }
     store.put(prefix + "/acc", proportion(right, x.length));
-    if (CondKeys.needsGamma(me)) {
-      store.put(prefix + "/clipped", new QualityResults.Cell(clipped / classes, Double.NaN, noisySteps(sampler0), 0, 0,
-          "noisy steps with Γ_t ≥ 1 (σ² = λ²), mean over classes"));
-    }
     say(String.format(Locale.ROOT, "%-36s %s %.5g ± %.2g, accuracy %.1f %% (per class%s)  (%.0f s)", prefix,
         judge.image() ? "FD" : "MMD²", pooled[0], pooled[1], 100.0 * right / x.length, accs, secs));
     if (judge.image() && s.gridPerClass() > 0 && Arrays.stream(s.gridKs()).anyMatch(g -> g == k)) {
@@ -337,15 +410,24 @@ public final class ConditionalBenchmark {
    * The noisy steps (s &gt; 0) of a discrete sampler where Γ_t ≥ 1: there the analytic estimate of Cov[x₀ | x_t] is
    * ≤ 0, clipped to 0, and the analytic variance is its lower bound λ² (the plain sampler's).
    */
-  static int clippedSteps(Sampler sampler, ModelContext ctx) {
-    if (!(sampler instanceof DiscreteSampler d) || ctx.gamma() == null) {
+  static int clippedSteps(Sampler sampler) {
+    if (!(sampler instanceof DiscreteSampler d)) {
       return 0;
     }
     int n = 0;
     for (PlanStep p : d.plan()) {
-      n += p.to() > 0 && ctx.gamma()[p.from()] >= 1.0 ? 1 : 0;
+      n += p.to() > 0 && p.gamma() != null && p.gamma() >= 1.0 ? 1 : 0;
     }
     return n;
+  }
+
+  private List<String> cellSuffixes() {
+    List<String> out = new ArrayList<>(List.of("/fd", "/acc"));
+    for (int c = 0; c < classes; c++) {
+      out.add("/fd/" + c);
+      out.add("/acc/" + c);
+    }
+    return out;
   }
 
   private static int noisySteps(Sampler sampler) {

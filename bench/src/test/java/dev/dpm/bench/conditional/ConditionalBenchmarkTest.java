@@ -177,6 +177,53 @@ class ConditionalBenchmarkTest {
     assertNull(noGrid.gridTag());
   }
 
+  /**
+   * Where the guided Γ is ≥ 1 at every noisy step, the analytic samplers run the plain samplers' steps with the
+   * same σ² (λ²): their cells are the plain cells, taken over without a network evaluation.
+   */
+  @Test
+  void analyticCellsClippedAtEveryStepAreThePlainCells() throws Exception {
+    Counting[] counter = new Counting[1];
+    BenchModel m = pair(counter);
+    double[] high = new double[1001];
+    java.util.Arrays.fill(high, 1.5);
+    high[0] = 0;
+    GuidedGamma g = new GuidedGamma(new double[] {0, 3}, true, new double[][][] {{high, high}},
+        dev.dpm.core.moments.Provenance.closedForm("test: Γ = 1.5", null));
+    CondSettings cs = CondSettings.builder(tmp.resolve("clip")).seed(2).perClass(20).ks(10).scales(3)
+        .unconditional(List.of()).batch(64).bootstrap(3).mmdWidth(0.2).build();
+    ConditionalBenchmark.Report r;
+    try (MixtureClassifier probe = new MixtureClassifier(m.reference())) {
+      r = ConditionalBenchmark.run(cs, m, g, new ConditionalBenchmark.Judge(null, null, null, m.reference()), probe,
+          new PrintWriter(new StringWriter()));
+    }
+    CondKeys keys = r.cells().keySet().stream().filter(k -> k.contains("@g")).findFirst()
+        .map(k -> new CondKeys(null, k.substring(k.indexOf("@g") + 2, k.indexOf('/', k.indexOf("@g")))))
+        .orElseThrow();
+    String[][] pairs = {{keys.guided(Method.ANALYTIC_DDPM, 3, 10), keys.guided(Method.DDPM_POSTERIOR, 3, 10)},
+        {keys.guided(Method.ANALYTIC_DDIM, 3, 10), keys.guided(Method.DDIM, 3, 10)}};
+    for (String[] p : pairs) {
+      QualityResults.Cell a = r.cells().get(p[0] + "/fd");
+      QualityResults.Cell b = r.cells().get(p[1] + "/fd");
+      assertEquals(b.value(), a.value(), 0.0, p[0]);
+      assertEquals(0, a.evaluations());
+      assertTrue(a.note().contains("same σ²"), a.note());
+      assertEquals(9.0, r.cells().get(p[0] + "/clipped").value());
+    }
+    // the two plain cells only: 40 samples × 10 steps × 2 rows each
+    assertEquals(2L * 40 * 10 * 2, counter[0].rows.get());
+    // report-only rebuilds the report without sampling
+    long before = counter[0].rows.get();
+    try (MixtureClassifier probe = new MixtureClassifier(m.reference())) {
+      ConditionalBenchmark.Report again = ConditionalBenchmark.run(CondSettings.builder(tmp.resolve("clip")).seed(2)
+          .perClass(20).ks(10, 25).scales(3).unconditional(List.of()).batch(64).bootstrap(3).mmdWidth(0.2)
+          .reportOnly(true).build(), m, g, new ConditionalBenchmark.Judge(null, null, null, m.reference()), probe,
+          new PrintWriter(new StringWriter()));
+      assertTrue(again.markdown().contains("**K = 25**"), again.markdown());
+    }
+    assertEquals(before, counter[0].rows.get());
+  }
+
   @Test
   void unconditionalCellsParseAndBadOnesAreNamed() {
     assertEquals(new CondSettings.UncondCell(Method.DDIM, 100), CondSettings.UncondCell.parse("ddim:100"));
