@@ -71,8 +71,8 @@ final class ConditionalQualityOptions {
       description = "Guided Γ grid to use instead of the model's gamma-guided.json.")
   Path guidedGamma;
 
-  @Option(names = "--grid-per-class", defaultValue = "8", paramLabel = "COUNT",
-      description = "Conditional tables: samples per class in the K = 25 sample grids, 0 for none (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--grid-per-class", defaultValue = "10", paramLabel = "COUNT",
+      description = "Conditional tables: samples per class in the K = 25 sample grids (10 classes × 10: one row per class), 0 for none (default: ${DEFAULT-VALUE}).")
   int gridPerClass;
 
   @Option(names = "--cond-report-only",

@@ -137,7 +137,7 @@ public record CondSettings(
     private int bootstrap = 50;
     private Integer clipSigma2;
     private double mmdWidth = 0.1;
-    private int gridPerClass = 8;
+    private int gridPerClass = 10;
     private int[] gridKs = {25};
     private boolean fresh;
     private String command = "";
