@@ -121,8 +121,8 @@ public final class ConditionalBenchmark {
       throw new IllegalArgumentException("the classifier knows " + probe.classes() + " classes, the model "
           + classes);
     }
-    this.keys = grid == null ? new CondKeys(tag(m.gamma()), null)
-        : new CondKeys(tag(m.gamma()), tag(grid)).withRange(grid.scales()[0], grid.scales()[grid.scales().length - 1]);
+    this.keys = grid == null ? new CondKeys(CondPlans.tag(m.gamma()), null)
+        : new CondKeys(CondPlans.tag(m.gamma()), CondPlans.tag(grid)).withRange(grid.scales()[0], grid.scales()[grid.scales().length - 1]);
     Map<String, String> fp = new LinkedHashMap<>();
     fp.put("model", m.name());
     fp.put("sha256", String.valueOf(m.sha256()));
@@ -232,8 +232,8 @@ public final class ConditionalBenchmark {
       return;
     }
     if (CondKeys.needsGamma(me)) {
-      store.put(key + "/clipped", new QualityResults.Cell(clippedSteps(sampler), Double.NaN,
-          noisySteps(sampler), 0, 0, "noisy steps with Γ_t ≥ 1 (σ² = λ²)"));
+      store.put(key + "/clipped", new QualityResults.Cell(CondPlans.clippedSteps(sampler), Double.NaN,
+          CondPlans.noisySteps(sampler), 0, 0, "noisy steps with Γ_t ≥ 1 (σ² = λ²)"));
     }
     long t0 = System.nanoTime();
     long[] rows = {0};
@@ -283,39 +283,13 @@ public final class ConditionalBenchmark {
           }
           double clipped = 0;
           for (Sampler x : sm) {
-            clipped += clippedSteps(x);
+            clipped += CondPlans.clippedSteps(x);
           }
-          store.put(prefix + "/clipped", new QualityResults.Cell(clipped / classes, Double.NaN, noisySteps(sm[0]), 0,
+          store.put(prefix + "/clipped", new QualityResults.Cell(clipped / classes, Double.NaN, CondPlans.noisySteps(sm[0]), 0,
               0, "noisy steps with Γ_t ≥ 1 (σ² = λ²), mean over classes"));
         }
       }
     }
-  }
-
-  /** The plain method whose steps an analytic one takes where its variance is clipped to λ². */
-  private static Method partner(Method me) {
-    return me == Method.ANALYTIC_DDPM ? Method.DDPM_POSTERIOR : me == Method.ANALYTIC_DDIM ? Method.DDIM : null;
-  }
-
-  /** Whether two discrete samplers per class run the same steps with the same σ² (then: the same samples). */
-  private static boolean samePlans(Sampler[] a, Sampler[] b) {
-    for (int c = 0; c < a.length; c++) {
-      if (!(a[c] instanceof DiscreteSampler da) || !(b[c] instanceof DiscreteSampler db)) {
-        return false;
-      }
-      List<PlanStep> pa = da.plan();
-      List<PlanStep> pb = db.plan();
-      if (pa.size() != pb.size()) {
-        return false;
-      }
-      for (int i = 0; i < pa.size(); i++) {
-        if (pa.get(i).from() != pb.get(i).from() || pa.get(i).to() != pb.get(i).to()
-            || pa.get(i).sigma2() != pb.get(i).sigma2() || pa.get(i).lambda2() != pb.get(i).lambda2()) {
-          return false;
-        }
-      }
-    }
-    return true;
   }
 
   private void guided(Method me, double w, int k) throws IOException {
@@ -330,11 +304,11 @@ public final class ConditionalBenchmark {
     if (sm == null) {
       return;
     }
-    Method plain = partner(me);
+    Method plain = CondPlans.partner(me);
     String pp = plain == null ? null : keys.guided(plain, w, k);
     if (pp != null && store.has(pp + "/fd")) {
       Sampler[] ps = samplers(plain, w, k, pp);
-      if (ps != null && samePlans(sm, ps)) { // every noisy step clipped to λ²: the plain sampler's samples
+      if (ps != null && CondPlans.samePlans(sm, ps)) { // every noisy step clipped to λ²: the plain sampler's samples
         String note = "= " + plain.key() + ": the same σ² at every step (Γ_t ≥ 1 on every noisy step)";
         for (String suffix : cellSuffixes()) {
           QualityResults.Cell c = store.get(pp + suffix);
@@ -406,21 +380,6 @@ public final class ConditionalBenchmark {
     writeReport();
   }
 
-  /**
-   * The noisy steps (s &gt; 0) of a discrete sampler where Γ_t ≥ 1: there the analytic estimate of Cov[x₀ | x_t] is
-   * ≤ 0, clipped to 0, and the analytic variance is its lower bound λ² (the plain sampler's).
-   */
-  static int clippedSteps(Sampler sampler) {
-    if (!(sampler instanceof DiscreteSampler d)) {
-      return 0;
-    }
-    int n = 0;
-    for (PlanStep p : d.plan()) {
-      n += p.to() > 0 && p.gamma() != null && p.gamma() >= 1.0 ? 1 : 0;
-    }
-    return n;
-  }
-
   private List<String> cellSuffixes() {
     List<String> out = new ArrayList<>(List.of("/fd", "/acc"));
     for (int c = 0; c < classes; c++) {
@@ -428,13 +387,6 @@ public final class ConditionalBenchmark {
       out.add("/acc/" + c);
     }
     return out;
-  }
-
-  private static int noisySteps(Sampler sampler) {
-    if (!(sampler instanceof DiscreteSampler d)) {
-      return 0;
-    }
-    return (int) d.plan().stream().filter(p -> p.to() > 0).count();
   }
 
   private Sampler create(SamplerSettings ss, ModelContext ctx, String key) {
@@ -476,7 +428,7 @@ public final class ConditionalBenchmark {
     int dim = judge.features().featureDim();
     float[] f = featuresOf(x);
     int n = x.length;
-    double v = robustDistance(FeatureStats.of(f, n, dim), ref);
+    double v = CondPlans.robustDistance(FeatureStats.of(f, n, dim), ref);
     java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
     double sum = 0;
     double sumSq = 0;
@@ -485,44 +437,13 @@ public final class ConditionalBenchmark {
       for (int i = 0; i < n; i++) {
         rows[i] = rng.nextInt(n);
       }
-      double b = robustDistance(FeatureStats.of(f, dim, rows), ref);
+      double b = CondPlans.robustDistance(FeatureStats.of(f, dim, rows), ref);
       sum += b;
       sumSq += b * b;
     }
     double mean = sum / s.bootstrap();
     double se = Math.sqrt(Math.max(0.0, (sumSq - s.bootstrap() * mean * mean) / (s.bootstrap() - 1)));
     return new double[] {v, se};
-  }
-
-  /**
-   * FD; when the eigensolver does not converge (a sample covariance of fewer rows than features, with exactly
-   * zero ReLU features, can defeat commons-math's), retried with a ridge of 10⁻¹⁰…10⁻⁶ × tr Σ/dim on the sample
-   * covariance: far below the FD's own error.
-   */
-  static double robustDistance(FeatureStats a, FeatureStats ref) {
-    try {
-      return FrechetDistance.distance(a, ref);
-    } catch (org.apache.commons.math3.exception.MathIllegalStateException e) {
-      int dim = a.dimension();
-      double tr = 0;
-      for (int j = 0; j < dim; j++) {
-        tr += a.cov()[j][j];
-      }
-      for (double eps = 1e-10; ; eps *= 100) {
-        double[][] c = new double[dim][];
-        for (int j = 0; j < dim; j++) {
-          c[j] = a.cov()[j].clone();
-          c[j][j] += eps * Math.max(tr / dim, 1e-12);
-        }
-        try {
-          return FrechetDistance.distance(a.mean(), c, ref.mean(), ref.cov());
-        } catch (org.apache.commons.math3.exception.MathIllegalStateException again) {
-          if (eps >= 1e-6) {
-            throw again;
-          }
-        }
-      }
-    }
   }
 
   private double[] mmd(float[][] x, MixtureSpec p) {
@@ -577,20 +498,6 @@ public final class ConditionalBenchmark {
   }
 
   // ------------------------------------------------------------------------------------ helpers
-
-  private static String tag(double[] g) {
-    return g == null ? null : String.format(Locale.ROOT, "%08x", Arrays.hashCode(g));
-  }
-
-  private static String tag(GuidedGamma g) {
-    int h = Arrays.hashCode(g.scales()) * 31 + (g.pooled() ? 1 : 0);
-    for (int c = 0; c < g.slots(); c++) {
-      for (int i = 0; i < g.scales().length; i++) {
-        h = h * 31 + Arrays.hashCode(g.at(c, i));
-      }
-    }
-    return String.format(Locale.ROOT, "%08x", h);
-  }
 
   private static double secs(long t0) {
     return (System.nanoTime() - t0) / 1e9;
