@@ -48,6 +48,9 @@ public final class BenchQualityCommand implements Callable<Integer> {
   @Mixin
   ModelOptions modelOptions;
 
+  @Mixin
+  ConditionalQualityOptions conditional;
+
   @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of all noise (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -113,7 +116,8 @@ public final class BenchQualityCommand implements Callable<Integer> {
           + " oracles without a Γ file get 1000.")
   Integer calibrateRows;
 
-  @Option(names = "--skip", split = ",", paramLabel = "nll|samples", description = "Parts to skip.")
+  @Option(names = "--skip", split = ",", paramLabel = "nll|samples|cond",
+      description = "Parts to skip (cond: the conditional tables of a class-conditional model).")
   List<String> skip = new ArrayList<>();
 
   @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: bench-out/quality-<model>).")
@@ -140,8 +144,8 @@ public final class BenchQualityCommand implements Callable<Integer> {
       }
     }
     for (String p : skip) {
-      if (!p.equals("nll") && !p.equals("samples")) {
-        throw new ParameterException(spec.commandLine(), "--skip takes nll and/or samples, got " + p);
+      if (!p.equals("nll") && !p.equals("samples") && !p.equals("cond")) {
+        throw new ParameterException(spec.commandLine(), "--skip takes nll, samples and/or cond, got " + p);
       }
     }
     BenchModel bm;
@@ -211,10 +215,16 @@ public final class BenchQualityCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
-      QualityBenchmark.Report r = QualityBenchmark.run(s, bm, fx, err);
       PrintWriter o = spec.commandLine().getOut();
-      o.print(r.markdown());
-      o.flush();
+      if (!skip.contains("nll") || samplesOn) {
+        QualityBenchmark.Report r = QualityBenchmark.run(s, bm, fx, err);
+        o.print(r.markdown());
+        o.flush();
+      }
+      if (!skip.contains("cond") && bm.predictor() instanceof dev.dpm.core.model.ConditionalPredictor) {
+        o.print(conditional.run(this, bm, models, djlDevice, outDir, dataFile, commandLine(), err).markdown());
+        o.flush();
+      }
       return 0;
     } finally {
       if (fx != null) {
