@@ -195,40 +195,50 @@ public final class NfeTable {
         (System.nanoTime() - t0) / 1e9));
     List<SamplerKind> kinds = samplers();
     say("samplers: " + kinds.stream().map(SamplerKind::wire).toList());
-    for (int ci = 0; ci < Math.max(s.nfes().length, RK45_TOLERANCES.length); ci++) { // cheap columns first
+    List<Object[]> cells = new ArrayList<>(); // {kind, column}: cheap columns first, the adaptive ode-rk45 last
+    for (int ci = 0; ci < s.nfes().length; ci++) {
       for (SamplerKind k : kinds) {
-        List<String[]> cols = columns(k);
-        if (ci >= cols.size()) {
-          continue;
+        if (k != SamplerKind.ODE_RK45) {
+          cells.add(new Object[] {k, ci});
         }
-        String key = "nfe/" + k.wire() + "/" + cols.get(ci)[0];
-        if (store.has(key)) {
-          continue;
-        }
-        SamplerSettings settings;
-        if (k == SamplerKind.ODE_RK45) {
-          double tol = RK45_TOLERANCES[ci];
-          settings = SamplerSettings.builder(k).optRtol(tol).optAtol(tol).build();
-        } else {
-          int[] st = stepsFor(k, s.nfes()[ci]);
-          if (st == null) {
-            say(key + ": no valid step count");
-            continue;
-          }
-          settings = base(k, st[0]);
-        }
-        Sampler sampler = ((SamplerResult.Ok) Samplers.create(settings, ctx)).sampler();
-        long t1 = System.nanoTime();
-        long[] evals = {0};
-        float[][] x = Driver.sample(sampler, m.predictor(), s.seed(), s.samples(), s.batch(), rows -> evals[0] += rows);
-        double secs = (System.nanoTime() - t1) / 1e9;
-        double[] fd = scorer.score(x, s.seed() + ci);
-        String note = settings.steps() == null ? "rtol = atol = " + settings.rtol() : "steps " + settings.steps();
-        store.put(key, new QualityResults.Cell(fd[0], fd[1], x.length, secs, evals[0], note));
-        say(String.format(Locale.ROOT, "%-28s NFE %.1f  FD %.4g ± %.2g  %.1f s (%s)", key,
-            evals[0] / (double) x.length, fd[0], fd[1], secs, note));
-        write(kinds);
       }
+    }
+    if (kinds.contains(SamplerKind.ODE_RK45)) {
+      for (int ci = 0; ci < RK45_TOLERANCES.length; ci++) {
+        cells.add(new Object[] {SamplerKind.ODE_RK45, ci});
+      }
+    }
+    for (Object[] cell : cells) {
+      SamplerKind k = (SamplerKind) cell[0];
+      int ci = (Integer) cell[1];
+      List<String[]> cols = columns(k);
+      String key = "nfe/" + k.wire() + "/" + cols.get(ci)[0];
+      if (store.has(key)) {
+        continue;
+      }
+      SamplerSettings settings;
+      if (k == SamplerKind.ODE_RK45) {
+        double tol = RK45_TOLERANCES[ci];
+        settings = SamplerSettings.builder(k).optRtol(tol).optAtol(tol).build();
+      } else {
+        int[] st = stepsFor(k, s.nfes()[ci]);
+        if (st == null) {
+          say(key + ": no valid step count");
+          continue;
+        }
+        settings = base(k, st[0]);
+      }
+      Sampler sampler = ((SamplerResult.Ok) Samplers.create(settings, ctx)).sampler();
+      long t1 = System.nanoTime();
+      long[] evals = {0};
+      float[][] x = Driver.sample(sampler, m.predictor(), s.seed(), s.samples(), s.batch(), rows -> evals[0] += rows);
+      double secs = (System.nanoTime() - t1) / 1e9;
+      double[] fd = scorer.score(x, s.seed() + ci);
+      String note = settings.steps() == null ? "rtol = atol = " + settings.rtol() : "steps " + settings.steps();
+      store.put(key, new QualityResults.Cell(fd[0], fd[1], x.length, secs, evals[0], note));
+      say(String.format(Locale.ROOT, "%-28s NFE %.1f  FD %.4g ± %.2g  %.1f s (%s)", key,
+          evals[0] / (double) x.length, fd[0], fd[1], secs, note));
+      write(kinds);
     }
     return write(kinds);
   }
