@@ -274,7 +274,8 @@ public final class NfeTable {
           b.append(" – |");
           continue;
         }
-        String nfe = String.format(Locale.ROOT, "%.4g", c.evaluations() / (double) c.n());
+        double v = c.evaluations() / (double) c.n();
+        String nfe = v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.1f", v);
         b.append(String.format(Locale.ROOT, " %.1f ± %.1f (%s%s, %.0f s) |", c.value(), c.stdError(),
             k == SamplerKind.ODE_RK45 ? cols.get(ci)[1] + ": NFE " : "NFE ", nfe, c.seconds()));
       }
