@@ -266,6 +266,9 @@ public final class NfeTable {
     }
     b.append("\n|---|").append("---|".repeat(s.nfes().length)).append('\n');
     for (SamplerKind k : kinds) {
+      if (k == SamplerKind.ODE_RK45) {
+        continue; // adaptive: below the table
+      }
       b.append("| ").append(k.wire()).append(" |");
       List<String[]> cols = columns(k);
       for (int ci = 0; ci < s.nfes().length; ci++) {
@@ -281,15 +284,25 @@ public final class NfeTable {
       }
       b.append('\n');
     }
+    if (kinds.contains(SamplerKind.ODE_RK45)) {
+      b.append("\node-rk45 (adaptive, rtol = atol):");
+      for (String[] col : columns(SamplerKind.ODE_RK45)) {
+        QualityResults.Cell c = store.get("nfe/" + SamplerKind.ODE_RK45.wire() + "/" + col[0]);
+        if (c != null) {
+          b.append(String.format(Locale.ROOT, " %s: FD %.1f ± %.1f at NFE %.1f (%.0f s);", col[1], c.value(),
+              c.stdError(), c.evaluations() / (double) c.n(), c.seconds()));
+        }
+      }
+      b.append('\n');
+    }
     return b.toString();
   }
 
   private void plot(List<SamplerKind> kinds) throws IOException {
     XYChart c = new XYChartBuilder().width(1080).height(640).title("FD vs NFE: " + m.name() + " (" + s.samples()
-        + " samples per point)").xAxisTitle("NFE per sample (log scale)").yAxisTitle("FD (lower is better, log scale)")
+        + " samples per point)").xAxisTitle("NFE per sample (log scale)").yAxisTitle("FD (lower is better)")
         .build();
     c.getStyler().setXAxisLogarithmic(true);
-    c.getStyler().setYAxisLogarithmic(true);
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     c.getStyler().setChartBackgroundColor(Color.WHITE);
     c.getStyler().setMarkerSize(7);
