@@ -51,6 +51,9 @@ public final class BenchQualityCommand implements Callable<Integer> {
   @Mixin
   ConditionalQualityOptions conditional;
 
+  @Mixin
+  QualityTables tables;
+
   @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "Seed of all noise (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -132,6 +135,13 @@ public final class BenchQualityCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter err = spec.commandLine().getErr();
+    if (tables.selected()) { // --table extended | nfe (issue 16)
+      picocli.CommandLine.ParseResult pr = spec.commandLine().getParseResult();
+      return tables.run(new QualityTables.Inputs(modelOptions.modelsDir(), modelOptions.model,
+          modelOptions.djlDevice(), seed, images, samples, ks, pr != null && pr.hasMatchedOption("--ks"), sampleKs,
+          pr != null && pr.hasMatchedOption("--sample-ks"), batch, data, features, gammaFile, bootstrap, out, fresh,
+          commandLine()), spec.commandLine().getOut(), err);
+    }
     Path models = modelOptions.modelsDir();
     Device djlDevice = modelOptions.djlDevice();
     String model = modelOptions.model;

@@ -110,6 +110,10 @@ public final class SampleCommand implements Callable<Integer> {
       throw new UsageError("--out: folder " + parent + " does not exist");
     }
     Condition[] conds = Labels.conditions(ms, label, labels, n, sampler.settings().guidance());
+    String headsProblem = dev.dpm.core.sampler.GuidedContexts.secondHeadsProblem(sampler.settings());
+    if (conds != null && headsProblem != null) {
+      throw new UsageError("--guidance: " + headsProblem);
+    }
     // bad settings fail here, before the network loads
     Sampler s = conds == null ? sampler.create(ms) : sampler.create(ms, conds[0].label(), Labels.oneLabel(conds));
     float[] start = latents == null ? null : readLatents(latents, ms, n);

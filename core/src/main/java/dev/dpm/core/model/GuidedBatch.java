@@ -1,5 +1,10 @@
 package dev.dpm.core.model;
 
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
 /**
  * One evaluation of labelled, possibly guided rows: each sample row becomes one network row (its
  * label, or the null label) or, while guided with w ∉ {0, 1}, two (its label and the null label,
@@ -40,11 +45,85 @@ public final class GuidedBatch {
    * @return the (guided) ε, [rows, d]
    */
   public static float[] evaluate(ConditionalPredictor model, float[] x, double[] time, Condition[] cond, int rows) {
+    return evaluate(model, x, time, cond, rows, new SecondHead[rows]).eps();
+  }
+
+  /**
+   * Evaluates the rows with one network call, with the second heads some of them ask for (SN/NPR
+   * rows). A row that asks for a head is one network row (its label, or the null label for an
+   * unconditional sample or w = 0), so its ε and heads are the conditional network's own at that
+   * label: the heads estimate the moments of ε(x, c) (or ε(x, ∅)), not of a guided ε̃_w, so a row
+   * asking for a head while guided with w ∉ {0, 1} is refused. Guided rows without heads may share
+   * the call (their head entries are not defined).
+   *
+   * @param model the conditional predictor (with the heads asked for)
+   * @param x inputs, [rows, d]
+   * @param time step indices, [rows]
+   * @param cond per-row conditions, [rows]
+   * @param rows rows
+   * @param rowHead per-row head asked for, or null entries, [rows]
+   * @return ε (guided where asked) and the heads, each [rows, d]
+   * @throws IllegalArgumentException if a row asks for a head while guided with w ∉ {0, 1}
+   */
+  public static Prediction evaluate(ConditionalPredictor model, float[] x, double[] time, Condition[] cond, int rows,
+      SecondHead[] rowHead) {
+    Set<SecondHead> heads = EnumSet.noneOf(SecondHead.class);
+    for (int r = 0; r < rows; r++) {
+      if (rowHead[r] == null) {
+        continue;
+      }
+      if (cond[r].rowsAt(time[r]) != 1) {
+        throw new IllegalArgumentException("row " + r + " asks for the " + rowHead[r].wire() + " head under guidance"
+            + " w = " + cond[r].scaleAt(time[r]) + ": the heads estimate the moments of the conditional network,"
+            + " not of the guided predictor (only w = 0 or 1)");
+      }
+      heads.add(rowHead[r]);
+    }
     int d = model.dimension();
     int net = networkRows(cond, time, rows);
     float[] nx = net == rows ? x : new float[net * d];
     double[] nt = net == rows ? time : new double[net];
-    long[] labels = new long[net];
+    long[] labels = networkLabels(model, x, time, cond, rows, nx, nt);
+    Prediction p = heads.isEmpty() ? new Prediction(model.predictEps(nx, nt, labels, net), Map.of())
+        : model.predict(nx, nt, labels, net, heads);
+    if (net == rows) {
+      return p;
+    }
+    float[] e = p.eps();
+    float[] out = new float[rows * d];
+    Map<SecondHead, float[]> headOut = new EnumMap<>(SecondHead.class);
+    for (SecondHead h : heads) {
+      headOut.put(h, new float[rows * d]);
+    }
+    int k = 0;
+    for (int r = 0; r < rows; r++) {
+      if (cond[r].rowsAt(time[r]) == 1) {
+        System.arraycopy(e, k * d, out, r * d, d);
+        for (SecondHead h : heads) {
+          System.arraycopy(p.head(h), k * d, headOut.get(h), r * d, d);
+        }
+        k++;
+        continue;
+      }
+      double w = cond[r].scaleAt(time[r]);
+      int ec = k * d;
+      int eu = (k + 1) * d;
+      for (int j = 0; j < d; j++) {
+        out[r * d + j] = guide(e[eu + j], e[ec + j], w);
+      }
+      k += 2;
+    }
+    return new Prediction(out, headOut);
+  }
+
+  /**
+   * The network rows' labels (and, when they differ from the rows, their inputs copied into nx, nt):
+   * a guided row gives its label then the null label, an unguided one its label or the null label.
+   */
+  private static long[] networkLabels(ConditionalPredictor model, float[] x, double[] time, Condition[] cond,
+      int rows, float[] nx, double[] nt) {
+    int d = model.dimension();
+    long[] labels = new long[nt.length];
     long nullLabel = model.nullLabel();
     int k = 0;
     for (int r = 0; r < rows; r++) {
@@ -62,27 +141,7 @@ public final class GuidedBatch {
         labels[k++] = uncond || j == 1 ? nullLabel : c.label();
       }
     }
-    float[] e = model.predictEps(nx, nt, labels, net);
-    if (net == rows) {
-      return e;
-    }
-    float[] out = new float[rows * d];
-    k = 0;
-    for (int r = 0; r < rows; r++) {
-      if (cond[r].rowsAt(time[r]) == 1) {
-        System.arraycopy(e, k * d, out, r * d, d);
-        k++;
-        continue;
-      }
-      double w = cond[r].scaleAt(time[r]);
-      int ec = k * d;
-      int eu = (k + 1) * d;
-      for (int j = 0; j < d; j++) {
-        out[r * d + j] = guide(e[eu + j], e[ec + j], w);
-      }
-      k += 2;
-    }
-    return out;
+    return labels;
   }
 
   /**

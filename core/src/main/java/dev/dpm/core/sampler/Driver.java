@@ -129,15 +129,15 @@ public final class Driver {
         double[] ts = rows == t.length ? t : java.util.Arrays.copyOf(t, rows);
         int netRows = rows;
         if (liveCond != null) {
-          if (!heads.isEmpty()) {
-            throw new IllegalArgumentException("class labels and guidance do not combine with second-head samplers"
-                + " (sn/npr): the guided predictor has no second head");
-          }
           Condition[] c = liveCond.toArray(new Condition[0]);
           netRows = GuidedBatch.networkRows(c, ts, rows);
-          float[] eps = GuidedBatch.evaluate((ConditionalPredictor) model, xs, ts, c, rows);
+          Prediction out = GuidedBatch.evaluate((ConditionalPredictor) model, xs, ts, c, rows, head);
           for (int i = 0; i < rows; i++) {
-            live.get(i).accept(eps, i * d);
+            if (head[i] == null) {
+              live.get(i).accept(out.eps(), i * d);
+            } else {
+              live.get(i).accept(out.eps(), out.head(head[i]), i * d);
+            }
           }
         } else if (heads.isEmpty()) {
           float[] eps = model.predictEps(xs, ts, rows);

@@ -41,4 +41,26 @@ public final class GuidedContexts {
     }
     return base.withGamma(grid.interpolate(w, label));
   }
+
+  /**
+   * Whether an SN/NPR sampler ({@code sn-*}, {@code npr-*}) may run under the settings' guidance. The
+   * second heads of a conditional network estimate E[ε² | x_n, c] and E[(ε − ε_θ(x_n, c))² | x_n, c]:
+   * the moments of the conditional model at one label (at the null label, of the unconditional one). The
+   * guided predictor ε̃_w = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)) is no such model's mean: its residual needs the
+   * cross moment E[(ε − ε_c)(ε − ε_∅) | x_n], which neither head estimates, and the guided chain is the
+   * reverse of no forward process, so there is no optimal covariance for the heads to give. Only w = 1
+   * (the plain conditional model, as with no guidance) and w = 0 (the unconditional one) are served.
+   *
+   * @param s the sampler settings
+   * @return why the sampler cannot take the guidance (for field {@code guidance}), or null when it can
+   */
+  public static String secondHeadsProblem(SamplerSettings s) {
+    Double w = s.guidance();
+    if (s.kind().covariance() == null || w == null || w == 0.0 || w == 1.0) {
+      return null;
+    }
+    return s.kind().wire() + " takes guidance w = 0 or 1 only, got " + w + ": its " + s.kind().covariance().output()
+        .wire() + " head estimates the moments of the conditional network (w = 1) or of the unconditional one"
+        + " (w = 0), not of the guided predictor";
+  }
 }

@@ -1,11 +1,16 @@
 package dev.dpm.runtime.model;
 
 import dev.dpm.core.model.ConditionalPredictor;
+import dev.dpm.core.model.Prediction;
+import dev.dpm.core.model.SecondHead;
+import java.util.Set;
 
 /**
  * A class-conditional TorchScript network ({@code forward(x, t, y)}) as a {@link ConditionalPredictor}: the
  * labels of the manifest's {@link Conditioning}, the null label for unconditional rows. Padding and batch
- * independence are the wrapped {@link TorchScriptPredictor}'s.
+ * independence are the wrapped {@link TorchScriptPredictor}'s. A network with second heads (the manifest's
+ * {@code outputs}, {@code forward(x, t, y) -> (eps, eps2, epsc)}) serves them per label, and for unlabelled calls
+ * at the null label.
  */
 public final class LabelledTorchScript implements ConditionalPredictor {
   private final TorchScriptPredictor network;
@@ -41,6 +46,21 @@ public final class LabelledTorchScript implements ConditionalPredictor {
   @Override
   public float[] predictEps(float[] x, double[] time, int batch) {
     return network.predictEps(x, time, null, batch);
+  }
+
+  @Override
+  public Set<SecondHead> secondHeads() {
+    return network.secondHeads();
+  }
+
+  @Override
+  public Prediction predict(float[] x, double[] time, int batch, Set<SecondHead> heads) {
+    return network.predict(x, time, null, batch, heads);
+  }
+
+  @Override
+  public Prediction predict(float[] x, double[] time, long[] labels, int batch, Set<SecondHead> heads) {
+    return network.predict(x, time, labels, batch, heads);
   }
 
   @Override

@@ -93,11 +93,11 @@ public record ModelSpec(
 
   /**
    * @return the second heads the model carries: the {@code outputs} after the prediction for a
-   *     network, both (eps2 and epsc, in closed form) for an oracle; none for a class-conditional model (its
-   *     labelled predictor evaluates ε only)
+   *     network (a class-conditional one serves them per label), both (eps2 and epsc, in closed form) for an
+   *     unconditional oracle; none for a class-conditional oracle (its labelled predictor evaluates ε only)
    */
   public java.util.Set<dev.dpm.core.model.SecondHead> heads() {
-    if (conditioning != null) {
+    if (conditioning != null && kind == ModelKind.GAUSSIAN_MIXTURE) {
       return java.util.Set.of();
     }
     return kind == ModelKind.GAUSSIAN_MIXTURE

@@ -329,9 +329,27 @@ public final class TorchScriptPredictor implements NoisePredictor {
   }
 
   @Override
-  public synchronized Prediction predict(float[] x, double[] time, int batch, Set<SecondHead> heads) {
+  public Prediction predict(float[] x, double[] time, int batch, Set<SecondHead> heads) {
+    return predict(x, time, null, batch, heads);
+  }
+
+  /**
+   * Predicts ε and the asked-for second heads for labelled rows in one call (a conditional network with
+   * heads; padding rows get the null label, as in {@link #predictEps(float[], double[], long[], int)}).
+   *
+   * @param x inputs, [batch, d]
+   * @param time step indices, [batch]
+   * @param labels per-row labels, [batch], or null for the null label (unconditional networks: must be null)
+   * @param batch rows
+   * @param heads the heads wanted (listed in the manifest's outputs)
+   * @return ε and the heads, each [batch, d]
+   */
+  public synchronized Prediction predict(float[] x, double[] time, long[] labels, int batch, Set<SecondHead> heads) {
     if (heads.isEmpty()) {
-      return new Prediction(predictEps(x, time, batch), Map.of());
+      return new Prediction(predictEps(x, time, labels, batch), Map.of());
+    }
+    if (labels != null && nullLabel == null) {
+      throw new IllegalArgumentException("this network takes no class labels");
     }
     if (closed) {
       throw new IllegalStateException("predictor is closed");
@@ -349,7 +367,13 @@ public final class TorchScriptPredictor implements NoisePredictor {
     for (int i = 0; i < padded; i++) {
       tp[i] = time[i < batch ? i : 0];
     }
-    float[][] all = forwardAll(xp, tp, null, padded); // [outputs][P*d]
+    long[] y = null; // [P], the labels sent; padding rows get the null label
+    if (nullLabel != null && labels != null) {
+      y = new long[padded];
+      Arrays.fill(y, nullLabel);
+      System.arraycopy(labels, 0, y, 0, batch);
+    }
+    float[][] all = forwardAll(xp, tp, y, padded); // [outputs][P*d]
     float[] eps = Arrays.copyOf(all[0], batch * dimension);
     if (prediction != PredictionType.EPS) {
       for (int i = 0; i < batch; i++) {

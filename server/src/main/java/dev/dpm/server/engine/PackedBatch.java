@@ -170,11 +170,14 @@ final class PackedBatch {
     int networkRows = rows;
     try {
       if (rowCond != null) {
-        if (!heads.isEmpty()) {
-          throw new IllegalStateException("class-conditional rows do not combine with second heads");
-        }
         networkRows = GuidedBatch.networkRows(rowCond, time, rows);
-        eps = GuidedBatch.evaluate((ConditionalPredictor) predictor, x, time, rowCond, rows);
+        if (heads.isEmpty()) {
+          eps = GuidedBatch.evaluate((ConditionalPredictor) predictor, x, time, rowCond, rows);
+        } else { // labelled SN/NPR rows (unguided: the job factory refuses w ∉ {0, 1})
+          Prediction p = GuidedBatch.evaluate((ConditionalPredictor) predictor, x, time, rowCond, rows, rowHead);
+          eps = p.eps();
+          headOut = p.heads();
+        }
       } else if (heads.isEmpty()) {
         eps = predictor.predictEps(x, time, rows);
       } else {

@@ -51,6 +51,10 @@ record JobConditions(Integer label, int[] labels) {
       problems.add(new Problem("sampler.guidance", "guidance needs a label (one of " + c.allowed() + ")"));
       return NONE;
     }
+    String heads = GuidedContexts.secondHeadsProblem(r.sampler());
+    if (heads != null) {
+      problems.add(new Problem("sampler.guidance", heads));
+    }
     try {
       if (r.label() != null) {
         return new JobConditions(c.resolve(r.label()), null);
