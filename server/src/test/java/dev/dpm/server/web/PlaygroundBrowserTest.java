@@ -156,8 +156,9 @@ class PlaygroundBrowserTest {
         .filter(r -> r.getText().contains("succeeded")).findFirst().orElse(null), 10);
     js("document.querySelector(\"#jobs tr[data-id='" + id + "'] button[data-act='again']\").click()");
     waitFor(d -> "150".equals(el("p-steps").getAttribute("value")) ? true : null, 10);
-    assertEquals("ddim", new Select(el("sampler")).getFirstSelectedOption().getAttribute("value"));
-    assertEquals("0", el("p-eta").getAttribute("value"), "run again fills the filled-in defaults");
+    // read through the page: "run again" re-renders the form, so a held element can go stale
+    waitFor(d -> "ddim".equals(js("return document.getElementById('sampler').value")) ? true : null, 10);
+    assertEquals("0", js("return document.getElementById('p-eta').value"), "run again fills the filled-in defaults");
   }
 
   @Test
