@@ -326,7 +326,7 @@ public final class QualityBenchmark {
     FeatureStats reference = null;
     if (image) {
       long t0 = System.nanoTime();
-      reference = FeatureStats.of(featuresOf(test.rows()), test.size(), features.featureDim());
+      reference = FeatureStats.of(features.features(test.rows(), s.batch()), test.size(), features.featureDim());
       say(String.format(Locale.ROOT, "FD reference: %d test images (%.0f s)", test.size(),
           (System.nanoTime() - t0) / 1e9));
     }
@@ -382,8 +382,8 @@ public final class QualityBenchmark {
       });
       QualityResults.Cell cell;
       if (image) {
-        quantise(x, spec.dataRange());
-        float[] f = featuresOf(x);
+        dev.dpm.bench.quality.FdScorer.quantise(x, spec.dataRange());
+        float[] f = features.features(x, s.batch());
         FeatureStats st = FeatureStats.of(f, x.length, features.featureDim());
         double fd = FrechetDistance.distance(st, reference);
         double se = FrechetDistance.bootstrapStdError(f, x.length, features.featureDim(), reference,
@@ -430,7 +430,7 @@ public final class QualityBenchmark {
         return null;
       }
       DataSet real = DataSets.load(s.floorData(), spec, s.samples());
-      float[] f = featuresOf(real.rows());
+      float[] f = features.features(real.rows(), s.batch());
       FeatureStats st = FeatureStats.of(f, real.size(), features.featureDim());
       return new QualityResults.Cell(FrechetDistance.distance(st, reference),
           FrechetDistance.bootstrapStdError(f, real.size(), features.featureDim(), reference, s.bootstrap(), s.seed()),
@@ -440,33 +440,6 @@ public final class QualityBenchmark {
     Mmd.Estimate e = Mmd.againstMixture(exact, m.reference(), s.mmdWidth());
     return new QualityResults.Cell(e.value(), e.stdError(), exact.length, (System.nanoTime() - t0) / 1e9, 0,
         "exact samples of " + m.referenceName());
-  }
-
-  private float[] featuresOf(float[][] x) {
-    int fd = features.featureDim();
-    int d = spec.dimension();
-    float[] out = new float[x.length * fd];
-    for (int start = 0; start < x.length; start += s.batch()) {
-      int b = Math.min(s.batch(), x.length - start);
-      float[] in = new float[b * d];
-      for (int i = 0; i < b; i++) {
-        System.arraycopy(x[start + i], 0, in, i * d, d);
-      }
-      System.arraycopy(features.features(in, b), 0, out, start * fd, b * fd);
-    }
-    return out;
-  }
-
-  /** Rounds samples to the 256 levels of the data range, as saving them as 8-bit images would. */
-  static void quantise(float[][] x, DataRange range) {
-    double lo = range.low();
-    double w = range.high() - range.low();
-    for (float[] row : x) {
-      for (int j = 0; j < row.length; j++) {
-        double u = Math.rint((range.clamp(row[j]) - lo) / w * 255.0);
-        row[j] = (float) (lo + w * u / 255.0);
-      }
-    }
   }
 
   // -------------------------------------------------------------------------------------- helpers

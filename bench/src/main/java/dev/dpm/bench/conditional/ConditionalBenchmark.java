@@ -201,7 +201,7 @@ public final class ConditionalBenchmark {
       throw new IllegalArgumentException(y.length + " labels for " + test.size() + " test images");
     }
     FeatureExtractor fx = judge.features();
-    float[] f = featuresOf(test.rows());
+    float[] f = judge.features().features(test.rows(), s.batch());
     pooledRef = FeatureStats.of(f, test.size(), fx.featureDim());
     classRef = new FeatureStats[classes];
     for (int c = 0; c < classes; c++) {
@@ -426,7 +426,7 @@ public final class ConditionalBenchmark {
 
   private double[] fd(float[][] x, FeatureStats ref, long seed) {
     int dim = judge.features().featureDim();
-    float[] f = featuresOf(x);
+    float[] f = judge.features().features(x, s.batch());
     int n = x.length;
     double v = CondPlans.robustDistance(FeatureStats.of(f, n, dim), ref);
     java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
@@ -477,22 +477,6 @@ public final class ConditionalBenchmark {
         System.arraycopy(x[start + i], 0, in, i * d, d);
       }
       System.arraycopy(probe.classify(in, b), 0, out, start, b);
-    }
-    return out;
-  }
-
-  private float[] featuresOf(float[][] x) {
-    FeatureExtractor fx = judge.features();
-    int fd = fx.featureDim();
-    int d = m.spec().dimension();
-    float[] out = new float[x.length * fd];
-    for (int start = 0; start < x.length; start += s.batch()) {
-      int b = Math.min(s.batch(), x.length - start);
-      float[] in = new float[b * d];
-      for (int i = 0; i < b; i++) {
-        System.arraycopy(x[start + i], 0, in, i * d, d);
-      }
-      System.arraycopy(fx.features(in, b), 0, out, start * fd, b * fd);
     }
     return out;
   }

@@ -28,7 +28,7 @@ public final class FdScorer {
     this.batch = batch;
     this.bootstrap = bootstrap;
     this.range = range;
-    this.reference = FeatureStats.of(featuresOf(referenceRows), referenceRows.length, features.featureDim());
+    this.reference = FeatureStats.of(features.features(referenceRows, batch), referenceRows.length, features.featureDim());
   }
 
   /**
@@ -38,29 +38,19 @@ public final class FdScorer {
    */
   public double[] score(float[][] x, long seed) {
     quantise(x, range);
-    float[] f = featuresOf(x);
+    float[] f = features.features(x, batch);
     FeatureStats st = FeatureStats.of(f, x.length, features.featureDim());
     return new double[] {FrechetDistance.distance(st, reference),
         FrechetDistance.bootstrapStdError(f, x.length, features.featureDim(), reference, bootstrap, seed)};
   }
 
-  private float[] featuresOf(float[][] x) {
-    int fd = features.featureDim();
-    int d = x.length == 0 ? 0 : x[0].length;
-    float[] out = new float[x.length * fd];
-    for (int start = 0; start < x.length; start += batch) {
-      int b = Math.min(batch, x.length - start);
-      float[] in = new float[b * d];
-      for (int i = 0; i < b; i++) {
-        System.arraycopy(x[start + i], 0, in, i * d, d);
-      }
-      System.arraycopy(features.features(in, b), 0, out, start * fd, b * fd);
-    }
-    return out;
-  }
-
-  /** Rounds samples to the 256 levels of the data range. */
-  static void quantise(float[][] x, DataRange range) {
+  /**
+   * Rounds samples to the 256 levels of the data range, as saving them as 8-bit images would.
+   *
+   * @param x samples, rounded in place
+   * @param range the data range
+   */
+  public static void quantise(float[][] x, DataRange range) {
     double lo = range.low();
     double w = range.high() - range.low();
     for (float[] row : x) {
