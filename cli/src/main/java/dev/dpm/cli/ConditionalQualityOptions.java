@@ -75,6 +75,11 @@ final class ConditionalQualityOptions {
       description = "Conditional tables: samples per class in the K = 25 sample grids (10 classes × 10: one row per class), 0 for none (default: ${DEFAULT-VALUE}).")
   int gridPerClass;
 
+  @Option(names = "--cond-clipped-eps", negatable = true,
+      description = "Conditional tables: clipped-eps of ddim and analytic-ddim in every cell (default: the sampler's, "
+          + "on for w > 1); cells with it on have +ceps in their keys.")
+  Boolean clippedEps;
+
   @Option(names = "--cond-report-only",
       description = "Conditional tables: sample nothing, rebuild conditional.md and the plots from the saved cells.")
   boolean reportOnly;
@@ -115,7 +120,8 @@ final class ConditionalQualityOptions {
           .unconditional(cells)
           .unconditionalSamples(uncondSamples != null ? uncondSamples : q.samples != null ? q.samples
               : image ? 500 : 2000)
-          .batch(q.batch).bootstrap(q.bootstrap).clipSigma2(q.clipSigma2).mmdWidth(q.mmdWidth)
+          .batch(q.batch).bootstrap(q.bootstrap).clipSigma2(q.clipSigma2).clippedEps(clippedEps)
+          .mmdWidth(q.mmdWidth)
           .gridPerClass(gridPerClass).gridKs(25).fresh(q.fresh).command(command).reportOnly(reportOnly).build();
     } catch (IllegalArgumentException e) {
       throw new UsageError(e.getMessage(), e);

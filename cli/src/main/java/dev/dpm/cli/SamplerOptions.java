@@ -113,6 +113,11 @@ public final class SamplerOptions {
           + "eps = eps(x, null) + w (eps(x, c) - eps(x, null)); 1 = plain conditional, 0 = unconditional.")
   Double guidance;
 
+  @Option(names = "--clipped-eps", negatable = true,
+      description = "DDIM types: re-derive eps from the clamped x0 where the clamp acts (GLIDE; diffusers' "
+          + "use_clipped_model_output); on by default when --guidance > 1 (--no-clipped-eps for the raw eps).")
+  Boolean clippedEps;
+
   @Option(names = "--denoise", negatable = true,
       description = "Final denoising step of the continuous samplers (--no-denoise to skip).")
   Boolean denoise;

@@ -40,6 +40,8 @@ import java.util.Objects;
  * @param sNoise scale of the churn noise (edm-heun)
  * @param order solver order of unipc, 2 or 3
  * @param guidance classifier-free guidance scale w ≥ 0 (any sampler; a class-conditional model and a label)
+ * @param clippedEps DDIM types: ε re-derived from the clamped x̂₀ where the clamp acts (wire {@code clipped-eps};
+ *     the server turns it on when guidance &gt; 1)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -65,7 +67,8 @@ public record SamplerParams(
     @JsonProperty("s-tmax") Double sTmax,
     @JsonProperty("s-noise") Double sNoise,
     @JsonProperty("order") Integer order,
-    @JsonProperty("guidance") Double guidance) {
+    @JsonProperty("guidance") Double guidance,
+    @JsonProperty("clipped-eps") Boolean clippedEps) {
 
   /** Validates the parameters that can be checked without the model (the server checks the rest). */
   public SamplerParams {
@@ -126,6 +129,7 @@ public record SamplerParams(
     b.sNoise = sNoise;
     b.order = order;
     b.guidance = guidance;
+    b.clippedEps = clippedEps;
     return b;
   }
 
@@ -153,6 +157,7 @@ public record SamplerParams(
     private Double sNoise;
     private Integer order;
     private Double guidance;
+    private Boolean clippedEps;
 
     private Builder(SamplerName name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -270,6 +275,8 @@ public record SamplerParams(
     public Builder optOrder(Integer v) { order = v; return this; }
     /** @param v the guidance scale w @return this */
     public Builder optGuidance(Double v) { guidance = v; return this; }
+    /** @param v ε re-derived from the clamped x̂₀ (DDIM types) @return this */
+    public Builder optClippedEps(Boolean v) { clippedEps = v; return this; }
 
     /**
      * @return the parameters
@@ -278,7 +285,7 @@ public record SamplerParams(
     public SamplerParams build() {
       return new SamplerParams(name, steps, trajectory, timesteps, eta, variance, clipSigma2, snr,
           correctorSteps, predictor, rtol, atol, eps, grid, denoise, sigmas, sChurn, sTmin, sTmax,
-          sNoise, order, guidance);
+          sNoise, order, guidance, clippedEps);
     }
   }
 

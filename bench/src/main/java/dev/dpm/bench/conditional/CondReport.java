@@ -57,7 +57,10 @@ final class CondReport {
     sb.append('\n');
 
     sb.append("## Guidance sweep (pooled over classes)\n\nEach cell: pooled ").append(metric)
-        .append(" · class accuracy · lowest per-class accuracy. w = 1 is the plain conditional model.\n\n");
+        .append(" · class accuracy · lowest per-class accuracy. w = 1 is the plain conditional model. ")
+        .append(s.clippedEps() == null ? "DDIM-type cells use `clipped-eps` (ε re-derived from the clamped x̂₀) where"
+            + " w > 1, the samplers' default." : "DDIM-type cells: `clipped-eps` " + s.clippedEps() + " at every w.")
+        .append("\n\n");
     for (int k : s.ks()) {
       sb.append("**K = ").append(k).append("**\n\n| method |");
       for (double w : s.scales()) {

@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param batch samples per network evaluation (a guided sample is two network rows)
  * @param bootstrap resamples of the FD standard error
  * @param clipSigma2 the σ₂ clip of every sampler (null: each sampler's default)
+ * @param clippedEps {@code clipped-eps} of the DDIM-type methods (null: the sampler's default, on for w &gt; 1)
  * @param mmdWidth the RBF width of MMD² (2-D models)
  * @param gridPerClass samples per class in the sample grids (0: none)
  * @param gridKs K values with sample grids
@@ -40,6 +41,7 @@ public record CondSettings(
     int batch,
     int bootstrap,
     Integer clipSigma2,
+    Boolean clippedEps,
     double mmdWidth,
     int gridPerClass,
     int[] gridKs,
@@ -136,6 +138,7 @@ public record CondSettings(
     private int batch = 64;
     private int bootstrap = 50;
     private Integer clipSigma2;
+    private Boolean clippedEps;
     private double mmdWidth = 0.1;
     private int gridPerClass = 10;
     private int[] gridKs = {25};
@@ -167,6 +170,8 @@ public record CondSettings(
     public Builder bootstrap(int v) { bootstrap = v; return this; }
     /** @param v σ₂ clip (null: default) @return this */
     public Builder clipSigma2(Integer v) { clipSigma2 = v; return this; }
+    /** @param v clipped-eps of the DDIM types (null: default) @return this */
+    public Builder clippedEps(Boolean v) { clippedEps = v; return this; }
     /** @param v MMD width @return this */
     public Builder mmdWidth(double v) { mmdWidth = v; return this; }
     /** @param v samples per class in grids @return this */
@@ -184,7 +189,7 @@ public record CondSettings(
     /** @return the settings */
     public CondSettings build() {
       return new CondSettings(outDir, seed, perClass, ks, scales, methods, unconditional, unconditionalSamples, batch,
-          bootstrap, clipSigma2, mmdWidth, gridPerClass, gridKs, fresh, command, reportOnly);
+          bootstrap, clipSigma2, clippedEps, mmdWidth, gridPerClass, gridKs, fresh, command, reportOnly);
     }
   }
 }

@@ -121,8 +121,9 @@ public final class ConditionalBenchmark {
       throw new IllegalArgumentException("the classifier knows " + probe.classes() + " classes, the model "
           + classes);
     }
-    this.keys = grid == null ? new CondKeys(CondPlans.tag(m.gamma()), null)
-        : new CondKeys(CondPlans.tag(m.gamma()), CondPlans.tag(grid)).withRange(grid.scales()[0], grid.scales()[grid.scales().length - 1]);
+    this.keys = (grid == null ? new CondKeys(CondPlans.tag(m.gamma()), null)
+        : new CondKeys(CondPlans.tag(m.gamma()), CondPlans.tag(grid)).withRange(grid.scales()[0], grid.scales()[grid.scales().length - 1]))
+        .withClippedEps(s.clippedEps());
     Map<String, String> fp = new LinkedHashMap<>();
     fp.put("model", m.name());
     fp.put("sha256", String.valueOf(m.sha256()));
@@ -226,7 +227,7 @@ public final class ConditionalBenchmark {
       }
       return;
     }
-    SamplerSettings ss = me.settings(k, TrajectoryKind.EVEN, s.clipSigma2());
+    SamplerSettings ss = clippedEps(me.settings(k, TrajectoryKind.EVEN, s.clipSigma2()));
     Sampler sampler = create(ss, baseContext(), key);
     if (sampler == null) {
       return;
@@ -248,8 +249,8 @@ public final class ConditionalBenchmark {
 
   /** The sampler of each class for a guided cell (the guided Γ at w for analytic methods), or null if not made. */
   private Sampler[] samplers(Method me, double w, int k, String prefix) {
-    SamplerSettings ss = me.settings(k, TrajectoryKind.EVEN, s.clipSigma2())
-        .toBuilder().optGuidance(w == 1.0 ? null : w).build(); // w = 1 is the plain conditional model
+    SamplerSettings ss = clippedEps(me.settings(k, TrajectoryKind.EVEN, s.clipSigma2())
+        .toBuilder().optGuidance(w == 1.0 ? null : w).build()); // w = 1 is the plain conditional model
     Sampler[] out = new Sampler[classes];
     for (int c = 0; c < classes; c++) {
       ModelContext ctx;
@@ -265,6 +266,11 @@ public final class ConditionalBenchmark {
       }
     }
     return out;
+  }
+
+  /** @return the settings with the run's {@code clipped-eps} for a DDIM-type method (else unchanged) */
+  private SamplerSettings clippedEps(SamplerSettings ss) {
+    return ss.kind().ddimType() && s.clippedEps() != null ? ss.toBuilder().optClippedEps(s.clippedEps()).build() : ss;
   }
 
   /** Records, for every analytic guided cell, the steps its Γ clips (no sampling: from the samplers' plans). */
@@ -373,7 +379,8 @@ public final class ConditionalBenchmark {
       for (int c = 0; c < classes; c++) {
         System.arraycopy(x, c * n, pick, c * per, per);
       }
-      Path g = s.outDir().resolve("cond-" + me.key() + "-w" + CondKeys.fmt(w) + "-k" + k + ".png");
+      Path g = s.outDir().resolve("cond-" + keys.name(me, w).replace("+ceps", "-clipped-eps") + "-w" + CondKeys.fmt(w)
+        + "-k" + k + ".png");
       SampleGrid.write(g, pick, pick.length, m.spec().sampleShape(), m.spec().dataRange());
       files.add(g);
     }

@@ -21,6 +21,8 @@ import java.util.List;
  * </pre>
  *
  * with a DDPM-type or DDIM-type mean ({@link MeanForm}) and σ² from a {@link ReverseVariance},
+ * the DDIM-type mean taking ε' = (x_t − √ᾱ_t x̂₀)/√β̄_t instead of ε at the coordinates where the clamp acted when
+ * {@code clipped-eps} is on (GLIDE; diffusers' {@code use_clipped_model_output}; on by default for w &gt; 1),
  * clipped on the step into x_{τ₁} by the sampling-only σ₂ clip (reference §2.6) when
  * {@code clip-sigma2} is 1 or 2. The subclasses only choose the mean form and the variance.
  *
@@ -84,6 +86,7 @@ public abstract sealed class DiscreteSampler implements Sampler
   private final ReverseVariance variance;
   private final MeanForm meanForm;
   private final Rule[] rules; // [K], sampling order
+  private final boolean clippedEps; // DDIM type: ε' = (x_t − √ᾱ_t x̂₀)/√β̄_t where x̂₀ was clamped
 
   DiscreteSampler(SamplerSettings settings, ModelContext model, Trajectory trajectory,
       ReverseVariance variance, MeanForm meanForm) {
@@ -92,6 +95,7 @@ public abstract sealed class DiscreteSampler implements Sampler
     this.trajectory = trajectory;
     this.variance = variance;
     this.meanForm = meanForm;
+    this.clippedEps = meanForm == MeanForm.DDIM && Boolean.TRUE.equals(settings.clippedEps());
     NoiseSchedule sched = model.schedule();
     int clip = settings.clipSigma2() == null ? 0 : settings.clipSigma2();
     List<Trajectory.Step> steps = trajectory.steps();
@@ -251,9 +255,11 @@ public abstract sealed class DiscreteSampler implements Sampler
         boolean ddpm = meanForm == MeanForm.DDPM;
         for (int j = 0; j < d; j++) {
           double v = (x[j] - sb * eps[off + j]) / sa; // x̂₀, as above
-          float f = (float) (clamp ? (v < lo ? lo : (v > hi ? hi : v)) : v);
+          boolean clamped = clamp && (v < lo || v > hi);
+          float f = (float) (clamped ? (v < lo ? lo : hi) : v);
           x0[j] = f;
-          double mean = c0 * f + c1 * (ddpm ? x[j] : eps[off + j]); // μ = c₀x̂₀ + c₁(x_t | ε)
+          double e = clamped && clippedEps ? (x[j] - sa * f) / sb : eps[off + j]; // ε' = (x_t − √ᾱ_t x̂₀)/√β̄_t
+          double mean = c0 * f + c1 * (ddpm ? x[j] : e); // μ = c₀x̂₀ + c₁(x_t | ε)
           x[j] = (float) (sigma > 0 ? mean + sigma * z[j] : mean); // x_s = μ + σ z
         }
       }
@@ -275,9 +281,12 @@ public abstract sealed class DiscreteSampler implements Sampler
       float[] z = noise.next();
       evaluated = true;
       for (int j = 0; j < x.length; j++) {
-        float f = (float) range.clamp((x[j] - sb * eps[off + j]) / sa); // x̂₀
+        double u = (x[j] - sb * eps[off + j]) / sa;
+        float f = (float) range.clamp(u); // x̂₀
         x0[j] = f;
-        double mean = r.x0Coeff() * f + r.restCoeff() * (ddpm ? x[j] : eps[off + j]);
+        boolean clamped = u < range.low() || u > range.high();
+        double e = clippedEps && clamped ? (x[j] - sa * f) / sb : eps[off + j]; // ε' where clamped, as above
+        double mean = r.x0Coeff() * f + r.restCoeff() * (ddpm ? x[j] : e);
         double v = ImperfectMeanCovariance.covX0(r.head(), r.covScale(), maxVar, eps[off + j], head[off + j]);
         double sigma2 = Math.min(r.lambda2() + r.coeff2() * v, r.sigma2Max());
         x[j] = (float) (mean + Math.sqrt(sigma2) * z[j]); // x_s = μ + σ_j z_j

@@ -17,7 +17,8 @@ import java.util.List;
  * {@code timesteps} are given; {@code optimal} needs Γ); {@code eta} defaults to 0 and
  * applies to the DDIM kinds only; {@code variance} defaults to posterior and applies to
  * {@code ddpm} only; {@code clip-sigma2} ∈ {0, 1, 2} defaults to 1 for 8-bit image models and 0
- * otherwise. The analytic kinds need the model's Γ; {@code sn-ddpm}/{@code sn-ddim} need a model with the
+ * otherwise; {@code clipped-eps} applies to the DDIM-type kinds and defaults to on when {@code guidance} &gt; 1
+ * ({@link DiscreteSpec#clippedEpsOr}). The analytic kinds need the model's Γ; {@code sn-ddpm}/{@code sn-ddim} need a model with the
  * {@code eps2} head and {@code npr-ddpm}/{@code npr-ddim} one with the {@code epsc} head
  * ({@link ModelContext#heads()}); {@code eta} applies to the DDIM-type kinds (ddim, analytic-ddim, sn-ddim,
  * npr-ddim).
@@ -44,7 +45,7 @@ public final class DiscreteSamplers {
     boolean ddimType = kind.ddimType();
     List<Problem> problems = new ArrayList<>();
     SamplerSpec.Family.DISCRETE.notApplicable(in, problems);
-    DiscreteSpec.checkParams(kind, in.eta(), in.variance(), in.clipSigma2(), problems);
+    DiscreteSpec.checkParams(kind, in.eta(), in.variance(), in.clipSigma2(), in.clippedEps(), problems);
 
     boolean missingGamma = kind.needsGamma() && model.gamma() == null;
     if (missingGamma) {
@@ -77,7 +78,7 @@ public final class DiscreteSamplers {
     }
     int clip = in.clipSigma2() != null ? in.clipSigma2() : model.eightBit() ? 1 : SamplerParam.CLIP_SIGMA2.or(null);
     DiscreteSpec spec = new DiscreteSpec(kind, steps, trajectory, timesteps, in.eta(), in.variance(), clip,
-        in.guidance());
+        in.guidance(), in.clippedEps());
 
     Trajectory traj;
     try {

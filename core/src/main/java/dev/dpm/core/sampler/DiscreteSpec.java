@@ -20,17 +20,19 @@ import java.util.List;
  * @param variance fixed variance (null: posterior for ddpm; must be null for the others)
  * @param clipSigma2 y ∈ {0, 1, 2}
  * @param guidance classifier-free guidance w ≥ 0, or null
+ * @param clippedEps DDIM types only: ε re-derived from the clamped x̂₀ (null: on when w &gt; 1, else off; must be
+ *     null for the DDPM types)
  * @throws InvalidSpecException naming every bad field
  */
 public record DiscreteSpec(SamplerKind kind, int steps, TrajectoryKind trajectory, int[] timesteps, Double eta,
-    VarianceKind variance, int clipSigma2, Double guidance) implements SamplerSpec {
+    VarianceKind variance, int clipSigma2, Double guidance, Boolean clippedEps) implements SamplerSpec {
 
   /** Checks every field, fills η and the variance where they apply, copies the timesteps. */
   public DiscreteSpec {
     List<Problem> problems = new ArrayList<>();
     SamplerSpec.checkFamily(kind, Family.DISCRETE, problems);
     InvalidSpecException.throwIf(problems);
-    checkParams(kind, eta, variance, clipSigma2, problems);
+    checkParams(kind, eta, variance, clipSigma2, clippedEps, problems);
     if (trajectory == null) {
       trajectory = timesteps != null ? TrajectoryKind.EXPLICIT : TrajectoryKind.EVEN;
     }
@@ -41,6 +43,20 @@ public record DiscreteSpec(SamplerKind kind, int steps, TrajectoryKind trajector
     eta = kind.ddimType() ? SamplerParam.ETA.or(eta) : null;
     variance = kind == SamplerKind.DDPM ? SamplerParam.VARIANCE.or(variance) : null;
     timesteps = timesteps == null ? null : timesteps.clone();
+    clippedEps = kind.ddimType() ? clippedEpsOr(clippedEps, guidance) : null;
+  }
+
+  /**
+   * The DDIM-type default of {@code clipped-eps}: on for guided jobs with w &gt; 1, whose guided ε̃ overshoots the
+   * data range (x̂₀ clamped) far more often than a plain ε does; off otherwise (the official Analytic-DPM form).
+   *
+   * @param asked the value asked for, or null
+   * @param guidance w or null
+   * @return TRUE when on, null when off (so an unguided job's echo is unchanged)
+   */
+  static Boolean clippedEpsOr(Boolean asked, Double guidance) {
+    boolean on = asked != null ? asked : guidance != null && guidance > 1.0;
+    return on ? Boolean.TRUE : asked == null ? null : Boolean.FALSE;
   }
 
   /** @return a copy of the explicit timesteps, or null */
@@ -52,7 +68,8 @@ public record DiscreteSpec(SamplerKind kind, int steps, TrajectoryKind trajector
   @Override
   public SamplerSettings settings() {
     return SamplerSettings.builder(kind).optSteps(steps).optTrajectory(trajectory).optTimesteps(timesteps)
-        .optEta(eta).optVariance(variance).optClipSigma2(clipSigma2).optGuidance(guidance).build();
+        .optEta(eta).optVariance(variance).optClipSigma2(clipSigma2).optGuidance(guidance).optClippedEps(clippedEps)
+        .build();
   }
 
   @Override
@@ -70,8 +87,13 @@ public record DiscreteSpec(SamplerKind kind, int steps, TrajectoryKind trajector
     return "DiscreteSpec" + settings().toMap() + (timesteps == null ? "" : Arrays.toString(timesteps));
   }
 
-  /** η for the DDIM types (≥ 0), the variance for ddpm, y ∈ {0, 1, 2}. */
-  static void checkParams(SamplerKind kind, Double eta, VarianceKind variance, Integer clip, List<Problem> out) {
+  /** η and clipped-eps for the DDIM types (η ≥ 0), the variance for ddpm, y ∈ {0, 1, 2}. */
+  static void checkParams(SamplerKind kind, Double eta, VarianceKind variance, Integer clip, Boolean clippedEps,
+      List<Problem> out) {
+    if (!kind.ddimType() && clippedEps != null) {
+      out.add(new Problem(SamplerParam.CLIPPED_EPS.wire(), "applies only to ddim, analytic-ddim, sn-ddim and npr-ddim,"
+          + " not " + kind.wire() + " (its DDPM-type mean uses x̂₀ and x_t, not ε)"));
+    }
     if (!kind.ddimType()) {
       if (eta != null) {
         out.add(new Problem(SamplerParam.ETA.wire(),

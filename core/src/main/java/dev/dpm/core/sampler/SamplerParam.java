@@ -98,7 +98,15 @@ public enum SamplerParam {
   GUIDANCE("guidance", Type.NUMBER, null, List.of(), 0.0, false, null, null, 1.0,
       "classifier-free guidance w: ε(x,∅) + w·(ε(x,c) − ε(x,∅)); 1 plain conditional, 0 unconditional"
           + " (class-conditional models, with a label)",
-      SamplerSettings::guidance, (b, v) -> b.optGuidance((Double) v));
+      SamplerSettings::guidance, (b, v) -> b.optGuidance((Double) v)),
+  /**
+   * DDIM-type mean with ε re-derived from the clamped x̂₀, ε' = (x_t − √ᾱ_t x̂₀)/√β̄_t, at the coordinates where
+   * the clamp acts (GLIDE; diffusers' {@code use_clipped_model_output}); the default is on for guided jobs with
+   * w &gt; 1, else off.
+   */
+  CLIPPED_EPS("clipped-eps", Type.BOOLEAN, null, List.of(), null, false, null, false, true,
+      "DDIM types: re-derive ε from the clamped x̂₀ where the clamp acts (on by default when guidance > 1)",
+      SamplerSettings::clippedEps, (b, v) -> b.optClippedEps((Boolean) v));
 
   /** The value types of the parameters, with their names in the catalog. */
   public enum Type {

@@ -35,6 +35,8 @@ import java.util.Map;
  * @param guidance classifier-free guidance scale w (every sampler; needs a class-conditional model
  *     and a label): ε̃ = ε(x, ∅) + w·(ε(x, c) − ε(x, ∅)). Applied at the evaluation layer, never by
  *     the sampler's step
+ * @param clippedEps DDIM-type mean with ε re-derived from the clamped x̂₀ where the clamp acts (null: off;
+ *     filled on for guided jobs with w &gt; 1)
  */
 public record SamplerSettings(
     SamplerKind kind,
@@ -58,7 +60,8 @@ public record SamplerSettings(
     Double sTmax,
     Double sNoise,
     Integer order,
-    Double guidance) {
+    Double guidance,
+    Boolean clippedEps) {
 
   /** Copies {@code timesteps}, so a settings value never changes after it is made. */
   public SamplerSettings {
@@ -225,6 +228,7 @@ public record SamplerSettings(
     private Double sNoise;
     private Integer order;
     private Double guidance;
+    private Boolean clippedEps;
 
     private Builder(SamplerKind kind) {
       this.kind = kind;
@@ -272,12 +276,14 @@ public record SamplerSettings(
     public Builder optOrder(Integer v) { order = v; return this; }
     /** @param v guidance scale w @return this */
     public Builder optGuidance(Double v) { guidance = v; return this; }
+    /** @param v ε re-derived from the clamped x̂₀ (DDIM types) @return this */
+    public Builder optClippedEps(Boolean v) { clippedEps = v; return this; }
 
     /** @return the settings (not yet validated; see {@code dev.dpm.core.catalog.Samplers#create}) */
     public SamplerSettings build() {
       return new SamplerSettings(kind, steps, trajectory, timesteps, eta, variance, clipSigma2,
           snr, correctorSteps, predictor, rtol, atol, eps, grid, denoise, sigmas, sChurn, sTmin,
-          sTmax, sNoise, order, guidance);
+          sTmax, sNoise, order, guidance, clippedEps);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.dpm.core.sampler;
 
 import static dev.dpm.core.sampler.SamplerParam.ATOL;
+import static dev.dpm.core.sampler.SamplerParam.CLIPPED_EPS;
 import static dev.dpm.core.sampler.SamplerParam.CLIP_SIGMA2;
 import static dev.dpm.core.sampler.SamplerParam.CORRECTOR_STEPS;
 import static dev.dpm.core.sampler.SamplerParam.DENOISE;
@@ -48,7 +49,7 @@ public sealed interface SamplerSpec permits DiscreteSpec, PredictorCorrectorSpec
   /** The families of samplers and the parameters each takes. */
   enum Family {
     /** ddpm, ddim, analytic-*, sn-*, npr-*: {@link DiscreteSpec}. */
-    DISCRETE(EnumSet.of(STEPS, TRAJECTORY, TIMESTEPS, ETA, VARIANCE, CLIP_SIGMA2, GUIDANCE)),
+    DISCRETE(EnumSet.of(STEPS, TRAJECTORY, TIMESTEPS, ETA, VARIANCE, CLIP_SIGMA2, GUIDANCE, CLIPPED_EPS)),
     /** sde-pc: {@link PredictorCorrectorSpec}. */
     PREDICTOR_CORRECTOR(EnumSet.of(STEPS, EPS, GRID, DENOISE, SIGMAS, SNR, CORRECTOR_STEPS, PREDICTOR, GUIDANCE)),
     /** sde-em, ode-euler, ode-heun, dpm-solver-*, sde-dpm-solver-2m, edm-heun, unipc: {@link FixedStepSpec}. */

@@ -26,36 +26,53 @@ class SamplerSpecTest {
 
   @Test
   void discreteRefusesBadStepsEtaClipAndTimesteps() {
-    assertEquals(List.of("steps"), fields(() -> new DiscreteSpec(SamplerKind.DDPM, 1, null, null, null, null, 0, null)));
-    assertEquals(List.of("eta"), fields(() -> new DiscreteSpec(SamplerKind.DDIM, 10, null, null, -0.1, null, 0, null)));
-    assertEquals(List.of("eta"), fields(() -> new DiscreteSpec(SamplerKind.DDPM, 10, null, null, 0.5, null, 0, null)));
+    assertEquals(List.of("steps"), fields(() -> new DiscreteSpec(SamplerKind.DDPM, 1, null, null, null, null, 0, null, null)));
+    assertEquals(List.of("eta"), fields(() -> new DiscreteSpec(SamplerKind.DDIM, 10, null, null, -0.1, null, 0, null, null)));
+    assertEquals(List.of("eta"), fields(() -> new DiscreteSpec(SamplerKind.DDPM, 10, null, null, 0.5, null, 0, null, null)));
     assertEquals(List.of("variance"),
-        fields(() -> new DiscreteSpec(SamplerKind.DDIM, 10, null, null, null, VarianceKind.FORWARD, 0, null)));
-    assertEquals(List.of("clip-sigma2"), fields(() -> new DiscreteSpec(SamplerKind.DDPM, 10, null, null, null, null, 3, null)));
+        fields(() -> new DiscreteSpec(SamplerKind.DDIM, 10, null, null, null, VarianceKind.FORWARD, 0, null, null)));
+    assertEquals(List.of("clip-sigma2"), fields(() -> new DiscreteSpec(SamplerKind.DDPM, 10, null, null, null, null, 3, null, null)));
     assertEquals(List.of("timesteps"), fields(() ->
-        new DiscreteSpec(SamplerKind.DDPM, 3, TrajectoryKind.EVEN, new int[] {1, 2, 3}, null, null, 0, null)));
+        new DiscreteSpec(SamplerKind.DDPM, 3, TrajectoryKind.EVEN, new int[] {1, 2, 3}, null, null, 0, null, null)));
     assertEquals(List.of("timesteps"), fields(() ->
-        new DiscreteSpec(SamplerKind.DDPM, 3, TrajectoryKind.EXPLICIT, null, null, null, 0, null)));
+        new DiscreteSpec(SamplerKind.DDPM, 3, TrajectoryKind.EXPLICIT, null, null, null, 0, null, null)));
     assertEquals(List.of("steps"), fields(() ->
-        new DiscreteSpec(SamplerKind.DDPM, 4, null, new int[] {1, 2, 3}, null, null, 0, null)));
-    assertEquals(List.of("guidance"), fields(() -> new DiscreteSpec(SamplerKind.DDPM, 10, null, null, null, null, 0, -1.0)));
-    assertEquals(List.of("name"), fields(() -> new DiscreteSpec(SamplerKind.ODE_EULER, 10, null, null, null, null, 0, null)));
+        new DiscreteSpec(SamplerKind.DDPM, 4, null, new int[] {1, 2, 3}, null, null, 0, null, null)));
+    assertEquals(List.of("guidance"), fields(() -> new DiscreteSpec(SamplerKind.DDPM, 10, null, null, null, null, 0, -1.0, null)));
+    assertEquals(List.of("name"), fields(() -> new DiscreteSpec(SamplerKind.ODE_EULER, 10, null, null, null, null, 0, null, null)));
     // every problem at once
     assertEquals(List.of("eta", "clip-sigma2", "steps"),
-        fields(() -> new DiscreteSpec(SamplerKind.DDIM, 0, null, null, Double.NaN, null, -1, null)));
+        fields(() -> new DiscreteSpec(SamplerKind.DDIM, 0, null, null, Double.NaN, null, -1, null, null)));
+  }
+
+  @Test
+  void clippedEpsAppliesToTheDdimTypesAndIsOnByDefaultAboveGuidanceOne() {
+    assertEquals(List.of("clipped-eps"),
+        fields(() -> new DiscreteSpec(SamplerKind.ANALYTIC_DDPM, 10, null, null, null, null, 0, 3.0, true)));
+    assertNull(new DiscreteSpec(SamplerKind.DDIM, 10, null, null, null, null, 0, null, null).clippedEps());
+    assertNull(new DiscreteSpec(SamplerKind.DDIM, 10, null, null, null, null, 0, 1.0, null).clippedEps());
+    assertEquals(Boolean.TRUE, new DiscreteSpec(SamplerKind.ANALYTIC_DDIM, 10, null, null, null, null, 0, 1.5, null)
+        .clippedEps());
+    assertEquals(Boolean.FALSE, new DiscreteSpec(SamplerKind.DDIM, 10, null, null, null, null, 0, 3.0, false)
+        .clippedEps());
+    assertEquals(Boolean.TRUE, new DiscreteSpec(SamplerKind.DDIM, 10, null, null, null, null, 0, null, true)
+        .clippedEps());
+    assertNull(new DiscreteSpec(SamplerKind.DDPM, 10, null, null, null, null, 0, 3.0, null).clippedEps());
+    assertEquals(true, new DiscreteSpec(SamplerKind.DDIM, 10, null, null, null, null, 0, 3.0, null).settings().toMap()
+        .get("clipped-eps"));
   }
 
   @Test
   void discreteFillsWhatAppliesAndCopiesTheTimesteps() {
     int[] ts = {1, 500, 1000};
-    DiscreteSpec d = new DiscreteSpec(SamplerKind.DDIM, 3, null, ts, null, null, 1, null);
+    DiscreteSpec d = new DiscreteSpec(SamplerKind.DDIM, 3, null, ts, null, null, 1, null, null);
     ts[0] = 7;
     assertEquals(TrajectoryKind.EXPLICIT, d.trajectory());
     assertEquals(0.0, d.eta());
     assertNull(d.variance());
     assertEquals(1, d.timesteps()[0]);
-    assertEquals(VarianceKind.POSTERIOR, new DiscreteSpec(SamplerKind.DDPM, 5, null, null, null, null, 0, null).variance());
-    assertEquals(new DiscreteSpec(SamplerKind.DDIM, 3, null, new int[] {1, 500, 1000}, null, null, 1, null), d);
+    assertEquals(VarianceKind.POSTERIOR, new DiscreteSpec(SamplerKind.DDPM, 5, null, null, null, null, 0, null, null).variance());
+    assertEquals(new DiscreteSpec(SamplerKind.DDIM, 3, null, new int[] {1, 500, 1000}, null, null, 1, null, null), d);
     assertEquals(List.of("name", "steps", "trajectory", "timesteps", "eta", "clip-sigma2"),
         List.copyOf(d.settings().toMap().keySet()));
   }
