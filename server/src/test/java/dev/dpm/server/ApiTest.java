@@ -91,6 +91,7 @@ class ApiTest {
     c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"ddpm\",\"etta\":1}}", 400, "sampler.etta"});
     c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"ddim\",\"eta\":-1}}", 400, "sampler.eta"});
     c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"ddim\",\"clip-sigma2\":5}}", 400, "sampler.clip-sigma2"});
+    c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"ddim\",\"steps\":5,\"clipped-eps\":\"yes\"}}", 400, "sampler.clipped-eps"});
     c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"nope\",\"sampler\":{\"name\":\"ddpm\"}}", 400, "model"});
     c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"../etc/passwd\",\"sampler\":{\"name\":\"ddpm\"}}", 400, "model"});
     c.add(new Object[] {"POST", "/v1/jobs", "{\"model\":\"toy\",\"sampler\":{\"name\":\"analytic-ddpm\"}}", 400, "sampler.name"});

@@ -146,7 +146,11 @@ class GuidedJobsTest {
           {"{\"model\":\"tiny-mlp-2d\",\"label\":0,\"sampler\":{\"name\":\"ddim\"}}", "label", "not class-conditional"},
           {"{\"model\":\"tiny-mlp-2d\",\"sampler\":{\"name\":\"ddim\",\"guidance\":2}}", "sampler.guidance",
               "not class-conditional"},
-          {"{\"model\":\"pair\",\"label\":0,\"sampler\":{\"name\":\"ddim\",\"guidance\":-1}}", "sampler.guidance", ""}};
+          {"{\"model\":\"pair\",\"label\":0,\"sampler\":{\"name\":\"ddim\",\"guidance\":-1}}", "sampler.guidance", ""},
+          {"{\"model\":\"pair\",\"label\":0,\"sampler\":{\"name\":\"ddpm\",\"steps\":5,\"guidance\":3,"
+              + "\"clipped-eps\":true}}", "sampler.clipped-eps", "applies only to ddim"},
+          {"{\"model\":\"pair\",\"label\":0,\"sampler\":{\"name\":\"ode-euler\",\"steps\":5,"
+              + "\"clipped-eps\":false}}", "sampler.clipped-eps", ""}};
       for (String[] c : cases) {
         HttpResponse<byte[]> r = h.send("POST", "/v1/jobs", c[0], "Content-Type", "application/json");
         assertEquals(400, r.statusCode(), c[0] + " -> " + new String(r.body()));
