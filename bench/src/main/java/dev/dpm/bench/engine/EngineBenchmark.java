@@ -174,6 +174,16 @@ public final class EngineBenchmark {
           + "priority p95 / alone p95 = %.2f%n", l.load(), s.samplesPerSecond() / q.samplesPerSecond(),
           s.latency(0.95) / q.latency(0.95), s.priorityLatency(0.95) / MixedWorkload.quantile(l.aloneMs(), 0.95)));
     }
+    EqualLatency e = EqualLatency.of(r.levels());
+    if (e != null) {
+      sb.append(String.format(Locale.ROOT, "- at equal or better p95: step-level at load %.2f carries %.0f samples/s "
+          + "with p95 %.0f ms; ", e.stepLoad(), e.stepSamplesPerSecond(), e.stepP95Ms()))
+          .append(Double.isNaN(e.requestLoad()) ? "request-level sustains none of the measured loads within that p95"
+              : String.format(Locale.ROOT, "request-level's best within that p95 is %.0f samples/s (load %.2f, p95 "
+                  + "%.0f ms): %.2f× (target ≥ 2×)", e.requestSamplesPerSecond(), e.requestLoad(), e.requestP95Ms(),
+                  e.ratio()))
+          .append('\n');
+    }
     return sb.toString();
   }
 
@@ -201,7 +211,16 @@ public final class EngineBenchmark {
       sb.append(",\"throughputRatioStepOverRequest\":")
           .append(num(l.of(BatchingMode.STEP).samplesPerSecond() / l.of(BatchingMode.REQUEST).samplesPerSecond())).append('}');
     }
-    return sb.append("]}").toString();
+    sb.append(']');
+    EqualLatency e = EqualLatency.of(r.levels());
+    if (e != null) {
+      sb.append(",\"equalP95\":{\"stepLoad\":").append(num(e.stepLoad())).append(",\"p95Ms\":").append(num(e.stepP95Ms()))
+          .append(",\"stepSamplesPerSecond\":").append(num(e.stepSamplesPerSecond())).append(",\"requestLoad\":")
+          .append(num(e.requestLoad())).append(",\"requestP95Ms\":").append(num(e.requestP95Ms()))
+          .append(",\"requestSamplesPerSecond\":").append(num(e.requestSamplesPerSecond()))
+          .append(",\"throughputRatioStepOverRequest\":").append(num(e.ratio())).append('}');
+    }
+    return sb.append('}').toString();
   }
 
   private static String steps(int[] k) {
