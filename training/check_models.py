@@ -1,14 +1,14 @@
 #!/usr/bin/python3
 """Checks the exported models: each model.pt reloads with torch.jit.load, matches its manifest's sha256 and
-gives finite output of the right shape. Optionally samples the fashion-mnist U-Net and writes PNG grids.
+gives finite output of the right shape. Optionally samples the fashion-mnist-uncond U-Net and writes PNG grids.
 
   /usr/bin/python3 training/check_models.py                       # reload + shape + hash checks
   /usr/bin/python3 training/check_models.py --sample ddim50       # + 64 DDIM(eta=0) samples, 50 even steps
   /usr/bin/python3 training/check_models.py --sample ddpm1000     # + 16 DDPM samples, K = 1000 (slow on CPU)
   /usr/bin/python3 training/check_models.py --ring                # + ring-2d DDPM samples vs the oracle
-  /usr/bin/python3 training/check_models.py --cond-guidance 3     # + fashion-mnist-cond CFG grid (DDIM 25, w=3)
+  /usr/bin/python3 training/check_models.py --cond-guidance 3     # + fashion-mnist CFG grid (DDIM 25, w=3)
 
-The class-conditional fashion-mnist-cond (if present) is called as m(x, t, y) with y int64 [B] (10 = null label)
+The class-conditional fashion-mnist (if present) is called as m(x, t, y) with y int64 [B] (10 = null label)
 and checked to give the same eps for an omitted y as for the null label.
 """
 import argparse
@@ -67,7 +67,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--sample", choices=["none", "ddim50", "ddpm1000"], default="none")
     p.add_argument("--ring", action="store_true")
-    p.add_argument("--cond-guidance", type=float, default=None, help="CFG weight w of a fashion-mnist-cond grid")
+    p.add_argument("--cond-guidance", type=float, default=None, help="CFG weight w of a fashion-mnist grid")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     torch.set_num_threads(1)
@@ -78,24 +78,24 @@ def main():
         out["ring"] = check("ring-2d", (torch.randn(5, 2), torch.tensor([0.0, 1.0, 100.0, 500.0, 999.0])), (5, 2))
     if os.path.exists(os.path.join(ROOT, "models", "fashion-features", "model.json")):
         out["feat"] = check("fashion-features", (torch.rand(3, 1, 28, 28) * 2 - 1,), (3, 128))
-    if os.path.exists(os.path.join(ROOT, "models", "fashion-mnist", "model.json")):
-        out["unet"] = check("fashion-mnist", (torch.randn(3, 1, 28, 28), torch.tensor([0.0, 500.0, 999.0])),
+    if os.path.exists(os.path.join(ROOT, "models", "fashion-mnist-uncond", "model.json")):
+        out["unet"] = check("fashion-mnist-uncond", (torch.randn(3, 1, 28, 28), torch.tensor([0.0, 500.0, 999.0])),
                             (3, 1, 28, 28))
-    if os.path.exists(os.path.join(ROOT, "models", "fashion-mnist-cond", "model.json")):
+    if os.path.exists(os.path.join(ROOT, "models", "fashion-mnist", "model.json")):
         x3, t3 = torch.randn(3, 1, 28, 28), torch.tensor([0.0, 500.0, 999.0])
-        null = json.load(open(os.path.join(ROOT, "models", "fashion-mnist-cond", "model.json")))[
+        null = json.load(open(os.path.join(ROOT, "models", "fashion-mnist", "model.json")))[
             "conditioning"]["nullLabel"]
-        out["cond"] = check("fashion-mnist-cond", (x3, t3, torch.tensor([0, 7, null], dtype=torch.long)),
+        out["cond"] = check("fashion-mnist", (x3, t3, torch.tensor([0, 7, null], dtype=torch.long)),
                             (3, 1, 28, 28))
         with torch.no_grad():
             same = torch.equal(out["cond"](x3, t3), out["cond"](x3, t3, torch.full((3,), null, dtype=torch.long)))
-        assert same, "fashion-mnist-cond: omitted y differs from the null label"
-        print("fashion-mnist-cond: omitted y == null label")
+        assert same, "fashion-mnist: omitted y differs from the null label"
+        print("fashion-mnist: omitted y == null label")
     gen = torch.Generator().manual_seed(args.seed)
     if args.cond_guidance is not None:
         from train_fashion_cond import NUM_CLASSES, ddim_cfg_sample
         from train_fashion_unet import save_grid
-        it = json.load(open(os.path.join(ROOT, "models", "fashion-mnist-cond", "model.json")))["training"][
+        it = json.load(open(os.path.join(ROOT, "models", "fashion-mnist", "model.json")))["training"][
             "iterations"]
         x = ddim_cfg_sample(out["cond"], sched, torch.arange(NUM_CLASSES).repeat_interleave(8), 25,
                             args.cond_guidance, seed=args.seed)
@@ -104,7 +104,7 @@ def main():
         print(f"wrote {path} (one row per class)")
     if args.sample != "none":
         from train_fashion_unet import ddim_sample, save_grid
-        it = json.load(open(os.path.join(ROOT, "models", "fashion-mnist", "model.json")))["training"]["iterations"]
+        it = json.load(open(os.path.join(ROOT, "models", "fashion-mnist-uncond", "model.json")))["training"]["iterations"]
         if args.sample == "ddim50":
             x = ddim_sample(out["unet"], sched, 64, 50, seed=args.seed)
         else:

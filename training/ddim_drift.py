@@ -1,4 +1,4 @@
-"""Independent check of DDIM's drift with K on the bundled fashion-mnist U-Net, in PyTorch.
+"""Independent check of DDIM's drift with K on the bundled unconditional fashion-mnist-uncond U-Net, in PyTorch.
 
 Runs the training script's own DDIM (eta = 0, x0 clipped) for 16 samples at K = 10, 100, 1000 and prints the
 mean of the 3-pixel top/bottom border (Fashion-MNIST backgrounds are about -1). Used in BENCHMARKS.md to show that
@@ -16,7 +16,7 @@ sys.path.insert(0, HERE)
 from train_fashion_unet import LinearSchedule, ddim_sample  # noqa: E402
 
 torch.set_num_threads(1)
-model = torch.jit.load(os.path.join(HERE, "..", "models", "fashion-mnist", "model.pt")).eval()
+model = torch.jit.load(os.path.join(HERE, "..", "models", "fashion-mnist-uncond", "model.pt")).eval()
 sched = LinearSchedule(1000)
 with torch.no_grad():
     for k in (10, 100, 1000):

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Trains the class-conditional `fashion-mnist-cond` U-Net eps-model (resumable) and exports TorchScript of the
+"""Trains the class-conditional `fashion-mnist` U-Net eps-model (resumable) and exports TorchScript of the
 EMA weights, for classifier-free guidance.
 
 The network is `unet.ConditionalUNet`: forward(x [B,1,28,28] float32, t [B] float32 = n-1, y [B] int64) -> eps,
@@ -35,7 +35,7 @@ from unet import ConditionalUNet  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CKPT = os.path.join(ROOT, "training", "checkpoints", "fashion-cond.pt")
 WORK = os.path.join(ROOT, "training", "work")
-MODEL_DIR = os.path.join(ROOT, "models", "fashion-mnist-cond")
+MODEL_DIR = os.path.join(ROOT, "models", "fashion-mnist")
 
 CLASSES = ["t-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
 NUM_CLASSES = len(CLASSES)
@@ -155,7 +155,7 @@ def export(ema, it, seconds, args, n_params, git_commit):
                                                                                       args.threads),
     }
     manifest = diffusion_manifest(
-        name="fashion-mnist-cond",
+        name="fashion-mnist",
         description="Class-conditional small U-Net eps-model trained on Fashion-MNIST (28x28 grey, [-1,1]), "
                     "linear schedule N=1000; label 10 = null (classifier-free guidance)",
         sha=sha, sample_shape=[1, 28, 28], data_range=[-1, 1], eight_bit=True, training=training,

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Trains the `fashion-mnist` U-Net eps-model (resumable) and exports TorchScript of the EMA weights.
+"""Trains the `fashion-mnist-uncond` U-Net eps-model (resumable) and exports TorchScript of the EMA weights.
 
 Example (from the repository root, one CPU thread, in the background):
   nohup nice -n 10 /usr/bin/python3 training/train_fashion_unet.py --resume \
@@ -26,7 +26,7 @@ from unet import UNet  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CKPT = os.path.join(ROOT, "training", "checkpoints", "fashion-unet.pt")
 WORK = os.path.join(ROOT, "training", "work")
-MODEL_DIR = os.path.join(ROOT, "models", "fashion-mnist")
+MODEL_DIR = os.path.join(ROOT, "models", "fashion-mnist-uncond")
 
 
 def parse_args():
@@ -135,7 +135,7 @@ def export(ema, it, seconds, args, n_params):
         "framework": "torch %s, TorchScript via torch.jit.script, 1 CPU thread" % torch.__version__,
     }
     manifest = diffusion_manifest(
-        name="fashion-mnist",
+        name="fashion-mnist-uncond",
         description="Small U-Net eps-model trained on Fashion-MNIST (28x28 grey, [-1,1]), linear schedule N=1000",
         sha=sha, sample_shape=[1, 28, 28], data_range=[-1, 1], eight_bit=True, training=training,
         provenance={"trainedBy": "training/train_fashion_unet.py", "gitCommit": git_commit_hash(),

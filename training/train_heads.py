@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Trains the SN-DPM and NPR-DPM second heads on a frozen bundled eps-network (resumable): the unconditional
-`models/fashion-mnist` (default) or, with --conditional, the class-conditional `models/fashion-mnist-cond`.
+`models/fashion-mnist-uncond` (default) or, with --conditional, the class-conditional `models/fashion-mnist`.
 
 Bao et al. 2022b, "Estimating the Optimal Covariance with Imperfect Mean in Diffusion Probabilistic Models": a
 second head on the last layer of a pretrained noise-prediction network predicts, per pixel,
   eps2 = E[eps^2 | x_n]              (SN-DPM,  official pred_eps_eps2_pretrained, loss |eps^2 - eps2|^2)
   epsc = E[(eps - eps_theta)^2 | x_n] (NPR-DPM, official pred_eps_epsc_pretrained, loss |(eps - eps_theta)^2 - epsc|^2)
-As in the paper, only the head learns: the U-Net is loaded from models/fashion-mnist/model.pt and frozen, and the
+As in the paper, only the head learns: the U-Net is loaded from models/fashion-mnist-uncond/model.pt and frozen, and the
 head (a GroupNorm, SiLU and 3x3 conv from the U-Net's last 28x28 features, the official "simple" mode: norm_out2 +
 conv_out2) has one output channel per head. Both heads are trained at once (the losses add; the frozen eps is
 unchanged, so the network's first output stays bit-for-bit the bundled one's up to TorchScript rounding).
@@ -16,7 +16,7 @@ Export: TorchScript forward(x [B,1,28,28], t [B] = n-1) -> (eps, eps2, epsc) and
 with the sn-*/npr-* samplers (docs/models.md). Example (from the repository root, one CPU thread):
   nice -n 10 /usr/bin/python3 training/train_heads.py --resume --until-iterations 20000 --export-every 2000
 
-Conditional (--conditional: --base models/fashion-mnist-cond, checkpoint training/checkpoints/fashion-cond-heads.pt,
+Conditional (--conditional: --base models/fashion-mnist, checkpoint training/checkpoints/fashion-cond-heads.pt,
 export training/exports/fashion-mnist-cond-heads): the frozen network is forward(x, t, y int64) with null label K; each
 training label is replaced by the null label with probability --label-dropout (0.1, as the network itself was
 trained), so the heads estimate the moments given the label and, on the null rows, the unconditional ones. The export
@@ -48,10 +48,10 @@ from common import (LinearSchedule, count_params, fashion_mnist, git_commit_hash
 from unet import ConditionalUNet, UNet, _groups  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BASE_DIR = os.path.join(ROOT, "models", "fashion-mnist")
+BASE_DIR = os.path.join(ROOT, "models", "fashion-mnist-uncond")
 CKPT = os.path.join(ROOT, "training", "checkpoints", "fashion-heads.pt")
 OUT = os.path.join(ROOT, "training", "work", "fashion-mnist-heads")
-COND_BASE_DIR = os.path.join(ROOT, "models", "fashion-mnist-cond")
+COND_BASE_DIR = os.path.join(ROOT, "models", "fashion-mnist")
 COND_CKPT = os.path.join(ROOT, "training", "checkpoints", "fashion-cond-heads.pt")
 COND_OUT = os.path.join(ROOT, "training", "exports", "fashion-mnist-cond-heads")
 

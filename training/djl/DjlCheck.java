@@ -9,7 +9,7 @@ public class DjlCheck {
   public static void main(String[] a) throws Exception {
     String root = a[0];
     check(root + "/models/ring-2d", new Shape(5, 2), true);
-    check(root + "/models/fashion-mnist", new Shape(3, 1, 28, 28), true);
+    check(root + "/models/fashion-mnist-uncond", new Shape(3, 1, 28, 28), true);
     check(root + "/models/fashion-features", new Shape(3, 1, 28, 28), false);
   }
   static void check(String dir, Shape xs, boolean withT) throws Exception {

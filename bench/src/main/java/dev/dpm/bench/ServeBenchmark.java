@@ -175,13 +175,13 @@ public final class ServeBenchmark {
   }
 
   /**
-   * The default model: {@code fashion-mnist} in the models folder when it is there, else the
-   * {@code tiny-conv} test fixture.
+   * The default model: {@code fashion-mnist-uncond} (the unconditional U-Net, on which BENCHMARKS.md's serving
+   * numbers were measured) in the models folder when it is there, else the {@code tiny-conv} test fixture.
    *
    * @return the model folder
    */
   public static Path defaultModel() {
-    Path fm = ModelLoader.defaultModelsDir().resolve("fashion-mnist");
+    Path fm = ModelLoader.defaultModelsDir().resolve("fashion-mnist-uncond");
     if (Files.isRegularFile(fm.resolve("model.json"))) {
       return fm;
     }

@@ -24,7 +24,7 @@ public final class BenchServeCommand implements Callable<Integer> {
   CommandSpec spec;
 
   @Option(names = "--model", paramLabel = "NAME|DIR",
-      description = "A model of the models folder, or a model folder (default: fashion-mnist if present, "
+      description = "A model of the models folder, or a model folder (default: fashion-mnist-uncond if present, "
           + "else the tiny-conv test fixture).")
   String model;
 

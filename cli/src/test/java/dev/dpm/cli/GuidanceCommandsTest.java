@@ -97,7 +97,7 @@ class GuidanceCommandsTest {
     assertTrue(outside.err().contains("covers w in [0.0, 4.0]"), outside.err());
   }
 
-  /** The fixture with fashion-mnist-cond's conditioning block: --label sneaker --guidance 3 writes a grid. */
+  /** The fixture with fashion-mnist's conditioning block: --label sneaker --guidance 3 writes a grid. */
   @Test
   void conditionalImageFixtureSamplesSneakers() throws Exception {
     Path out = tmp.resolve("grid.png");

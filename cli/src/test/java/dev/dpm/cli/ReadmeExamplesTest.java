@@ -40,8 +40,8 @@ class ReadmeExamplesTest {
   static {
     NOT_RUN.put("./dpm serve", "runs until stopped (the server is tested on its own; here one is started in-process)");
     NOT_RUN.put("./dpm bench", "minutes of measurements; their results are BENCHMARKS.md");
-    NOT_RUN.put("./dpm calibrate --model fashion-mnist", "M·N = 10⁶ network evaluations (30 min on a CPU)");
-    NOT_RUN.put("./dpm nll --model fashion-mnist", "needs Debian's dataset-fashion-mnist; minutes on a CPU");
+    NOT_RUN.put("./dpm calibrate --model fashion-mnist-uncond", "M·N = 10⁶ network evaluations (30 min on a CPU)");
+    NOT_RUN.put("./dpm nll --model fashion-mnist-uncond", "needs Debian's dataset-fashion-mnist; minutes on a CPU");
     NOT_RUN.put("./dpm store start", "runs PostgreSQL until stopped (PgJobStoreTest and ClusterTest start one)");
     NOT_RUN.put("./dpm keys revoke", "names a key id the README cannot know (k_…); KeysCommandTest revokes one");
   }

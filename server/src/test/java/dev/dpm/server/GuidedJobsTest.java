@@ -211,7 +211,7 @@ class GuidedJobsTest {
 
   /**
    * The conditional TorchScript fixtures served: a guided job on tiny-cond-2d while other jobs share its batches
-   * equals the driver alone; tiny-cond-conv (the fashion-mnist-cond conditioning block) takes "sneaker".
+   * equals the driver alone; tiny-cond-conv (the fashion-mnist conditioning block) takes "sneaker".
    */
   @Test
   void conditionalTorchScriptJobsOverHttpEqualTheDriverAlone() throws Exception {

@@ -49,7 +49,7 @@ class OracleTest {
       var refused = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/jobs"))
           .header("Content-Type", "application/json")
           .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
-              "{\"model\":\"fashion-mnist\",\"sampler\":{\"name\":\"npr-ddpm\",\"steps\":10},\"n\":1}")).build(),
+              "{\"model\":\"fashion-mnist-uncond\",\"sampler\":{\"name\":\"npr-ddpm\",\"steps\":10},\"n\":1}")).build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
       assertEquals(400, refused.statusCode(), refused.body());
       assertTrue(refused.body().contains("sampler.name") && refused.body().contains("epsc"), refused.body());

@@ -27,7 +27,7 @@ import java.util.Map;
  * folder's {@code model.json} is the feature network's ({@code file}, {@code sha256}, {@code inputShape}); the file
  * is checked against the hash, and {@link #open} probes the method once so a network without it is refused there.
  * The class of a sample is the argmax of its logits; the class order is the network's (Fashion-MNIST's for the
- * bundled one, the same as {@code fashion-mnist-cond}'s labels).
+ * bundled one, the same as {@code fashion-mnist}'s labels).
  */
 public final class TorchScriptClassifier implements ClassProbe {
   /** The TorchScript method called. */

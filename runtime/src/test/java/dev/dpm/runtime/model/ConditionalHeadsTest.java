@@ -27,9 +27,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A class-conditional TorchScript network with both second heads (fixture {@code tiny-cond-2d-heads}, made by
- * {@code training/fixtures/make_cond_heads_fixture.py} with torch 1.13; the shape of the fashion-mnist-cond heads
- * export): ε and the heads per label as PyTorch computed them, ε with heads equal to ε alone, unlabelled calls at the
- * null label, batch-independent rows, guided rows sharing a call with head rows, and a guided head row refused.
+ * {@code training/fixtures/make_cond_heads_fixture.py} with torch 1.13; the shape of the bundled conditional
+ * fashion-mnist with its heads): ε and the heads per label as PyTorch computed them, ε with heads equal to ε alone,
+ * unlabelled calls at the null label, batch-independent rows, guided rows sharing a call with head rows, and a guided
+ * head row refused.
  */
 class ConditionalHeadsTest {
   static final String NAME = "tiny-cond-2d-heads";

@@ -44,8 +44,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The playground in a real browser: headless Chromium driven by chromedriver (Debian's {@code chromium}
  * and {@code chromium-driver}; the test is skipped when they are absent). The server runs the core's
- * samplers on the bundled fashion-mnist and gmm-ring-2d models and on a 2-D toy whose network sleeps per
- * evaluation, so progress can be watched and a job canceled. Screenshots go to
+ * samplers on the bundled fashion-mnist-uncond (the unconditional U-Net) and gmm-ring-2d models and on a
+ * 2-D toy whose network sleeps per evaluation, so progress can be watched and a job canceled. Screenshots go to
  * {@code target/screenshots/}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -65,7 +65,7 @@ class PlaygroundBrowserTest {
     assumeTrue(new File(CHROMIUM).canExecute() && new File(DRIVER).canExecute(),
         "no chromium + chromedriver (apt-get install chromium chromium-driver)");
     Path models = Path.of(System.getProperty("dpm.root", "..")).resolve("models");
-    ModelRegistry bundled = ModelRegistry.load(models, List.of("fashion-mnist", "gmm-ring-2d"), "cpu",
+    ModelRegistry bundled = ModelRegistry.load(models, List.of("fashion-mnist-uncond", "gmm-ring-2d"), "cpu",
         new DefaultModelSource());
     List<ServedModel> all = new ArrayList<>(bundled.all());
     all.add(Toys.model("slow-2d", SLOW, tmp));
@@ -182,7 +182,7 @@ class PlaygroundBrowserTest {
   @Test
   @Order(4)
   void aFashionMnistJobShowsItsGridAndEachSample() throws Exception {
-    choose("model", "fashion-mnist");
+    choose("model", "fashion-mnist-uncond");
     choose("sampler", "analytic-ddim");
     setValue("p-steps", "10");
     setValue("n", "16");
@@ -194,7 +194,7 @@ class PlaygroundBrowserTest {
     waitFor(d -> loaded("view") ? true : null, 10);
     setValue("sampleIndex", "5");
     waitFor(d -> String.valueOf(el("sampleImg").getAttribute("src")).endsWith("index=5") && loaded("sampleImg") ? true : null, 10);
-    shot("fashion-mnist-job");
+    shot("fashion-mnist-uncond-job");
   }
 
   @Test
@@ -202,8 +202,8 @@ class PlaygroundBrowserTest {
   void theCompareViewRunsOneJobPerCell() throws Exception {
     driver.get(base + "/#compare");
     waitFor(d -> js("return state.cmpCatalog ? true : null"), 20);
-    new Select(el("cmpModel")).selectByValue("fashion-mnist");
-    waitFor(d -> "fashion-mnist".equals(js("return state.cmpCatalog.model"))
+    new Select(el("cmpModel")).selectByValue("fashion-mnist-uncond");
+    waitFor(d -> "fashion-mnist-uncond".equals(js("return state.cmpCatalog.model"))
         && el("cmpSamplers").findElements(By.cssSelector("input:checked")).size() == 4 ? true : null, 20);
     setValue("cmpSteps", "5, 10, 25");
     setValue("cmpSeed", "1");
