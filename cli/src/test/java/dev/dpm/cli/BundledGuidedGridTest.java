@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code clipped-eps}, on by default at w &gt; 1), and the same request over HTTP returns the same PNG bytes.
  */
 class BundledGuidedGridTest {
-  static final String MODEL = "fashion-mnist-cond";
+  static final String MODEL = "fashion-mnist";
   static final String GRID = "samples-sneaker-cfg3-analytic-ddim-k25.png";
 
   @TempDir Path tmp;
